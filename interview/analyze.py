@@ -1,0 +1,61 @@
+"""Analyse a recording end to end and write summary.json (the CLI's and the UI's main job)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from interview.audio import analyse_audio
+from interview.config import AnalysisConfig
+from interview.media import FileSource, probe, read_audio
+from interview.session import Session
+from interview.summary import build_summary
+
+Progress = Callable[[float, str], None]
+
+
+def _quiet(fraction: float, stage: str) -> None:
+    pass
+
+
+def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | str,
+                      progress: Progress = _quiet) -> dict:
+    """Probe, analyse audio, stream frames through perception and the checks, write summary.json.
+
+    Raises MediaError (one line, names the file) when the input cannot be used at all; a file that
+    breaks part-way is analysed as far as it decodes, and the summary lists the problem.
+    """
+    out_dir = Path(out_dir)
+    progress(0.0, "reading the file")
+    media = probe(path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    if not media.has_video:
+        problems.append("no video stream: face checks could not run")
+    if not media.has_audio:
+        problems.append("no audio stream: speech checks could not run")
+
+    progress(0.02, "analysing audio")
+    samples, audio_problems = read_audio(media)
+    problems += audio_problems
+    audio = analyse_audio(samples, config.whisper_model, config.transcribe)
+
+    session = Session(config)
+    source = FileSource(media, config.policy)
+    progress(0.2, "analysing video")
+    for frame in source.frames():
+        session.push_frame(frame)
+        if media.duration_s:
+            progress(0.2 + 0.75 * min(1.0, frame.t / media.duration_s), "analysing video")
+    problems += source.problems
+    if media.has_video and session.stats.analysed_frames == 0:
+        problems.append("no video frame could be decoded")
+
+    progress(0.95, "writing the summary")
+    result = session.finish(media, audio, out_dir / "evidence")
+    summary = build_summary(uuid.uuid4().hex[:12], media, config, result, problems)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    progress(1.0, "done")
+    return summary

@@ -1,0 +1,15 @@
+"""The registered checks. Adding a check means adding its module and one line in `build_checks`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from interview.checks.base import Check
+
+if TYPE_CHECKING:
+    from interview.config import AnalysisConfig
+
+
+def build_checks(config: AnalysisConfig) -> list[Check]:
+    """Fresh check instances for one session, in report order."""
+    return []

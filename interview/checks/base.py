@@ -1,0 +1,89 @@
+"""What every check shares: findings, results, the session context, and the status rule.
+
+A check is a small streaming consumer: `update()` sees each analysed frame with its
+observation, `finish()` sees the session's audio and returns a `CheckResult`. Checks never
+call each other; the summary fuses their results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from interview.media import MediaInfo
+from interview.observations import AudioAnalysis, Frame, FrameObservation
+
+STATUSES = ("ok", "review", "alert", "insufficient")
+REVIEW_RISK = 0.4
+ALERT_RISK = 0.7
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A piece of evidence: a time span, how much it raises risk, why, and an image to look at."""
+
+    t0: float
+    t1: float
+    risk: float
+    reason: str
+    frame: str | None = None  # evidence image path, relative to the output folder
+    signal: str | None = None  # which signal fired, e.g. "blink_rate"
+
+    def to_dict(self) -> dict:
+        return {"t0": round(self.t0, 2), "t1": round(self.t1, 2), "risk": round(self.risk, 3),
+                "reason": self.reason, "frame": self.frame, "signal": self.signal}
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str
+    risk: float
+    coverage: float
+    findings: list[Finding] = field(default_factory=list)
+    measurements: dict = field(default_factory=dict)  # merged into summary["measurements"]
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "risk": round(self.risk, 3), "coverage": round(self.coverage, 3),
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class ChallengeMark:
+    """An active challenge the interviewer asked for at `asked_s` (session seconds)."""
+
+    kind: str
+    asked_s: float
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """Everything a check may need at `finish()` besides what it collected itself."""
+
+    media: MediaInfo
+    audio: AudioAnalysis
+    analysed_frames: int
+    challenges: tuple[ChallengeMark, ...] = ()
+    evidence_dir: Path | None = None
+    candidate: str | None = None
+    id_photo: Path | None = None
+
+
+class Check(Protocol):
+    name: str
+
+    def update(self, obs: FrameObservation, frame: Frame) -> None: ...
+
+    def finish(self, ctx: SessionContext) -> CheckResult: ...
+
+
+def status_for(risk: float, coverage: float, min_coverage: float = 0.2) -> str:
+    """The shared traffic light: too little seen is 'insufficient' whatever the risk."""
+    if coverage < min_coverage:
+        return "insufficient"
+    if risk >= ALERT_RISK:
+        return "alert"
+    if risk >= REVIEW_RISK:
+        return "review"
+    return "ok"

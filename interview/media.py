@@ -1,0 +1,174 @@
+"""Reading recordings: probe, frames with their real timestamps, and audio as 16 kHz mono.
+
+Frames are streamed (never the whole video in memory) and scaled down by the decoder itself.
+Times are seconds from the container's presentation zero, shared by video and audio, so the
+lip-sync check measures the recording, not the decoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+
+from interview.observations import Frame
+
+AUDIO_RATE = 16_000
+
+
+class MediaError(Exception):
+    """A recording that cannot be used; str() is one line naming the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = Path(path)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    has_video: bool
+    has_audio: bool
+    sha256: str
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "duration_s": round(self.duration_s, 3), "width": self.width,
+                "height": self.height, "fps": round(self.fps, 3), "has_audio": self.has_audio,
+                "has_video": self.has_video, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class SamplingPolicy:
+    """Which frames perception sees. Explicit because every rate-based check depends on it.
+
+    max_fps: analysed frames per second (frames in between are decoded and skipped);
+    max_side: frames are scaled so their longer side is at most this many pixels;
+    embed_every_s: how often the identity embedding runs (it costs ~25 ms a face).
+    """
+
+    max_fps: float = 15.0
+    max_side: int = 640
+    embed_every_s: float = 0.5
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise MediaError(path, "file not found")
+    if path.is_dir():
+        raise MediaError(path, "is a folder, not a media file")
+    if path.stat().st_size == 0:
+        raise MediaError(path, "file is empty (0 bytes)")
+    try:
+        return av.open(str(path))
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"not a readable audio/video file ({exc.strerror or type(exc).__name__})") from None
+
+
+def probe(path: Path | str) -> MediaInfo:
+    """Read the container header; raises MediaError for anything unusable."""
+    path = Path(path)
+    with _open(path) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        has_audio = bool(container.streams.audio)
+        if video is None and not has_audio:
+            raise MediaError(path, "contains neither video nor audio")
+        if container.duration:
+            duration = container.duration / av.time_base
+        elif video is not None and video.duration and video.time_base:
+            duration = float(video.duration * video.time_base)
+        else:
+            duration = 0.0
+        fps = float(video.average_rate or video.guessed_rate or 0) if video is not None else 0.0
+        width = video.codec_context.width if video is not None else 0
+        height = video.codec_context.height if video is not None else 0
+    if video is not None and (width == 0 or height == 0):
+        raise MediaError(path, "video stream has no picture size (corrupt header)")
+    return MediaInfo(path, duration, width, height, fps, video is not None, has_audio, file_sha256(path))
+
+
+def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(width, height))
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+@dataclass
+class FileSource:
+    """Frames of a recording, sampled by a policy. `problems` collects decode errors met on the way
+    (a truncated file yields what it has, then stops with a problem instead of raising)."""
+
+    info: MediaInfo
+    policy: SamplingPolicy = field(default_factory=SamplingPolicy)
+    problems: list[str] = field(default_factory=list)
+
+    def frames(self) -> Iterator[Frame]:
+        if not self.info.has_video:
+            return
+        with _open(self.info.path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            width, height = _scaled_size(self.info.width, self.info.height, self.policy.max_side)
+            start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+            last_bucket = -1
+            index = -1
+            try:
+                for decoded in container.decode(stream):
+                    index += 1
+                    t = decoded.time - start if decoded.time is not None else index / (self.info.fps or 25.0)
+                    bucket = int(t * self.policy.max_fps + 1e-6)
+                    if bucket <= last_bucket:
+                        continue
+                    last_bucket = bucket
+                    rgb = decoded.reformat(width=width, height=height, format="rgb24").to_ndarray()
+                    yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb))
+            except av.error.FFmpegError as exc:
+                self.problems.append(f"video decoding stopped after frame {index} "
+                                     f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
+
+
+def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
+    """The whole audio track as 16 kHz mono float32 (about 230 MB per hour), aligned to time zero,
+    plus any decode problems. Silence is padded where the track starts late."""
+    if not info.has_audio:
+        return np.zeros(0, np.float32), []
+    problems: list[str] = []
+    chunks: list[np.ndarray] = []
+    first_time: float | None = None
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+    with _open(info.path) as container:
+        stream = container.streams.audio[0]
+        video = container.streams.video[0] if container.streams.video else None
+        zero = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+        try:
+            for decoded in container.decode(stream):
+                if first_time is None and decoded.time is not None:
+                    first_time = decoded.time - zero
+                for out in resampler.resample(decoded):
+                    chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            problems.append(f"audio decoding stopped ({exc.strerror or type(exc).__name__}): truncated or corrupt")
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1))
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    offset = int(round((first_time or 0.0) * AUDIO_RATE))
+    if offset > 0:
+        samples = np.concatenate([np.zeros(offset, np.float32), samples])
+    elif offset < 0:
+        samples = samples[-offset:]
+    return samples, problems

@@ -1,0 +1,109 @@
+"""The records that flow from perception to the checks: one `FrameObservation` per analysed
+frame and one `AudioAnalysis` per session. Checks read these and never call models themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from interview.timeline import Segment
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A decoded frame: RGB uint8 (H, W, 3), C-contiguous, at its real presentation time."""
+
+    t: float
+    index: int
+    image: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        height, width = self.image.shape[:2]
+        return width, height
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """Head rotation in degrees from MediaPipe's facial transformation matrix (0, 0, 0 = facing the camera)."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face from the landmarker, in pixels of the analysed frame.
+
+    `landmarks` is (478, 3): x and y in pixels, z in the landmarker's relative depth units.
+    `blendshapes` holds MediaPipe's 52 coefficients in 0..1 (e.g. eyeBlinkLeft, jawOpen).
+    """
+
+    box: tuple[float, float, float, float]  # x, y, width, height
+    landmarks: np.ndarray
+    blendshapes: dict[str, float]
+    pose: HeadPose
+    transform: np.ndarray  # 4x4 facial transformation matrix (canonical face -> camera)
+
+
+@dataclass(frozen=True)
+class FaceIdentity:
+    """A detector face with its identity embedding, sampled on a lower cadence than `Face`."""
+
+    box: tuple[float, float, float, float]
+    points: np.ndarray  # (5, 2): right eye, left eye, nose tip, right and left mouth corners
+    score: float
+    embedding: np.ndarray  # L2-normalised
+
+
+@dataclass(frozen=True)
+class FrameObservation:
+    t: float
+    index: int
+    width: int
+    height: int
+    faces: tuple[Face, ...]
+    identities: tuple[FaceIdentity, ...] | None = None  # None on frames where no embedding was run
+    hands: tuple[np.ndarray, ...] | None = None  # (21, 2) pixel points per hand; None where hands were not looked for
+
+    @property
+    def face(self) -> Face | None:
+        """The main face: the largest one."""
+        return max(self.faces, key=lambda f: f.box[2] * f.box[3]) if self.faces else None
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 2), "end": round(self.end, 2), "text": self.text}
+
+
+@dataclass(frozen=True)
+class AudioAnalysis:
+    """Speech found in the session's audio: VAD segments (the accurate clock) and the transcript."""
+
+    duration: float
+    sample_rate: int
+    speech: tuple[Segment, ...]
+    transcript: tuple[TranscriptSegment, ...]
+    language: str | None = None
+    samples: np.ndarray | None = field(default=None, repr=False)  # 16 kHz mono float32, for envelope checks
+
+    @property
+    def speech_seconds(self) -> float:
+        return sum(s.duration for s in self.speech)

@@ -1,0 +1,52 @@
+"""Time as a type: a `Segment` is a half-open span [start, end) in seconds of session time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Segment:
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.end - self.start)
+
+    def overlap(self, other: Segment) -> float:
+        return max(0.0, min(self.end, other.end) - max(self.start, other.start))
+
+    def __contains__(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+    def to_dict(self) -> dict[str, float]:
+        return {"start": round(self.start, 3), "end": round(self.end, 3)}
+
+
+def total_duration(segments: list[Segment]) -> float:
+    """Length of the union of segments (overlaps counted once)."""
+    total, reach = 0.0, float("-inf")
+    for seg in sorted(segments):
+        start = max(seg.start, reach)
+        if seg.end > start:
+            total += seg.end - start
+            reach = seg.end
+    return total
+
+
+def spans_where(times: list[float], flags: list[bool], step: float, min_duration: float = 0.0) -> list[Segment]:
+    """Turn per-sample booleans at `times` into segments; each true sample covers `step` seconds."""
+    spans: list[Segment] = []
+    start: float | None = None
+    last = 0.0
+    for t, flag in zip(times, flags):
+        if flag and start is None:
+            start = t
+        if not flag and start is not None:
+            spans.append(Segment(start, last + step))
+            start = None
+        last = t
+    if start is not None:
+        spans.append(Segment(start, last + step))
+    return [s for s in spans if s.duration >= min_duration]
