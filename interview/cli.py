@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
     analyze.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
 
+    demo = commands.add_parser("demo", help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
+    demo.add_argument("--out", type=Path, default=Path("demo-report"), help="output folder (default: ./demo-report)")
+
     match = commands.add_parser("match", help="are two photos the same person? prints JSON")
     match.add_argument("image_a", type=Path)
     match.add_argument("image_b", type=Path)
@@ -58,23 +61,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _analyze(args: argparse.Namespace) -> int:
-    from interview.analyze import analyze_recording
+def _progress(fraction: float, stage: str) -> None:
+    if sys.stderr.isatty():
+        end = "\n" if fraction >= 1 else ""
+        print(f"\r{fraction * 100:5.1f}%  {stage:<24}", end=end, file=sys.stderr, flush=True)
 
+
+def _run(video: Path, config: AnalysisConfig, out: Path) -> int:
+    from interview.analyze import analyze_recording
+    from interview.summary import console_lines
+
+    summary = analyze_recording(video, config, out, _progress)
+    for problem in summary["problems"]:
+        print(f"note: {problem}", file=sys.stderr)
+    print("\n".join(console_lines(summary)))
+    print(f"summary: {out / 'summary.json'}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
     config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
                             whisper_model=args.whisper, transcribe=not args.no_transcript,
                             id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
+    return _run(args.video, config, args.out)
 
-    def progress(fraction: float, stage: str) -> None:
-        if sys.stderr.isatty():
-            end = "\n" if fraction >= 1 else ""
-            print(f"\r{fraction * 100:5.1f}%  {stage:<24}", end=end, file=sys.stderr, flush=True)
 
-    summary = analyze_recording(args.video, config, args.out, progress)
-    for problem in summary["problems"]:
-        print(f"note: {problem}", file=sys.stderr)
-    print(args.out / "summary.json")
-    return 0
+def _demo(args: argparse.Namespace) -> int:
+    from platformdirs import user_cache_dir
+
+    from interview.demo import build_demo_clip
+
+    clip = build_demo_clip(Path(user_cache_dir("interview-verify")) / "demo" / "demo.mp4")
+    print(f"demo recording: {clip} (a photo held to the camera, synthetic voice)")
+    return _run(clip, AnalysisConfig(candidate="Demo Candidate"), args.out)
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -112,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.registry import ModelMissingError
 
     args = _parser().parse_args(argv)
-    handlers = {"analyze": _analyze, "match": _match, "models": _models, "doctor": _doctor}
+    handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor}
     try:
         return handlers[args.command](args)
     except (MediaError, ImageError, ModelMissingError) as exc:

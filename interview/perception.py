@@ -11,12 +11,14 @@ import cv2
 
 from interview.media import SamplingPolicy
 from interview.observations import Frame, FrameObservation
+from interview.timing import Stopwatch
 from models.protocols import FaceEmbedder, FaceLandmarker, HandLandmarker
 
 
 class Perceiver:
     def __init__(self, policy: SamplingPolicy, landmarker: FaceLandmarker | None = None,
-                 embedder: FaceEmbedder | None = None, hands: HandLandmarker | None = None):
+                 embedder: FaceEmbedder | None = None, hands: HandLandmarker | None = None,
+                 stopwatch: Stopwatch | None = None):
         if landmarker is None:
             from models.face_landmarker import MediaPipeFaceLandmarker
 
@@ -29,14 +31,17 @@ class Perceiver:
         self._landmarker = landmarker
         self._embedder = embedder
         self._hands = hands
+        self.stopwatch = stopwatch or Stopwatch()
         self._next_embed_t = float("-inf")
         self._last_face_count = -1
 
     def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
-        faces = tuple(self._landmarker.detect(frame.image, frame.t))
+        with self.stopwatch.time("face_landmarks"):
+            faces = tuple(self._landmarker.detect(frame.image, frame.t))
         identities = None
         if frame.t >= self._next_embed_t or len(faces) != self._last_face_count:
-            identities = tuple(self._embedder.identify(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)))
+            with self.stopwatch.time("face_embedding"):
+                identities = tuple(self._embedder.identify(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)))
             self._next_embed_t = frame.t + self.policy.embed_every_s
         self._last_face_count = len(faces)
         hands = None
@@ -45,7 +50,8 @@ class Perceiver:
                 from models.hand_landmarker import MediaPipeHandLandmarker
 
                 self._hands = MediaPipeHandLandmarker()
-            hands = tuple(self._hands.detect(frame.image, frame.t))
+            with self.stopwatch.time("hand_landmarks"):
+                hands = tuple(self._hands.detect(frame.image, frame.t))
         width, height = frame.size
         return FrameObservation(t=frame.t, index=frame.index, width=width, height=height, faces=faces,
                                 identities=identities, hands=hands)

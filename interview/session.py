@@ -42,6 +42,7 @@ class Session:
         self.perceiver = perceiver or Perceiver(config.policy)
         self.checks = build_checks(config)
         self.stats = SessionStats()
+        self.stopwatch = self.perceiver.stopwatch
 
     def push_frame(self, frame: Frame) -> FrameObservation:
         want_hands = any(getattr(check, "wants_hands", lambda t: False)(frame.t) for check in self.checks)
@@ -51,7 +52,8 @@ class Session:
         self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))
         self.stats.last_t = frame.t
         for check in self.checks:
-            check.update(obs, frame)
+            with self.stopwatch.time(f"check_{check.name}"):
+                check.update(obs, frame)
         return obs
 
     def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None) -> SessionResult:
@@ -59,4 +61,8 @@ class Session:
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              challenges=self.config.challenges, evidence_dir=evidence_dir,
                              candidate=self.config.candidate, id_photo=self.config.id_photo)
-        return SessionResult(self.stats, audio, {check.name: check.finish(ctx) for check in self.checks})
+        results = {}
+        for check in self.checks:
+            with self.stopwatch.time(f"finish_{check.name}"):
+                results[check.name] = check.finish(ctx)
+        return SessionResult(self.stats, audio, results)

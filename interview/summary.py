@@ -51,3 +51,15 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
                      "embed_every_s": config.policy.embed_every_s, "whisper_model": config.whisper_model},
         "models": model_card(config),
     }
+
+
+def console_lines(summary: dict) -> list[str]:
+    """A few lines for the terminal: each check's traffic light and its strongest reason."""
+    lines = [f"input: {summary['input']['path']} ({summary['input']['duration_s']:.1f} s), "
+             f"face visible {summary['measurements']['face_visible_ratio']:.0%}, "
+             f"speech {summary['measurements']['speech_ratio']:.0%}"]
+    for name, check in summary["checks"].items():
+        top = max(check["findings"], key=lambda f: f["risk"], default=None)
+        reason = f" - {top['reason']}" if top else ""
+        lines.append(f"{name:<9} {check['status'].upper():<12} risk {check['risk']:.2f}{reason}")
+    return lines

@@ -12,4 +12,9 @@ if TYPE_CHECKING:
 
 def build_checks(config: AnalysisConfig) -> list[Check]:
     """Fresh check instances for one session, in report order."""
-    return []
+    from interview.checks.deepfake import DeepfakeCheck
+    from interview.checks.identity import IdentityCheck
+    from interview.checks.liveness import LivenessCheck
+    from interview.checks.relay import RelayCheck
+
+    return [LivenessCheck(config), IdentityCheck(config), DeepfakeCheck(config), RelayCheck(config)]

@@ -1,0 +1,30 @@
+"""Shared test helpers: where the real dev media lives, and skipping clearly when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_MEDIA = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", REPO.parent / "shared" / "dev-media"))
+
+
+def dev_file(relpath: str) -> Path:
+    """A file from ../shared/dev-media, or skip the test saying why."""
+    path = DEV_MEDIA / relpath
+    if not path.exists():
+        pytest.skip(f"real dev media not available: {path} (../shared/dev-media is absent on this machine)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def models_ready() -> None:
+    """Skip model-backed tests with the fix when the model cache was never filled."""
+    from models.manifest import MANIFEST
+    from models.registry import check
+
+    missing = [check(s).problem for s in MANIFEST if not s.optional and not check(s).ok]
+    if missing:
+        pytest.fail("models missing, run `interview-verify models fetch`: " + "; ".join(missing))
