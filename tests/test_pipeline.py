@@ -1,0 +1,59 @@
+"""End to end on real media: the CLI analyses a talking head and an audio-only speech file,
+and still works with networking made impossible."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from interview.analyze import analyze_recording
+from interview.config import AnalysisConfig
+from tests.conftest import dev_file
+
+
+@pytest.fixture(scope="module")
+def talking_head(models_ready, tmp_path_factory):
+    out = tmp_path_factory.mktemp("vr_face2")
+    return analyze_recording(dev_file("A_talking_head/vr_face2.mp4"), AnalysisConfig(), out), out
+
+
+def test_talking_head_summary_has_input_face_and_transcript(talking_head):
+    summary, out = talking_head
+    assert json.loads((out / "summary.json").read_text())["session_id"] == summary["session_id"]
+    assert summary["input"]["width"] == 844 and summary["input"]["height"] == 844
+    assert summary["input"]["has_audio"] is True
+    assert summary["input"]["duration_s"] == pytest.approx(5.04, abs=0.05)
+    assert summary["input"]["fps"] == pytest.approx(25.0)
+    assert summary["measurements"]["face_visible_ratio"] > 0.9
+    assert 0.5 < summary["measurements"]["speech_ratio"] <= 1.0
+    text = " ".join(s["text"] for s in summary["transcript"]).lower()
+    assert "california" in text and "congressional district" in text
+
+
+def test_audio_only_input_reports_no_face_and_the_words(models_ready, tmp_path):
+    summary = analyze_recording(dev_file("E_speech/whisper_jfk.flac"), AnalysisConfig(), tmp_path)
+    assert summary["input"]["has_video"] is False
+    assert summary["measurements"]["face_visible_ratio"] == 0.0
+    assert summary["measurements"]["analysed_frames"] == 0
+    assert any("no video stream" in p for p in summary["problems"])
+    text = " ".join(s["text"] for s in summary["transcript"]).lower()
+    assert "ask not what your country can do for you" in text
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare for a network-less namespace")
+def test_analysis_runs_with_networking_impossible(models_ready, tmp_path):
+    """A fresh network namespace has only a downed loopback: any download attempt would fail."""
+    clip = dev_file("A_talking_head/vr_face3.mp4")
+    command = ["unshare", "-n", sys.executable, "-m", "interview.cli", "analyze", str(clip), "--out", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+    if "Operation not permitted" in result.stderr:
+        pytest.skip("unshare -n needs root or user namespaces")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["measurements"]["face_visible_ratio"] > 0.9
+    assert summary["transcript"], "Whisper ran offline and produced a transcript"
