@@ -85,6 +85,8 @@ def probe(path: Path | str) -> MediaInfo:
     """Read the container header; raises MediaError for anything unusable."""
     path = Path(path)
     with _open(path) as container:
+        if container.format.name.endswith("_pipe") or container.format.name == "image2":
+            raise MediaError(path, "is a still image, not a recording (an ID photo goes to --id-photo)")
         video = container.streams.video[0] if container.streams.video else None
         has_audio = bool(container.streams.audio)
         if video is None and not has_audio:

@@ -1,0 +1,103 @@
+"""Decoding: real timestamps (variable frame rate), containers, audio-only and video-only input,
+audio aligned to the video clock, and one-line errors for broken files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fixtures.generate import broken_inputs, shift_audio, synthetic_clip, vfr_video
+from fixtures.synth import read_counter
+from interview.media import AUDIO_RATE, FileSource, MediaError, SamplingPolicy, probe, read_audio
+from tests.conftest import dev_file
+
+EVERY_FRAME = SamplingPolicy(max_fps=1000.0)
+
+
+@pytest.mark.parametrize("container", ["mkv", "mp4"])
+def test_variable_frame_rate_timestamps_are_the_real_ones(container):
+    fixture = vfr_video(container=container)
+    frames = list(FileSource(probe(fixture.path), EVERY_FRAME).frames())
+    assert [read_counter(f.image) for f in frames] == list(range(fixture.truth["frames"]))
+    assert [f.t for f in frames] == pytest.approx(fixture.truth["timestamps_s"], abs=0.0015)
+
+
+def test_sampling_policy_keeps_at_most_max_fps_on_irregular_timestamps():
+    fixture = vfr_video(container="mkv")
+    times = [f.t for f in FileSource(probe(fixture.path), SamplingPolicy(max_fps=4.0)).frames()]
+    assert len(set(int(t * 4 + 1e-6) for t in times)) == len(times), "one frame per 0.25 s bucket at most"
+    assert times[0] == 0.0 and len(times) == len({int(t * 4) for t in fixture.truth["timestamps_s"]})
+
+
+@pytest.mark.parametrize("container", ["mp4", "mov", "webm", "mkv", "avi"])
+def test_common_containers_decode_video_and_audio(container):
+    fixture = synthetic_clip(container, seconds=2)
+    info = probe(fixture.path)
+    assert (info.width, info.height) == (fixture.truth["width"], fixture.truth["height"])
+    assert info.has_video and info.has_audio
+    assert info.duration_s == pytest.approx(2.0, abs=0.1)
+    frames = list(FileSource(info, SamplingPolicy(max_fps=25.0, max_side=160)).frames())
+    assert len(frames) == pytest.approx(fixture.truth["frames"], abs=2)
+    assert frames[0].image.shape == (120, 160, 3) and frames[0].image.flags["C_CONTIGUOUS"]
+    samples, problems = read_audio(info)
+    assert problems == [] and samples.size / AUDIO_RATE == pytest.approx(2.0, abs=0.08)
+    spectrum = np.abs(np.fft.rfft(samples[:AUDIO_RATE]))
+    assert np.argmax(spectrum) == pytest.approx(fixture.truth["tone_hz"], abs=2), "the 440 Hz tone survives resampling"
+
+
+def test_video_only_and_audio_only_files():
+    video_only = probe(synthetic_clip("mp4", with_audio=False).path)
+    assert video_only.has_video and not video_only.has_audio
+    assert read_audio(video_only)[0].size == 0
+    audio_only = probe(synthetic_clip("m4a", with_video=False).path)
+    assert audio_only.has_audio and not audio_only.has_video
+    assert list(FileSource(audio_only).frames()) == []
+
+
+@pytest.mark.parametrize("shift_ms", [-300, 300])
+def test_audio_stays_on_the_video_clock(models_ready, shift_ms):
+    """VAD onsets of a clip whose audio was shifted by the generator move by exactly that shift."""
+    from models.speech import speech_segments
+
+    clip = dev_file("A_talking_head/vr_face2.mp4")
+    original = speech_segments(read_audio(probe(shift_audio(clip, 0).path))[0])
+    shifted = speech_segments(read_audio(probe(shift_audio(clip, shift_ms).path))[0])
+    onsets = [(a.start, b.start) for a, b in zip(original, shifted) if a.start > 0.35]
+    assert onsets, "speech onsets found in both"
+    for before, after in onsets:
+        assert after - before == pytest.approx(shift_ms / 1000, abs=0.035)
+
+
+def test_truncated_file_decodes_what_it_has_and_says_so():
+    path = broken_inputs()["truncated_faststart"]
+    source = FileSource(probe(path), EVERY_FRAME)
+    frames = list(source.frames())
+    assert 0 < len(frames) < 100, "some of the 4 s (100 frames) decoded"
+    assert frames[-1].t < 4.0
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("empty", "empty (0 bytes)"),
+    ("truncated_moov_at_end", "not a readable audio/video file"),
+    ("random_bytes", "not a readable audio/video file"),
+    ("text_as_mov", "not a readable audio/video file"),
+    ("png_as_mp4", "is a still image, not a recording"),
+])
+def test_broken_inputs_fail_with_one_line_naming_file_and_problem(kind, words, tmp_path):
+    path = broken_inputs()[kind]
+    result = subprocess.run([sys.executable, "-m", "interview.cli", "analyze", str(path), "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("interview-verify: error:")]
+    assert len(errors) == 1, result.stderr
+    assert str(path) in errors[0]
+    assert any(w in errors[0] for w in words.split("|")), errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_a_media_error(tmp_path):
+    with pytest.raises(MediaError, match="file not found"):
+        probe(tmp_path / "nope.mp4")

@@ -1,0 +1,69 @@
+"""Perception records checked against generated ground truth: a frozen span freezes the landmarks,
+a picture without a face yields no face, embeddings follow their cadence and mark the face change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fixtures.generate import freeze_frames, splice_people, synthetic_clip
+from interview.media import FileSource, SamplingPolicy, probe
+from interview.perception import Perceiver
+from tests.conftest import dev_file
+
+
+def observe_all(path, policy=SamplingPolicy()):
+    perceiver = Perceiver(policy)
+    try:
+        return [perceiver.observe(frame) for frame in FileSource(probe(path), policy).frames()]
+    finally:
+        perceiver.close()
+
+
+@pytest.fixture(scope="module")
+def frozen(models_ready):
+    fixture = freeze_frames(dev_file("A_talking_head/vr_face2.mp4"), 1.0, 3.0)
+    return fixture.truth, observe_all(fixture.path, SamplingPolicy(max_fps=25.0))
+
+
+def test_landmarks_stand_still_exactly_where_the_video_was_frozen(frozen):
+    truth, observations = frozen
+    assert all(len(o.faces) == 1 for o in observations)
+    steps = [(b.t, float(np.abs(b.faces[0].landmarks[:, :2] - a.faces[0].landmarks[:, :2]).max()))
+             for a, b in zip(observations, observations[1:])]
+    inside = [move for t, move in steps if truth["start_s"] + 0.05 < t < truth["end_s"] - 0.01]
+    outside = [move for t, move in steps if t < truth["start_s"] - 0.01 or t > truth["end_s"] + 0.05]
+    assert len(inside) >= 45 and max(inside) < 0.5, "identical frames give identical landmarks"
+    assert np.median(outside) > 1.0, "a talking head moves by more than a pixel a frame"
+
+
+def test_observation_times_and_sizes_follow_the_source(frozen):
+    _, observations = frozen
+    times = [o.t for o in observations]
+    assert times == sorted(times) and times[0] == 0.0
+    assert np.diff(times) == pytest.approx(0.04, abs=1e-3), "every 25 fps frame analysed at max_fps=25"
+    assert (observations[0].width, observations[0].height) == (640, 640), "844 px scaled to max_side 640"
+
+
+def test_embeddings_run_on_their_cadence(frozen):
+    _, observations = frozen
+    embedded = [o.t for o in observations if o.identities is not None]
+    assert np.diff(embedded) == pytest.approx(0.52, abs=0.05), "every 0.5 s, on the next frame at 25 fps"
+    assert all(len(o.identities) == 1 for o in observations if o.identities is not None)
+
+
+def test_no_face_in_a_test_pattern(models_ready):
+    observations = observe_all(synthetic_clip("mp4", with_audio=False).path)
+    assert observations and all(o.faces == () for o in observations)
+    assert all(o.identities in (None, ()) for o in observations)
+
+
+def test_embedding_changes_at_the_splice_between_two_people(models_ready):
+    fixture = splice_people(dev_file("A_talking_head/vr_face2.mp4"), dev_file("A_talking_head/vr_face3.mp4"))
+    samples = [(o.t, o.identities[0].embedding) for o in observe_all(fixture.path) if o.identities]
+    boundary = fixture.truth["boundary_s"]
+    first = [e for t, e in samples if t < boundary - 0.5]
+    second = [e for t, e in samples if t > boundary + 0.5]
+    within = min(float(a @ b) for group in (first, second) for a in group for b in group)
+    across = max(float(a @ b) for a in first for b in second)
+    assert within > 0.5 > 0.3 > across
