@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-DEV_MEDIA = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", REPO.parent / "shared" / "dev-media"))
+from fixtures.cache import DEV_MEDIA
 
 
 def dev_file(relpath: str) -> Path:
