@@ -1,19 +1,24 @@
-"""Analyse a recording end to end and write summary.json (the CLI's and the UI's main job)."""
+"""Analyse a recording end to end and write summary.json and the report (the CLI's and the UI's main job)."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interview.audio import analyse_audio
 from interview.config import AnalysisConfig
 from interview.media import FileSource, probe, read_audio
+from interview.overall import overall
+from interview.report import write_reports
 from interview.session import Session
 from interview.summary import build_summary
+
+if TYPE_CHECKING:
+    from interview.store import Store
 
 Progress = Callable[[float, str], None]
 
@@ -23,8 +28,9 @@ def _quiet(fraction: float, stage: str) -> None:
 
 
 def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | str,
-                      progress: Progress = _quiet) -> dict:
-    """Probe, analyse audio, stream frames through perception and the checks, write summary.json.
+                      progress: Progress = _quiet, store: Store | None = None) -> dict:
+    """Probe, analyse audio, stream frames through perception and the checks, write summary.json,
+    report.html and report.pdf; with a `store`, record the session there for sign-off.
 
     Raises MediaError (one line, names the file) when the input cannot be used at all; a file that
     breaks part-way is analysed as far as it decodes, and the summary lists the problem.
@@ -73,6 +79,10 @@ def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | 
     result = session.finish(media, audio, out_dir / "evidence")
     summary = build_summary(uuid.uuid4().hex[:12], media, config, result, problems)
     summary["timings"] = clock.to_dict(session.stats.analysed_frames)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    summary["overall"] = overall(summary)
+    progress(0.97, "writing the report")
+    write_reports(summary, out_dir)
+    if store is not None:
+        store.record_session(summary, out_dir)
     progress(1.0, "done")
     return summary

@@ -55,7 +55,9 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
 
 def console_lines(summary: dict) -> list[str]:
     """A few lines for the terminal: each check's traffic light and its strongest reason."""
-    lines = [f"input: {summary['input']['path']} ({summary['input']['duration_s']:.1f} s), "
+    overall = summary.get("overall")
+    lines = [f"{overall['status_label'].upper()}: {overall['headline']}"] if overall else []
+    lines += [f"input: {summary['input']['path']} ({summary['input']['duration_s']:.1f} s), "
              f"face visible {summary['measurements']['face_visible_ratio']:.0%}, "
              f"speech {summary['measurements']['speech_ratio']:.0%}"]
     for name, check in summary["checks"].items():

@@ -1,0 +1,114 @@
+"""Consent wording and the retention rule: media, evidence frames and face data go after 30 days.
+
+30 days is the strictest common rule: GDPR Art. 12(3) gives one month to act on a deletion
+request, and it is far inside what biometric laws such as Illinois' BIPA allow (three years).
+A purge deletes what shows or encodes a face (evidence frames, the tool's copy
+of the recording, report.html and report.pdf, which embed the frames) and writes redacted
+report copies without frames; it keeps the signed summary (numbers, reasons, transcript), the
+hashes of everything deleted, and the audit chain, which logs the purge so it still verifies.
+The candidate's original recording given to `analyze` is theirs or the employer's: never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from interview.store import Store, StoreError
+
+RETENTION_DAYS = 30
+DEFAULT_DISCLOSURE = (
+    "The interview is recorded and analysed on this computer for signs that the person is live, matches "
+    "their ID, shows no face manipulation and answers on their own. The analysis reports evidence for a "
+    "person to review; it makes no decision. Video, evidence frames and face data are deleted within "
+    f"{RETENTION_DAYS} days, or sooner on request."
+)
+FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    session_id: str
+    deleted: list[str]  # report file names (relative to the output folder) and the media copy
+    redacted: list[str]
+    audit_seq: int
+
+
+def due_for_purge(store: Store, older_than_days: float = RETENTION_DAYS, now: datetime | None = None) -> list[str]:
+    """Sessions created more than `older_than_days` ago that still hold face data."""
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
+    return [
+        row.id
+        for row in store.list_sessions()
+        if row.purged_at is None and datetime.fromisoformat(row.created_at) < cutoff
+    ]
+
+
+def purge(
+    store: Store,
+    older_than_days: float = RETENTION_DAYS,
+    session_id: str | None = None,
+    now: datetime | None = None,
+    reason: str | None = None,
+) -> list[PurgeResult]:
+    """Purge every session past retention, or just `session_id` (deletion on request, any age)."""
+    if older_than_days < 0:
+        raise StoreError(f"--older-than must be 0 or more days, got {older_than_days}")
+    if session_id is not None:
+        record = store.get_session(session_id)
+        if record.purged_at:
+            raise StoreError(f"session {record.id} was already purged on {record.purged_at}")
+        targets = [record.id]
+        reason = reason or "deletion on request"
+    else:
+        targets = due_for_purge(store, older_than_days, now)
+        reason = reason or f"retention: older than {older_than_days:g} days"
+    return [_purge_one(store, sid, reason) for sid in targets]
+
+
+def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
+    from interview.report import write_reports
+
+    record = store.get_session(session_id)
+    deleted = []
+    for report in record.reports:
+        if report.sha256 is not None and (report.name.startswith("evidence/") or report.name in FACE_FILES):
+            Path(report.path).unlink(missing_ok=True)
+            deleted.append(report.name)
+    if record.media_copy:
+        Path(record.media_copy).unlink(missing_ok=True)
+        deleted.append(f"media copy {record.media_copy}")
+    forgotten = _forget_faces(record.summary)
+    if forgotten:
+        deleted.append(f"{forgotten} face embeddings")
+    evidence_dir = record.out_dir / "evidence"
+    if evidence_dir.is_dir() and not any(evidence_dir.iterdir()):
+        evidence_dir.rmdir()
+    purged_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    replaced: dict[str, Path] = {}
+    if record.out_dir.is_dir():
+        written = write_reports(
+            record.summary, record.out_dir, redacted=f"{purged_at} ({reason})", formats=("html", "pdf")
+        )
+        replaced = {path.name: path for path in written.values()}
+    entry = store.record_purge(session_id, deleted, replaced, reason, purged_at)
+    return PurgeResult(session_id, deleted, sorted(replaced), entry.seq)
+
+
+def _forget_faces(summary: dict) -> int:
+    """Delete the face embeddings this analysis left in the face registry (interview.face_registry),
+    found by the registry's analysis id in summary["measurements"]["face_registry"]["analysis"]."""
+    analysis = ((summary.get("measurements") or {}).get("face_registry") or {}).get("analysis")
+    if not analysis:
+        return 0
+    from interview.config import AnalysisConfig
+    from interview.face_registry import FaceRegistry
+
+    registry = FaceRegistry.for_config(AnalysisConfig())
+    if registry is None:
+        return 0
+    try:
+        return registry.forget(analysis)
+    finally:
+        registry.close()
