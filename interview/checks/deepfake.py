@@ -1,10 +1,197 @@
-"""(being written: deepfake check)"""
+"""Does the face show traces of a real-time face swap, reenactment or lip-sync generation?
+
+No trained detector: an ensemble of forensic signals (interview/forensics/) computed on the main
+face, in windows of WINDOW_S seconds, each scored against real faces and fused (fusion.py). Cheap
+signals (colour flicker, landmark jitter) run on every analysed frame; the image signals (seam,
+sharpness, spectrum, mouth, eyes) every HEAVY_EVERY_S; identity embeddings come from perception.
+Findings are the windows whose fused score reaches review, each naming the strongest signal and the
+face region it refers to, with the frame and that region marked.
+"""
 
 from __future__ import annotations
 
-from interview.checks.base import CheckResult, SessionContext
+import heapq
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from interview.checks.base import (
+    ALERT_RISK,
+    REVIEW_RISK,
+    CheckResult,
+    Finding,
+    SessionContext,
+    status_for,
+)
 from interview.config import AnalysisConfig
-from interview.observations import Frame, FrameObservation
+from interview.evidence import save_evidence
+from interview.forensics import fusion
+from interview.forensics.boundary import boundary_seam
+from interview.forensics.face_regions import (
+    EYES_AND_BROWS,
+    FACE_OVAL,
+    LIPS_OUTER,
+    MIN_INTEROCULAR_PX,
+    face_crop,
+    interocular,
+    region_box,
+)
+from interview.forensics.flicker import colour_flicker, face_and_surround_colour
+from interview.forensics.jitter import embedding_jitter, landmark_jitter, rigid_points
+from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail
+from interview.forensics.sharpness import (
+    frame_reference,
+    outside_face,
+    sharpness_mismatch,
+)
+from interview.forensics.spectrum import frame_ratio, spectral_falloff
+from interview.forensics.stress import is_stressed, stress_rise
+from interview.media import SamplingPolicy
+from interview.observations import AudioAnalysis, Face, Frame, FrameObservation
+
+WINDOW_S = 1.0
+HEAVY_EVERY_S = 0.2  # image signals 5 times a second
+WORK_INTEROCULAR_PX = 48.0  # larger faces are measured scaled down to this
+REFERENCE_EVERY_S = 1.0
+EMBEDDING_CONTEXT_S = 1.5  # embeddings arrive every ~0.5 s: judge a window with its neighbours'
+MIN_WINDOW_SAMPLES = 5  # a window with fewer frames (e.g. the clip's tail) is too noisy to score
+MAX_GAP_S = 0.25  # consecutive samples further apart than this break a temporal run
+MAX_EVIDENCE = 12
+MAX_FINDINGS = 8
+HAND_CHALLENGE_WORDS = ("hand", "occlu", "cover")
+HAND_CHALLENGE_S = 6.0
+
+
+@dataclass
+class Sample:
+    """What the check keeps of one analysed frame with a usable face (no pixels)."""
+
+    t: float
+    rigid: np.ndarray
+    colours: np.ndarray
+    stressed: bool
+    values: dict[str, float] = field(default_factory=dict)  # per-frame signals, on heavy frames
+    seam_rho: float = float("nan")
+
+
+@dataclass
+class Window:
+    t0: float
+    t1: float
+    samples: list[Sample] = field(default_factory=list)
+    values: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    fused: float = float("nan")
+
+
+@dataclass(order=True)
+class _Candidate:
+    """A frame kept as possible evidence (the strongest heavy frame of a high-scoring window)."""
+
+    score: float
+    t: float
+    image: np.ndarray = field(compare=False)
+    landmarks: np.ndarray = field(compare=False)
+    seam_rho: float = field(compare=False)
+
+
+def main_identity_embedding(obs: FrameObservation, face: Face) -> np.ndarray | None:
+    """The embedding of the detector face nearest the landmarker's main face."""
+    if not obs.identities:
+        return None
+    cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+    nearest = min(obs.identities, key=lambda i: (i.box[0] + i.box[2] / 2 - cx) ** 2 + (i.box[1] + i.box[3] / 2 - cy) ** 2)
+    x, y, w, h = nearest.box
+    return nearest.embedding if x <= cx <= x + w and y <= cy <= y + h else None
+
+
+@dataclass
+class FrameReference:
+    """The frame's own detail, noise and spectrum around the face, reused for REFERENCE_EVERY_S."""
+
+    t: float
+    factor: float
+    detail_noise: tuple[float, float]
+    spectrum: float
+
+
+class ImageSignals:
+    """The per-frame image signals of the main face.
+
+    A face larger than WORK_INTEROCULAR_PX is measured on a region of the frame scaled down to that
+    size: it bounds the cost, and every signal then sees faces at comparable pixel sizes. The
+    frame-wide references (sharpness, spectrum) are recomputed once a second, not per frame."""
+
+    def __init__(self):
+        self.reference: FrameReference | None = None
+
+    def measure(self, t: float, image: np.ndarray, face: Face) -> tuple[dict[str, float], float]:
+        """Signal values, and the rho of the strongest seam ring."""
+        factor = min(1.0, WORK_INTEROCULAR_PX / interocular(face.landmarks))
+        x, y, w, h = region_box(face.landmarks, FACE_OVAL, pad=0.5)
+        height, width = image.shape[:2]
+        x0, y0 = max(0, int(x)), max(0, int(y))
+        region = image[y0:min(height, int(y + h) + 1), x0:min(width, int(x + w) + 1)]
+        landmarks = face.landmarks - np.array([x0, y0, 0], np.float32)
+        if factor < 1.0:
+            region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+            landmarks = landmarks * np.array([factor, factor, 1.0], np.float32)
+        crop = face_crop(region, landmarks)
+        if crop is None:
+            return {}, float("nan")
+        reference = self._reference(t, image, factor, crop, (round(x0 * factor), round(y0 * factor)))
+        seam, rho = boundary_seam(crop)
+        values = {"boundary": seam, "sharpness": sharpness_mismatch(crop, reference.detail_noise),
+                  "spectrum": spectral_falloff(crop, reference.spectrum),
+                  "mouth": mouth_detail(crop, landmarks), "eyes": eye_mismatch(crop, landmarks)}
+        return {k: v for k, v in values.items() if not math.isnan(v)}, rho
+
+    def _reference(self, t: float, image: np.ndarray, factor: float, crop, offset: tuple[int, int]) -> FrameReference:
+        old = self.reference
+        if old is None or t - old.t >= REFERENCE_EVERY_S or abs(factor / old.factor - 1) > 0.1:
+            if factor < 1.0:
+                image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+            gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+            outside = outside_face(gray.shape, crop, offset)
+            self.reference = FrameReference(t, factor, frame_reference(gray, outside), frame_ratio(gray, outside))
+        return self.reference
+
+
+def _median(values: list[float]) -> float:
+    return float(np.median(values)) if values else float("nan")
+
+
+def _temporal_runs(samples: list[Sample]) -> list[list[Sample]]:
+    runs: list[list[Sample]] = []
+    for sample in samples:
+        if runs and sample.t - runs[-1][-1].t <= MAX_GAP_S:
+            runs[-1].append(sample)
+        else:
+            runs.append([sample])
+    return runs
+
+
+def _run_median(samples: list[Sample], measure) -> float:
+    """A temporal measure over each unbroken run, weighted by run length."""
+    values, weights = [], []
+    for run in _temporal_runs(samples):
+        value = measure(run)
+        if not math.isnan(value):
+            values.append(value)
+            weights.append(len(run))
+    return float(np.average(values, weights=weights)) if values else float("nan")
+
+
+def window_values(samples: list[Sample]) -> dict[str, float]:
+    """Per-window signal values: medians of the per-frame signals, temporal signals over runs."""
+    values = {name: _median([s.values[name] for s in samples if name in s.values]) for name in fusion.PER_FRAME}
+    values["flicker"] = _run_median(samples, lambda run: colour_flicker(np.array([s.colours for s in run])))
+    values["landmark_jitter"] = _run_median(samples, lambda run: landmark_jitter(np.array([s.rigid for s in run])))
+    return {k: v for k, v in values.items() if not math.isnan(v)}
 
 
 class DeepfakeCheck:
@@ -12,9 +199,182 @@ class DeepfakeCheck:
 
     def __init__(self, config: AnalysisConfig):
         self.config = config
+        self.windows: list[Window] = []
+        self.embeddings: list[tuple[float, np.ndarray]] = []
+        self._next_heavy_t = float("-inf")
+        self._image_signals = ImageSignals()
+        self._best: tuple[float, Frame, Face, float] | None = None  # strongest heavy frame of the open window
+        self._evidence: list[_Candidate] = []  # min-heap of the MAX_EVIDENCE best candidates
+        self._usable_frames = 0
+        self.cost_s = {"every_frame": 0.0, "image_signals": 0.0}  # time spent here, for the benchmark
+        self.heavy_frames = 0
+        self.evidence_marks: dict[str, list] = {}  # evidence image path -> the boxes drawn on it
+        self._hand_windows = [(c.asked_s, c.asked_s + HAND_CHALLENGE_S) for c in config.challenges
+                              if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS)]
+
+    def wants_hands(self, t: float) -> bool:
+        """Hands are looked for after a hand-over-face challenge (occlusion is a stress test)."""
+        return any(start <= t <= end for start, end in self._hand_windows)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
-        pass
+        face = obs.face
+        if face is None or interocular(face.landmarks) < MIN_INTEROCULAR_PX:
+            return
+        self._usable_frames += 1
+        started = time.perf_counter()
+        window = self._window_for(obs.t)
+        sample = Sample(t=obs.t, rigid=rigid_points(face.landmarks),
+                        colours=face_and_surround_colour(frame.image, face.landmarks, face.box),
+                        stressed=is_stressed(face, obs.hands))
+        if obs.t >= self._next_heavy_t:
+            self._next_heavy_t = obs.t + HEAVY_EVERY_S
+            heavy_started = time.perf_counter()
+            sample.values, sample.seam_rho = self._image_signals.measure(obs.t, frame.image, face)
+            self.cost_s["image_signals"] += time.perf_counter() - heavy_started
+            self.heavy_frames += 1
+            strength = fusion.fuse(fusion.scores(sample.values))
+            if not math.isnan(strength) and (self._best is None or strength > self._best[0]):
+                self._best = (strength, frame, face, sample.seam_rho)
+        window.samples.append(sample)
+        embedding = main_identity_embedding(obs, face)
+        if embedding is not None:
+            self.embeddings.append((obs.t, embedding))
+        self.cost_s["every_frame"] += time.perf_counter() - started
+
+    def _window_for(self, t: float) -> Window:
+        start = math.floor(t / WINDOW_S) * WINDOW_S
+        if not self.windows or self.windows[-1].t0 != start:
+            if self.windows:
+                self._close(self.windows[-1])
+            self.windows.append(Window(start, start + WINDOW_S))
+        return self.windows[-1]
+
+    def _close(self, window: Window) -> None:
+        """Score a finished window on what it saw itself, and keep its best frame if it is a candidate."""
+        window.values = window_values(window.samples)
+        window.fused = fusion.fuse(fusion.scores(window.values))
+        if self._best is not None and not math.isnan(window.fused):
+            _, frame, face, rho = self._best
+            candidate = _Candidate(window.fused, frame.t, frame.image, face.landmarks, rho)
+            if len(self._evidence) < MAX_EVIDENCE:
+                heapq.heappush(self._evidence, candidate)
+            elif candidate > self._evidence[0]:
+                heapq.heapreplace(self._evidence, candidate)
+        self._best = None
+
+    def _add_context_signals(self) -> None:
+        """Signals that need more than one window: embedding jitter and the stress comparison."""
+        times = np.array([t for t, _ in self.embeddings])
+        vectors = np.array([e for _, e in self.embeddings]) if self.embeddings else np.zeros((0, 0))
+        heavy = [s for w in self.windows for s in w.samples if s.values]
+        frame_scores = np.array([fusion.fuse(fusion.scores(s.values)) for s in heavy])
+        stressed = np.array([s.stressed for s in heavy], bool)
+        unstressed = frame_scores[~stressed & ~np.isnan(frame_scores)] if len(heavy) else np.zeros(0)
+        for window in self.windows:
+            near = (times >= window.t0 - EMBEDDING_CONTEXT_S) & (times < window.t1 + EMBEDDING_CONTEXT_S)
+            value = embedding_jitter(vectors[near]) if near.any() else float("nan")
+            if not math.isnan(value):
+                window.values["embedding_jitter"] = value
+            inside = np.array([window.t0 <= s.t < window.t1 for s in heavy], bool)
+            if inside.any() and (inside & stressed).any():
+                value = stress_rise(np.concatenate([frame_scores[inside & stressed], unstressed]),
+                                    np.concatenate([np.ones((inside & stressed).sum(), bool),
+                                                    np.zeros(len(unstressed), bool)]))
+                if not math.isnan(value):
+                    window.values["stress"] = value
+            window.scores = fusion.scores(window.values)
+            window.fused = fusion.fuse(window.scores)
 
     def finish(self, ctx: SessionContext) -> CheckResult:
-        return CheckResult(self.name, "insufficient", 0.0, 0.0)
+        if self.windows:
+            self._close(self.windows[-1])
+        self._add_context_signals()
+        scored = [w for w in self.windows if len(w.samples) >= MIN_WINDOW_SAMPLES and not math.isnan(w.fused)]
+        coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
+        if not scored:
+            return CheckResult(self.name, "insufficient", 0.0, coverage,
+                               measurements={"deepfake_score": None})
+        score = float(np.mean([w.fused for w in scored]))
+        risk = fusion.risk_from_score(score)
+        findings = self._findings(scored, risk, ctx)
+        measurements = {"deepfake_score": round(score, 3)}
+        for spec in fusion.SIGNALS:
+            values = [w.values[spec.name] for w in scored if spec.name in w.values]
+            measurements[f"deepfake_{spec.name}"] = round(float(np.median(values)), 4) if values else None
+        return CheckResult(self.name, status_for(risk, coverage), risk, coverage, findings, measurements)
+
+    def _findings(self, scored: list[Window], risk: float, ctx: SessionContext) -> list[Finding]:
+        """Runs of consecutive windows at review level or above (alert level while the recording as a
+        whole is ok: single windows of real faces reach review), strongest first."""
+        floor = REVIEW_RISK if risk >= REVIEW_RISK else ALERT_RISK
+        flagged = [w for w in scored if fusion.risk_from_score(w.fused) >= floor]
+        spans: list[list[Window]] = []
+        for window in flagged:
+            if spans and abs(window.t0 - spans[-1][-1].t1) < 1e-6:
+                spans[-1].append(window)
+            else:
+                spans.append([window])
+        spans.sort(key=lambda span: -max(w.fused for w in span))
+        findings = []
+        for n, span in enumerate(spans[:MAX_FINDINGS]):
+            peak = max(span, key=lambda w: w.fused)
+            signal = max(peak.scores, key=peak.scores.get)
+            spec = fusion.BY_NAME[signal]
+            frame = self._evidence_image(span, spec, ctx, n)
+            findings.append(Finding(span[0].t0, span[-1].t1, fusion.risk_from_score(peak.fused),
+                                    spec.reason(peak.values[signal]), frame, signal))
+        return findings
+
+    def _evidence_image(self, span: list[Window], spec: fusion.SignalSpec, ctx: SessionContext, n: int) -> str | None:
+        if ctx.evidence_dir is None:
+            return None
+        inside = [c for c in self._evidence if span[0].t0 <= c.t < span[-1].t1]
+        if not inside:
+            return None
+        best = max(inside)
+        marks = [(*region_box(best.landmarks, FACE_OVAL, pad=0.05), "")] if spec.region != "face" else []
+        marks.append((*self._region(best, spec.region), spec.name))
+        path = save_evidence(best.image, ctx.evidence_dir, f"deepfake_{n + 1}_{spec.name}_{best.t:.1f}s", marks)
+        self.evidence_marks[path] = marks
+        return path
+
+    @staticmethod
+    def _region(candidate: _Candidate, region: str) -> tuple[float, float, float, float]:
+        landmarks = candidate.landmarks
+        if region == "mouth":
+            return region_box(landmarks, LIPS_OUTER, pad=0.3)
+        if region == "eyes":
+            return region_box(landmarks, EYES_AND_BROWS, pad=0.1)
+        if region == "seam" and not math.isnan(candidate.seam_rho):
+            oval = landmarks[list(FACE_OVAL), :2]
+            centre = oval.mean(0)
+            ring = centre + (oval - centre) * candidate.seam_rho
+            x0, y0 = ring.min(0)
+            x1, y1 = ring.max(0)
+            return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+        return region_box(landmarks, FACE_OVAL, pad=0.05)
+
+
+
+def run_on_file(path: Path | str, policy: SamplingPolicy,
+                evidence_dir: Path | str | None = None) -> tuple[CheckResult, DeepfakeCheck]:
+    """Perception and this check alone over a recording (no audio, no other checks): what the
+    deepfake benchmark and tests need, at a fraction of a full analysis's cost."""
+    from interview.media import FileSource, probe
+    from interview.perception import Perceiver
+
+    media = probe(path)
+    config = AnalysisConfig(policy=policy)
+    check = DeepfakeCheck(config)
+    perceiver = Perceiver(policy)
+    frames = 0
+    try:
+        for frame in FileSource(media, policy).frames():
+            check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t)), frame)
+            frames += 1
+    finally:
+        perceiver.close()
+    silence = AudioAnalysis(duration=media.duration_s, sample_rate=16_000, speech=(), transcript=())
+    ctx = SessionContext(media=media, audio=silence, analysed_frames=frames,
+                         evidence_dir=Path(evidence_dir) if evidence_dir else None)
+    return check.finish(ctx), check

@@ -1,0 +1,137 @@
+"""Face regions from MediaPipe's 478-point face mesh: index lists, pixel masks, boxes and the
+aligned face crop the forensic signals share.
+
+The index lists are MediaPipe's own contours (`FaceLandmarksConnections` in the Tasks API), in
+drawing order, copied here so this module does not import mediapipe. "Left"/"right" follow
+MediaPipe: the subject's left eye (`LEFT_EYE`) appears on the image's right side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+             148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
+RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_IRIS = (474, 475, 476, 477)  # centre 473
+RIGHT_IRIS = (469, 470, 471, 472)  # centre 468
+LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE = 473, 468
+NOSE_TIP = 1
+LEFT_BROW = (276, 283, 282, 295, 285, 300, 293, 334, 296, 336)
+RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
+EYES_AND_BROWS = LEFT_EYE + RIGHT_EYE + LEFT_BROW + RIGHT_BROW
+NOSE = (6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294)
+MIN_INTEROCULAR_PX = 12  # below this a face is a few dozen pixels: no texture left to judge
+# Points that move with the skull, not with expression: eye corners, nose bridge and base, temples,
+# forehead. Landmark jitter is measured on these after removing the head's own motion.
+RIGID = (33, 133, 362, 263, 6, 168, 197, 195, 5, 4, 1, 98, 327, 10, 151, 9, 8, 234, 454, 127, 356, 21, 251)
+# ArcFace's 112x112 five-point template, used to warp every face to the same geometry.
+TEMPLATE_112 = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                         [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
+
+
+def five_points(landmarks: np.ndarray) -> np.ndarray:
+    """Right eye, left eye (as seen in the image: left, right), nose tip, mouth corners, (5, 2) pixels."""
+    xy = landmarks[:, :2]
+    return np.stack([xy[[33, 133]].mean(0), xy[[362, 263]].mean(0), xy[NOSE_TIP], xy[61], xy[291]]).astype(np.float32)
+
+
+def interocular(landmarks: np.ndarray) -> float:
+    """Distance between the eye centres in pixels: the face's scale for every size-free measure."""
+    p = five_points(landmarks)
+    return float(np.linalg.norm(p[1] - p[0]))
+
+
+def align_matrix(landmarks: np.ndarray, size: int) -> np.ndarray:
+    """2x3 similarity transform that maps the face to a `size` x `size` crop in ArcFace geometry."""
+    matrix, _ = cv2.estimateAffinePartial2D(five_points(landmarks), TEMPLATE_112 * (size / 112.0), method=cv2.LMEDS)
+    return matrix if matrix is not None else np.array([[1, 0, 0], [0, 1, 0]], np.float64)
+
+
+def aligned_crop(image: np.ndarray, landmarks: np.ndarray, size: int = 112) -> np.ndarray:
+    """The face warped to a fixed geometry, so the same pixel is the same skin in every frame."""
+    return cv2.warpAffine(image, align_matrix(landmarks, size), (size, size), flags=cv2.INTER_AREA,
+                          borderMode=cv2.BORDER_REFLECT)
+
+
+def polygon_mask(shape: tuple[int, int], landmarks: np.ndarray, indices: tuple[int, ...]) -> np.ndarray:
+    """Boolean mask of the polygon through the given landmarks."""
+    mask = np.zeros(shape, np.uint8)
+    points = np.round(landmarks[list(indices), :2]).astype(np.int32)
+    cv2.fillPoly(mask, [points], 1)
+    return mask.astype(bool)
+
+
+def region_box(landmarks: np.ndarray, indices: tuple[int, ...], pad: float = 0.15) -> tuple[float, float, float, float]:
+    """x, y, w, h around the given landmarks, padded by `pad` of their size (for evidence marks)."""
+    xy = landmarks[list(indices), :2]
+    x0, y0 = xy.min(0)
+    x1, y1 = xy.max(0)
+    px, py = (x1 - x0) * pad, (y1 - y0) * pad
+    return float(x0 - px), float(y0 - py), float(x1 - x0 + 2 * px), float(y1 - y0 + 2 * py)
+
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """A face cut out of its frame with context around it, and its regions in crop pixels.
+
+    `rho` is each pixel's distance from the face centre in units of the face oval's radius in that
+    direction: 0 at the centre, 1 on the oval (jaw line, temples, upper forehead), >1 outside. A
+    pasted face is blended in along some closed curve around rho 0.8-1.0.
+    """
+
+    image: np.ndarray  # RGB uint8
+    gray: np.ndarray  # float32
+    origin: tuple[int, int]  # x, y of the crop's top-left corner in the frame
+    rho: np.ndarray  # float32
+    features: np.ndarray  # eyes, brows, nose and lips: structure a seam search must ignore
+    mouth: np.ndarray  # inside the inner lip contour
+    scale: float  # interocular distance in pixels
+
+    @property
+    def inner(self) -> np.ndarray:
+        """The face inside its outline, away from the edge (what a swap replaces)."""
+        return self.rho < 0.85
+
+
+def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:
+    """Normalised radius of every pixel with respect to the closed `oval` polygon (N, 2)."""
+    centre = oval.mean(0)
+    offsets = oval - centre
+    angles = np.arctan2(offsets[:, 1], offsets[:, 0])
+    radii = np.hypot(offsets[:, 0], offsets[:, 1])
+    order = np.argsort(angles)
+    angles, radii = angles[order], radii[order]
+    angles = np.concatenate([angles[-1:] - 2 * np.pi, angles, angles[:1] + 2 * np.pi])
+    radii = np.concatenate([radii[-1:], radii, radii[:1]])
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    dx, dy = xx - centre[0], yy - centre[1]
+    return (np.hypot(dx, dy) / np.interp(np.arctan2(dy, dx), angles, radii)).astype(np.float32)
+
+
+def face_crop(image: np.ndarray, landmarks: np.ndarray, context: float = 0.35) -> FaceCrop | None:
+    """Cut the face plus `context` of its size on each side; None if the face is too small or
+    mostly outside the frame."""
+    height, width = image.shape[:2]
+    x, y, w, h = region_box(landmarks, FACE_OVAL, pad=context)
+    x0, y0 = max(0, int(x)), max(0, int(y))
+    x1, y1 = min(width, int(x + w) + 1), min(height, int(y + h) + 1)
+    scale = interocular(landmarks)
+    if scale < MIN_INTEROCULAR_PX or (x1 - x0) * (y1 - y0) < 0.5 * w * h:
+        return None
+    crop = image[y0:y1, x0:x1]
+    shape = crop.shape[:2]
+    local = landmarks[:, :2] - np.array([x0, y0], np.float32)
+    features = np.zeros(shape, bool)
+    for indices in (EYES_AND_BROWS, NOSE, LIPS_OUTER):
+        bx, by, bw, bh = region_box(local, indices, pad=0.15)
+        features[max(0, int(by)):max(0, int(by + bh) + 1), max(0, int(bx)):max(0, int(bx + bw) + 1)] = True
+    return FaceCrop(image=crop, gray=cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32), origin=(x0, y0),
+                    rho=_radius_map(shape, local[list(FACE_OVAL)]), features=features,
+                    mouth=polygon_mask(shape, local, LIPS_INNER), scale=scale)

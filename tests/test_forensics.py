@@ -1,0 +1,198 @@
+"""Each forensic signal on a synthetic case with a known answer: a real face (landmarks from the
+real landmarker on a real frame) edited in one controlled way, or synthetic series."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from interview.forensics.boundary import boundary_seam
+from interview.forensics.face_regions import (
+    FACE_OVAL,
+    TEMPLATE_112,
+    align_matrix,
+    face_crop,
+    five_points,
+)
+from interview.forensics.flicker import colour_flicker, face_and_surround_colour
+from interview.forensics.fusion import BY_NAME, fuse, risk_from_score
+from interview.forensics.jitter import embedding_jitter, landmark_jitter
+from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap
+from interview.forensics.sharpness import (
+    frame_reference,
+    outside_face,
+    sharpness_mismatch,
+)
+from interview.forensics.spectrum import frame_ratio, spectral_falloff
+from interview.forensics.stress import hand_over_face, is_stressed, stress_rise
+from interview.media import FileSource, SamplingPolicy, probe
+from interview.observations import Face, HeadPose
+from tests.conftest import dev_file
+
+
+@pytest.fixture(scope="module")
+def talking_face(models_ready) -> tuple[np.ndarray, np.ndarray]:
+    """The frame of vr_face2 (real, frontal) with the widest open mouth, and its landmarks."""
+    from models.face_landmarker import MediaPipeFaceLandmarker
+
+    best = None
+    with MediaPipeFaceLandmarker() as landmarker:
+        for frame in FileSource(probe(dev_file("A_talking_head/vr_face2.mp4")), SamplingPolicy(max_fps=5)).frames():
+            faces = landmarker.detect(frame.image, frame.t)
+            if faces:
+                gap = mouth_gap(faces[0].landmarks, np.linalg.norm(np.subtract(*five_points(faces[0].landmarks)[:2])))
+                if best is None or gap > best[0]:
+                    best = (gap, frame.image.copy(), faces[0].landmarks)
+    assert best is not None and best[0] > 0.1, "vr_face2 should show an open mouth"
+    return best[1], best[2]
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _edit_inside(image: np.ndarray, landmarks: np.ndarray, rho_max: float, edit) -> np.ndarray:
+    """Replace the pixels with rho < rho_max (inside a shrunken face oval) by edit(image)."""
+    crop = face_crop(image, landmarks)
+    x0, y0 = crop.origin
+    h, w = crop.rho.shape
+    out = image.copy()
+    region = out[y0:y0 + h, x0:x0 + w]
+    inside = crop.rho < rho_max
+    region[inside] = edit(image)[y0:y0 + h, x0:x0 + w][inside]
+    return out
+
+
+def test_face_regions_rho_is_one_on_the_oval_and_alignment_hits_the_template(talking_face):
+    image, landmarks = talking_face
+    crop = face_crop(image, landmarks)
+    points = np.round(landmarks[list(FACE_OVAL), :2] - np.array(crop.origin)).astype(int)
+    assert np.median(crop.rho[points[:, 1], points[:, 0]]) == pytest.approx(1.0, abs=0.05)
+    matrix = align_matrix(landmarks, 112)
+    mapped = five_points(landmarks) @ matrix[:, :2].T + matrix[:, 2]
+    assert np.abs(mapped - TEMPLATE_112).max() < 6
+
+
+def test_boundary_finds_a_pasted_face_with_a_visible_seam(talking_face):
+    image, landmarks = talking_face
+    pasted = _edit_inside(image, landmarks, 0.82,
+                          lambda im: np.clip(im.astype(int) + (30, 10, -10), 0, 255).astype(np.uint8))
+    untouched, _ = boundary_seam(face_crop(image, landmarks))
+    seam, rho = boundary_seam(face_crop(pasted, landmarks))
+    assert seam > untouched + 1.0
+    assert rho == pytest.approx(0.80, abs=0.06)
+
+
+def _outside(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    gray = _gray(image)
+    return gray, outside_face(gray.shape, face_crop(image, landmarks))
+
+
+def test_sharpness_sees_a_smoothed_face_and_a_sharpened_one(talking_face):
+    image, landmarks = talking_face
+    reference = frame_reference(*_outside(image, landmarks))
+    blurred = _edit_inside(image, landmarks, 1.0, lambda im: cv2.GaussianBlur(im, (0, 0), 1.5))
+    sharpened = _edit_inside(image, landmarks, 1.0,
+                             lambda im: cv2.addWeighted(im, 2.5, cv2.GaussianBlur(im, (0, 0), 1.0), -1.5, 0))
+    base = sharpness_mismatch(face_crop(image, landmarks), reference)
+    assert sharpness_mismatch(face_crop(blurred, landmarks), reference) < base - 0.5
+    assert sharpness_mismatch(face_crop(sharpened, landmarks), reference) > base + 0.5
+
+
+def test_spectrum_sees_an_upscaled_face(talking_face):
+    image, landmarks = talking_face
+    h, w = image.shape[:2]
+    reference = frame_ratio(*_outside(image, landmarks))
+    upscaled = _edit_inside(image, landmarks, 1.0, lambda im: cv2.resize(
+        cv2.resize(im, (w // 3, h // 3), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR))
+    base = spectral_falloff(face_crop(image, landmarks), reference)
+    assert spectral_falloff(face_crop(upscaled, landmarks), reference) < base - 1.0
+
+
+def test_flicker_counts_face_only_wobble_not_room_lighting(talking_face):
+    image, landmarks = talking_face
+    x, y, w, h = cv2.boundingRect(landmarks[:, :2].astype(np.float32))
+    gains = 1.0 + 0.04 * np.random.default_rng(0).standard_normal(12)
+    face_only, room = [], []
+    for gain in gains:
+        lit = np.clip(image * gain, 0, 255).astype(np.uint8)
+        room.append(face_and_surround_colour(lit, landmarks, (x, y, w, h)))
+        face_only.append(face_and_surround_colour(_edit_inside(image, landmarks, 1.2, lambda _, lit=lit: lit),
+                                                  landmarks, (x, y, w, h)))
+    steady = [face_and_surround_colour(image, landmarks, (x, y, w, h))] * 12
+    assert colour_flicker(np.array(steady)) == pytest.approx(0.0, abs=1e-6)
+    assert colour_flicker(np.array(face_only)) > 3 * colour_flicker(np.array(room)) + 1.0
+
+
+def test_landmark_jitter_ignores_head_motion_and_measures_noise():
+    rng = np.random.default_rng(1)
+    shape = rng.uniform(-1, 1, (23, 2))
+    frames = []
+    for i in range(30):  # a head turning, moving and coming closer, smoothly
+        angle, scale = 0.02 * i, 1.0 + 0.01 * i
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        frames.append(scale * shape @ rotation.T + (0.05 * i, 0.02 * i))
+    frames = np.array(frames)
+    assert landmark_jitter(frames) < 0.2  # % interocular: nothing but (nearly linear) rigid motion
+    noisy = frames + rng.normal(0, 0.02, frames.shape)  # 2 % of the interocular distance per axis
+    assert 1.5 < landmark_jitter(noisy) < 5
+
+
+def test_embedding_jitter_is_zero_for_a_steady_identity_and_grows_with_wobble():
+    rng = np.random.default_rng(2)
+    identity = rng.standard_normal(128)
+    steady = np.tile(identity / np.linalg.norm(identity), (6, 1))
+    wobbly = identity + 0.5 * np.linalg.norm(identity) / np.sqrt(128) * rng.standard_normal((6, 128))
+    wobbly /= np.linalg.norm(wobbly, axis=1, keepdims=True)
+    assert embedding_jitter(steady) == pytest.approx(0.0, abs=1e-9)
+    # two copies with independent noise of half the identity's norm: cosine 1 / (1 + 0.5**2) = 0.8
+    assert embedding_jitter(wobbly) == pytest.approx(0.2, abs=0.05)
+
+
+def test_mouth_detail_drops_when_teeth_are_blurred(talking_face):
+    image, landmarks = talking_face
+    crop = face_crop(image, landmarks)
+    mask = np.zeros(image.shape[:2], bool)
+    x0, y0 = crop.origin
+    mask[y0:y0 + crop.mouth.shape[0], x0:x0 + crop.mouth.shape[1]] = crop.mouth
+    grey_mouth = image.copy()
+    grey_mouth[mask] = image[mask].mean(0).astype(np.uint8)  # the interior flattened to one grey
+    assert mouth_detail(face_crop(grey_mouth, landmarks), landmarks) < mouth_detail(crop, landmarks) - 1.0
+    closed = landmarks.copy()
+    closed[14] = closed[13]
+    assert np.isnan(mouth_detail(crop, closed))
+
+
+def test_eye_mismatch_grows_with_a_highlight_in_one_eye_only(talking_face):
+    image, landmarks = talking_face
+    base = eye_mismatch(face_crop(image, landmarks), landmarks)
+    lit = image.copy()
+    x, y = landmarks[468, :2] + (landmarks[33, :2] - landmarks[468, :2]) * 0.35  # off-centre in the right eye
+    cv2.circle(lit, (int(x), int(y)), 2, (255, 255, 255), -1)
+    assert eye_mismatch(face_crop(lit, landmarks), landmarks) > base + 0.5
+
+
+def _face(yaw: float) -> Face:
+    return Face(box=(100, 100, 80, 100), landmarks=np.zeros((478, 3), np.float32), blendshapes={},
+                pose=HeadPose(yaw, 0, 0), transform=np.eye(4))
+
+
+def test_stress_rise_compares_profile_and_occluded_frames_with_frontal_ones():
+    assert is_stressed(_face(40), None) and not is_stressed(_face(5), None)
+    hand = np.array([[130.0, 150.0]] * 21)
+    assert hand_over_face(_face(0), (hand,)) and is_stressed(_face(0), (hand,))
+    assert not hand_over_face(_face(0), (hand + 300,))
+    stressed = np.array([False] * 10 + [True] * 5)
+    assert stress_rise(np.r_[np.ones(10), 3 * np.ones(5)], stressed) == pytest.approx(2.0)
+    assert np.isnan(stress_rise(np.ones(12), np.array([False] * 11 + [True])))
+
+
+def test_fusion_scores_only_the_synthetic_direction_and_maps_to_risk():
+    mouth, sharp = BY_NAME["mouth"], BY_NAME["sharpness"]
+    assert mouth.score(mouth.centre + 2 * mouth.spread) == 0.0  # more detail than real faces: not suspicious
+    assert mouth.score(mouth.centre - 2 * mouth.spread) == pytest.approx(2.0)
+    assert sharp.score(sharp.centre - 3 * sharp.spread) == pytest.approx(sharp.score(sharp.centre + 3 * sharp.spread))
+    assert fuse({"a": 4.0, "b": 2.0, "c": 0.0}) == pytest.approx(3.0)
+    assert risk_from_score(0.0) < 0.05
+    assert risk_from_score(5.0) > 0.95
