@@ -3,6 +3,7 @@ frame and one `AudioAnalysis` per session. Checks read these and never call mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,16 +13,25 @@ from interview.timeline import Segment
 
 @dataclass(frozen=True)
 class Frame:
-    """A decoded frame: RGB uint8 (H, W, 3), C-contiguous, at its real presentation time."""
+    """A decoded frame: RGB uint8 (H, W, 3), C-contiguous, at its real presentation time.
+
+    `image` is scaled to the sampling policy's size; `source_image()` gives the frame at the
+    recording's own resolution, converted only when a check asks (forensic signals on small faces).
+    """
 
     t: float
     index: int
     image: np.ndarray
+    source: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> tuple[int, int]:
         height, width = self.image.shape[:2]
         return width, height
+
+    def source_image(self) -> np.ndarray:
+        """RGB at source resolution (the analysed image itself when the source was not larger)."""
+        return self.source() if self.source is not None else self.image
 
 
 @dataclass(frozen=True)
