@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import av
@@ -105,6 +106,10 @@ def probe(path: Path | str) -> MediaInfo:
     return MediaInfo(path, duration, width, height, fps, video is not None, has_audio, file_sha256(path))
 
 
+def _full_rgb(decoded: av.VideoFrame) -> np.ndarray:
+    return np.ascontiguousarray(decoded.to_ndarray(format="rgb24"))
+
+
 def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     scale = min(1.0, max_side / max(width, height))
     return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
@@ -138,7 +143,10 @@ class FileSource:
                         continue
                     last_bucket = bucket
                     rgb = decoded.reformat(width=width, height=height, format="rgb24").to_ndarray()
-                    yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb))
+                    full = None
+                    if (width, height) != (self.info.width, self.info.height):
+                        full = partial(_full_rgb, decoded)
+                    yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
             except av.error.FFmpegError as exc:
                 self.problems.append(f"video decoding stopped after frame {index} "
                                      f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
@@ -173,4 +181,35 @@ def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
         samples = np.concatenate([np.zeros(offset, np.float32), samples])
     elif offset < 0:
         samples = samples[-offset:]
+    return samples, problems
+
+
+def read_audio_channels(info: MediaInfo, channels: int = 2) -> tuple[np.ndarray, list[str]]:
+    """The first `channels` audio channels kept apart, (channels, n) 16 kHz float32, aligned to time
+    zero like read_audio; a mono track gives one row. For recordings with one party per channel."""
+    if not info.has_audio:
+        return np.zeros((1, 0), np.float32), []
+    problems: list[str] = []
+    chunks: list[np.ndarray] = []
+    first_time: float | None = None
+    with _open(info.path) as container:
+        stream = container.streams.audio[0]
+        count = min(channels, stream.codec_context.channels or 1)
+        resampler = av.AudioResampler(format="fltp", layout="stereo" if count >= 2 else "mono", rate=AUDIO_RATE)
+        video = container.streams.video[0] if container.streams.video else None
+        zero = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+        try:
+            for decoded in container.decode(stream):
+                if first_time is None and decoded.time is not None:
+                    first_time = decoded.time - zero
+                chunks += [out.to_ndarray() for out in resampler.resample(decoded)]
+        except av.error.FFmpegError as exc:
+            problems.append(f"audio decoding stopped ({exc.strerror or type(exc).__name__}): truncated or corrupt")
+        chunks += [out.to_ndarray() for out in resampler.resample(None)]
+    samples = np.concatenate(chunks, axis=1).astype(np.float32) if chunks else np.zeros((count, 0), np.float32)
+    offset = int(round((first_time or 0.0) * AUDIO_RATE))
+    if offset > 0:
+        samples = np.concatenate([np.zeros((samples.shape[0], offset), np.float32), samples], axis=1)
+    elif offset < 0:
+        samples = samples[:, -offset:]
     return samples, problems
