@@ -152,41 +152,10 @@ class FileSource:
                                      f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
 
 
-def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
-    """The whole audio track as 16 kHz mono float32 (about 230 MB per hour), aligned to time zero,
-    plus any decode problems. Silence is padded where the track starts late."""
-    if not info.has_audio:
-        return np.zeros(0, np.float32), []
-    problems: list[str] = []
-    chunks: list[np.ndarray] = []
-    first_time: float | None = None
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-    with _open(info.path) as container:
-        stream = container.streams.audio[0]
-        video = container.streams.video[0] if container.streams.video else None
-        zero = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
-        try:
-            for decoded in container.decode(stream):
-                if first_time is None and decoded.time is not None:
-                    first_time = decoded.time - zero
-                for out in resampler.resample(decoded):
-                    chunks.append(out.to_ndarray().reshape(-1))
-        except av.error.FFmpegError as exc:
-            problems.append(f"audio decoding stopped ({exc.strerror or type(exc).__name__}): truncated or corrupt")
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    offset = int(round((first_time or 0.0) * AUDIO_RATE))
-    if offset > 0:
-        samples = np.concatenate([np.zeros(offset, np.float32), samples])
-    elif offset < 0:
-        samples = samples[-offset:]
-    return samples, problems
-
-
 def read_audio_channels(info: MediaInfo, channels: int = 2) -> tuple[np.ndarray, list[str]]:
     """The first `channels` audio channels kept apart, (channels, n) 16 kHz float32, aligned to time
-    zero like read_audio; a mono track gives one row. For recordings with one party per channel."""
+    zero (silence padded where the track starts late), plus any decode problems. A mono track, or
+    channels=1 (a downmix), gives one row. About 230 MB per hour and channel."""
     if not info.has_audio:
         return np.zeros((1, 0), np.float32), []
     problems: list[str] = []
@@ -213,3 +182,9 @@ def read_audio_channels(info: MediaInfo, channels: int = 2) -> tuple[np.ndarray,
     elif offset < 0:
         samples = samples[:, -offset:]
     return samples, problems
+
+
+def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
+    """The whole audio track as 16 kHz mono float32, on the video's clock, plus decode problems."""
+    samples, problems = read_audio_channels(info, channels=1)
+    return samples[0], problems
