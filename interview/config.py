@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from interview.checks.base import ChallengeMark
 from interview.media import SamplingPolicy
+
+FACE_DB_ENV = "INTERVIEW_VERIFY_FACE_DB"
+
+
+def default_face_db() -> str:
+    """$INTERVIEW_VERIFY_FACE_DB, else faces.sqlite in the user's data dir."""
+    if os.environ.get(FACE_DB_ENV) is not None:
+        return os.environ[FACE_DB_ENV]
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("interview-verify")) / "faces.sqlite")
 
 
 @dataclass(frozen=True)
@@ -21,3 +33,13 @@ class AnalysisConfig:
     id_photo: Path | None = None
     candidate: str | None = None
     challenges: tuple[ChallengeMark, ...] = ()
+    # Face registry (repeat faces across candidates; interview/face_registry.py). face_db: a SQLite
+    # file, or a deepface backend's connection string (postgresql://... for pgvector, http://... for
+    # qdrant); "off" disables it. face_db_backend: "auto" infers it from face_db, or any deepface
+    # database type. store_face: keep this candidate's face embeddings (off without consent; the
+    # search still runs). face_retention_days: records older than this are ignored and deleted
+    # (None: the product's retention rule, interview.retention.RETENTION_DAYS).
+    face_db: str = field(default_factory=default_face_db)
+    face_db_backend: str = "auto"
+    store_face: bool = True
+    face_retention_days: float | None = None

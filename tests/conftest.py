@@ -26,3 +26,20 @@ def models_ready() -> None:
     missing = [check(s).problem for s in MANIFEST if not s.optional and not check(s).ok]
     if missing:
         pytest.fail("models missing, run `interview-verify models fetch`: " + "; ".join(missing))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_stores(tmp_path_factory):
+    """Keep the tests' sessions and face embeddings out of the user's own databases."""
+    import os
+
+    folder = tmp_path_factory.mktemp("stores")
+    saved = {key: os.environ.get(key) for key in ("INTERVIEW_VERIFY_DB", "INTERVIEW_VERIFY_FACE_DB")}
+    os.environ["INTERVIEW_VERIFY_DB"] = str(folder / "sessions.db")
+    os.environ["INTERVIEW_VERIFY_FACE_DB"] = str(folder / "faces.sqlite")
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

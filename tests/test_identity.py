@@ -1,0 +1,245 @@
+"""Face consistency on real photos and clips: the same-person threshold on held-out identities,
+ID photos (documents, bad photos), spans of one person, extra faces and absences, repeat faces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fixtures.cache import DevMediaMissing, dev_media
+from interview.analyze import analyze_recording
+from interview.config import AnalysisConfig
+from interview.face_match import SAME_PERSON_THRESHOLD, photo_face
+from interview.id_photo import read_id_photo
+from interview.images import ImageError
+from interview.media import SamplingPolicy
+
+pytestmark = pytest.mark.usefixtures("models_ready")
+FAST = SamplingPolicy(max_fps=5)  # identity samples come every 0.5 s whatever the frame rate
+
+
+def media(relpath: str):
+    try:
+        return dev_media(relpath)
+    except DevMediaMissing as exc:
+        pytest.skip(f"real dev media not available: {exc}")
+
+
+def identity(summary: dict) -> dict:
+    return summary["checks"]["identity"]
+
+
+def signals(summary: dict) -> list[str]:
+    return [f["signal"] for f in identity(summary)["findings"]]
+
+
+@pytest.fixture(scope="module")
+def analyse(tmp_path_factory):
+    def run(path, **options) -> tuple[dict, object]:
+        out = tmp_path_factory.mktemp("identity")
+        options.setdefault("face_db", "off")
+        return analyze_recording(path, AnalysisConfig(transcribe=False, **options), out), out
+    return run
+
+
+# -- the threshold --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pairs_and_embeddings():
+    from fixtures.identity_pairs import photo_pairs, photo_path
+
+    try:
+        pairs = photo_pairs()
+    except DevMediaMissing as exc:
+        pytest.skip(f"real dev media not available: {exc}")
+    names = {p.a for p in pairs} | {p.b for p in pairs}
+    return pairs, {name: photo_face(photo_path(name)).embedding for name in names}
+
+
+def _errors(pairs, embeddings) -> list[tuple[str, str, bool, float]]:
+    return [(p.a, p.b, p.same, round(float(embeddings[p.a] @ embeddings[p.b]), 3)) for p in pairs
+            if (float(embeddings[p.a] @ embeddings[p.b]) >= SAME_PERSON_THRESHOLD) != p.same]
+
+
+def test_held_out_identities_are_all_right_at_the_threshold(pairs_and_embeddings):
+    """The threshold was chosen on the calibration identities only (bench/identity_roc.py)."""
+    from fixtures.identity_pairs import split_by_identity
+
+    pairs, embeddings = pairs_and_embeddings
+    _, held_out = split_by_identity(pairs)
+    assert sum(p.same for p in held_out) == 6 and sum(not p.same for p in held_out) == 30
+    assert _errors(held_out, embeddings) == []
+
+
+def test_threshold_lies_in_the_calibration_gap(pairs_and_embeddings):
+    from fixtures.identity_pairs import split_by_identity
+
+    pairs, embeddings = pairs_and_embeddings
+    calibration, _ = split_by_identity(pairs)
+    scores = {p: float(embeddings[p.a] @ embeddings[p.b]) for p in calibration}
+    highest_different = max(s for p, s in scores.items() if not p.same)
+    lowest_same = min(s for p, s in scores.items() if p.same)
+    assert highest_different < SAME_PERSON_THRESHOLD < lowest_same
+    assert abs(SAME_PERSON_THRESHOLD - (highest_different + lowest_same) / 2) < 0.002  # the gap's centre
+
+
+def test_match_command_uses_the_threshold(capsys):
+    from fixtures.identity_pairs import photo_path
+    from interview.cli import main
+
+    try:
+        same = (photo_path("df_img1.jpg"), photo_path("df_img2.jpg"))
+    except DevMediaMissing as exc:
+        pytest.skip(f"real dev media not available: {exc}")
+    assert main(["match", *map(str, same)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["same_person"] and result["threshold"] == SAME_PERSON_THRESHOLD
+
+
+# -- ID photos --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("share", [0.3, 0.1])
+def test_id_card_photos_match_the_same_person_only(share, pairs_and_embeddings):
+    """A card spanning 30% (face found directly) or 10% (found in tiles) of a 4000x3000 phone photo."""
+    from fixtures.id_documents import id_card_photo
+    from fixtures.identity_pairs import photo_path
+
+    _, embeddings = pairs_and_embeddings
+    for portrait, twin, stranger in (("df_img1.jpg", "df_img2.jpg", "df_img13.jpg"),
+                                     ("df_img13.jpg", "df_img14.jpg", "df_img18.jpg"),
+                                     ("df_img18.jpg", "df_img19.jpg", "df_img1.jpg")):
+        card = read_id_photo(id_card_photo(photo_path(portrait), share).path)
+        assert card.eye_distance_px < 100  # printed small on the card
+        assert float(card.face.embedding @ embeddings[twin]) >= SAME_PERSON_THRESHOLD, portrait
+        assert float(card.face.embedding @ embeddings[stranger]) < SAME_PERSON_THRESHOLD, portrait
+
+
+def test_unusable_id_photos_say_why():
+    from fixtures.id_documents import card_without_portrait, two_people
+    from fixtures.identity_pairs import photo_path
+
+    with pytest.raises(ImageError, match="no face found in the photo"):
+        read_id_photo(card_without_portrait().path)
+    with pytest.raises(ImageError, match="2 faces of similar size in the photo; use a photo of one person"):
+        read_id_photo(two_people(photo_path("df_img1.jpg"), photo_path("df_img13.jpg")).path)
+
+
+def test_small_or_blurred_faces_are_named(tmp_path):
+    import cv2
+
+    from fixtures.identity_pairs import photo_path
+
+    image = cv2.imread(str(photo_path("df_img1.jpg")))
+    face = read_id_photo(photo_path("df_img1.jpg"))
+    assert face.warnings == ()
+    scale = 12 / face.eye_distance_px
+    cv2.imwrite(str(tmp_path / "small.jpg"), cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    cv2.imwrite(str(tmp_path / "blurred.jpg"), cv2.GaussianBlur(image, (0, 0), 3 * face.face.box[3] / 112))
+    assert any(w.startswith("face too small") for w in read_id_photo(tmp_path / "small.jpg").warnings)
+    assert any(w.startswith("face blurred") for w in read_id_photo(tmp_path / "blurred.jpg").warnings)
+
+
+def test_an_unusable_id_photo_is_a_finding_not_a_crash(analyse):
+    from fixtures.id_documents import two_people
+    from fixtures.identity_pairs import photo_path
+
+    photo = two_people(photo_path("df_img1.jpg"), photo_path("df_img13.jpg")).path
+    summary, _ = analyse(media("A_talking_head/vr_face2.mp4"), policy=FAST, id_photo=photo)
+    finding = identity(summary)["findings"][0]
+    assert finding["signal"] == "id_photo" and "2 faces of similar size" in finding["reason"]
+    assert summary["measurements"]["id_similarity"] is None
+    assert summary["measurements"]["identity_segments"][0]["person"] == 1  # continuity still ran
+
+
+# -- one video, several people ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def registry_db(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("registry") / "faces.sqlite")
+
+
+@pytest.fixture(scope="module")
+def splice_run(analyse, registry_db):
+    """vr_face2 (a man) then vr_face3 (a woman), checked against an ID card made from a still of the man."""
+    from fixtures.generate import splice_people
+    from fixtures.id_documents import id_card_photo, video_still
+
+    man, woman = media("A_talking_head/vr_face2.mp4"), media("A_talking_head/vr_face3.mp4")
+    fixture = splice_people(man, woman)
+    card = id_card_photo(video_still(man, 1.0).path, 0.3).path
+    summary, out = analyse(fixture.path, id_photo=card, candidate="Alice", face_db=registry_db)
+    return summary, out, fixture.truth
+
+
+def test_spliced_people_are_two_segments_split_at_the_true_boundary(splice_run):
+    summary, out, truth = splice_run
+    segments = summary["measurements"]["identity_segments"]
+    assert [s["person"] for s in segments] == [1, 2]
+    assert abs(segments[1]["start"] - truth["boundary_s"]) <= 1.0
+    change = [f for f in identity(summary)["findings"] if f["signal"] == "identity_change"]
+    assert len(change) == 1 and abs(change[0]["t0"] - truth["boundary_s"]) <= 1.0
+    assert change[0]["reason"].startswith(f"A different person appears from {segments[1]['start']:.1f} s")
+    assert (out / change[0]["frame"]).is_file()
+    assert identity(summary)["status"] == "alert"
+
+
+def test_id_photo_matches_the_first_person_only(splice_run):
+    summary, _, _ = splice_run
+    first, second = summary["measurements"]["identity_segments"]
+    assert first["id_similarity"] >= SAME_PERSON_THRESHOLD > second["id_similarity"]
+    mismatch = [f for f in identity(summary)["findings"] if f["signal"] == "id_match"]
+    assert len(mismatch) == 1 and mismatch[0]["reason"].startswith("Person 2")
+    share = summary["measurements"]["id_match_share"]
+    assert 0.3 < share < 0.7  # the man fills about half of the call
+    timeline = np.array(summary["measurements"]["id_similarity_timeline"])
+    assert timeline[timeline[:, 0] < first["end"], 1].min() >= SAME_PERSON_THRESHOLD
+
+
+def test_a_turning_head_stays_one_person(analyse):
+    summary, _ = analyse(media("D_presentation_attack/tv_real.mp4"), policy=FAST)
+    assert [s["person"] for s in summary["measurements"]["identity_segments"]] == [1]
+    assert identity(summary)["status"] == "ok"
+    assert identity(summary)["coverage"] > 0.6  # frames with the head far up or down are not assessed
+
+
+def test_extra_faces_and_absences_are_spans_with_frames(analyse):
+    from fixtures.face_count import extra_face_then_absence
+
+    fixture = extra_face_then_absence(media("A_talking_head/vr_face2.mp4"), media("A_talking_head/vr_face3.mp4"))
+    summary, out = analyse(fixture.path)
+    by_signal = {f["signal"]: f for f in identity(summary)["findings"]}
+    assert set(by_signal) == {"extra_faces", "no_face"}
+    for signal, (t0, t1) in (("extra_faces", fixture.truth["extra_face_s"]), ("no_face", fixture.truth["no_face_s"])):
+        assert abs(by_signal[signal]["t0"] - t0) < 0.15 and abs(by_signal[signal]["t1"] - t1) < 0.15, signal
+        assert (out / by_signal[signal]["frame"]).is_file()
+    assert by_signal["extra_faces"]["reason"].startswith("2 faces are visible")
+    assert summary["measurements"]["max_faces"] == 2
+    assert identity(summary)["status"] == "review"
+
+
+# -- repeat faces across analyses (same registry as splice_run, which stored Alice's two people) ------
+
+@pytest.fixture(scope="module")
+def second_round(analyse, registry_db, splice_run):
+    return analyse(media("A_talking_head/vr_face2.mp4"), policy=FAST, candidate="alice", face_db=registry_db)[0]
+
+
+@pytest.fixture(scope="module")
+def other_name(analyse, registry_db, second_round):
+    return analyse(media("A_talking_head/vr_face2.mp4"), policy=FAST, candidate="Bob", face_db=registry_db)[0]
+
+
+def test_same_person_same_name_in_a_second_round_is_not_an_alert(second_round):
+    registry = second_round["measurements"]["face_registry"]
+    assert registry["earlier_rounds"] == 1 and registry["repeats"] == []
+    assert "repeat_face" not in signals(second_round)
+    assert identity(second_round)["status"] == "ok"
+
+
+def test_the_same_video_under_another_name_is_a_repeat_face(other_name):
+    repeats = [f for f in identity(other_name)["findings"] if f["signal"] == "repeat_face"]
+    assert {r["reason"].split("'")[1] for r in repeats} == {"Alice", "alice"}
+    assert all("the same person under another name" in r["reason"] for r in repeats)
+    assert identity(other_name)["status"] == "alert"
