@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from interview.hashing import file_sha256
+
 if TYPE_CHECKING:
     from interview.store import Store
 
@@ -41,14 +43,6 @@ def canonical(obj: object) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest_hash(rows: list[tuple]) -> str:
@@ -219,6 +213,6 @@ def _report_file_problems(store: Store, conn: sqlite3.Connection) -> list[tuple[
         path = Path(report.path)
         if not path.is_file():
             problems.append((report.entry_seq, f"report file {path} is missing (not deleted by a purge)"))
-        elif sha256_file(path) != report.sha256:
+        elif file_sha256(path) != report.sha256:
             problems.append((report.entry_seq, f"report file {path} was changed after it was logged"))
     return problems

@@ -7,7 +7,6 @@ lip-sync check measures the recording, not the decoder.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from interview.hashing import file_sha256
 from interview.observations import Frame
 
 AUDIO_RATE = 16_000
@@ -59,14 +59,6 @@ class SamplingPolicy:
     max_fps: float = 15.0
     max_side: int = 640
     embed_every_s: float = 0.5
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _open(path: Path) -> av.container.InputContainer:

