@@ -36,7 +36,12 @@ class Frame:
 
 @dataclass(frozen=True)
 class HeadPose:
-    """Head rotation in degrees from MediaPipe's facial transformation matrix (0, 0, 0 = facing the camera)."""
+    """Head rotation in degrees from MediaPipe's facial transformation matrix (0, 0, 0 = facing the camera).
+
+    Signs, checked on tv_real.mp4 (a man turning his head): yaw > 0 when the nose points to the
+    image's right (in an unmirrored recording, the person turned to their own left); pitch > 0
+    when looking up, < 0 looking down. MediaPipe understates large turns (a 3/4 profile reads ~45).
+    """
 
     yaw: float
     pitch: float
