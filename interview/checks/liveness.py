@@ -18,9 +18,9 @@ from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
 from interview.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
 from interview.liveness.signal import SignalResult
-from interview.liveness.snapshots import Snapshots
 from interview.liveness.track import FaceTrack, TrackArrays
 from interview.observations import Frame, FrameObservation
+from interview.snapshots import Snapshots
 
 USABLE_YAW_DEG, USABLE_PITCH_DEG = 40.0, 30.0
 MIN_FACE_S = 3.0

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from interview.checks.base import CheckResult, Finding, SessionContext, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
+from interview.forensics.face_regions import LIPS_OUTER
 from interview.lipsync import (
     GRID_HZ,
     MOVING,
@@ -29,7 +29,8 @@ from interview.lipsync import (
     voice_activity,
 )
 from interview.media import read_audio_channels
-from interview.observations import Frame, FrameObservation
+from interview.observations import Face, Frame, FrameObservation
+from interview.snapshots import Snapshots
 from interview.timeline import Segment
 from interview.turns import (
     CANDIDATE,
@@ -93,15 +94,11 @@ class RelayCheck:
     def __init__(self, config: AnalysisConfig):
         self.config = config
         self.track = MouthTrack()
-        self._thumbnails: list[tuple[float, bytes]] = []  # JPEG, so an hour costs ~20 MB
+        self._snapshots = Snapshots(every_s=EVIDENCE_EVERY_S, side=EVIDENCE_SIDE)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         self.track.add(obs.t, obs.face)
-        if not self._thumbnails or obs.t - self._thumbnails[-1][0] >= EVIDENCE_EVERY_S:
-            height, width = frame.image.shape[:2]
-            scale = min(1.0, EVIDENCE_SIDE / max(height, width))
-            small = cv2.resize(frame.image, (int(width * scale), int(height * scale)))
-            self._thumbnails.append((obs.t, cv2.imencode(".jpg", small)[1].tobytes()))
+        self._snapshots.offer(obs.t, frame.image, _mouth_box(obs.face) if obs.face is not None else None)
 
     def finish(self, ctx: SessionContext) -> CheckResult:
         audio = ctx.audio
@@ -241,13 +238,21 @@ class RelayCheck:
         return 1.0 / float(np.median(np.diff(self.track.times)))
 
     def _with_frame(self, finding: Finding, ctx: SessionContext, index: int) -> Finding:
-        if ctx.evidence_dir is None or not self._thumbnails:
+        snapshot = self._snapshots.nearest((finding.t0 + finding.t1) / 2) if ctx.evidence_dir else None
+        if snapshot is None:
             return finding
-        t = (finding.t0 + finding.t1) / 2
-        _, jpeg = min(self._thumbnails, key=lambda item: abs(item[0] - t))
-        image = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        path = save_evidence(image, ctx.evidence_dir, f"relay_{index}_{finding.signal}")
+        image, mouth = snapshot
+        marks = [(*mouth, "mouth")] if mouth is not None else []
+        path = save_evidence(image, ctx.evidence_dir, f"relay_{index}_{finding.signal}", marks)
         return Finding(finding.t0, finding.t1, finding.risk, finding.reason, path, finding.signal)
+
+
+def _mouth_box(face: Face) -> tuple[float, float, float, float]:
+    """The lips' bounding box with a margin of half the mouth width, where a reviewer should look."""
+    lips = face.landmarks[list(LIPS_OUTER), :2]
+    (x0, y0), (x1, y1) = lips.min(axis=0), lips.max(axis=0)
+    margin = 0.5 * (x1 - x0)
+    return (float(x0 - margin), float(y0 - margin), float(x1 - x0 + 2 * margin), float(y1 - y0 + 2 * margin))
 
 
 def _empty_measurements() -> dict:
