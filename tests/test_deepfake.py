@@ -1,10 +1,11 @@
-"""The deepfake check on the labelled dev media: fakes ranked above their originals, no real clip
-at alert, and evidence images that mark the region that fired.
+"""The deepfake check on the labelled dev media at the product's default sampling: fakes ranked
+above their originals, no real clip at alert, and evidence images that mark the region that fired.
 
-Default sampling (640 px) for everything but the FaceForensics++ NeuralTextures pair: its face is
-28 px between the eyes at 640 and the mouth-region reenactment leaves no measurable trace at that
-size (bench/deepfake_auc.py shows it ranked below its original there); at 1280 px it is ranked
-above. The DFDC fake's own original is not in the set: it is ranked against the real DFDC clip.
+The DFDC fake's own original is not in the set: it is ranked against the real DFDC clip. The
+FaceForensics++ NeuralTextures fake is NOT ranked above its original (bench/deepfake_auc.py): it
+re-renders only the mouth, and its original is a 114 kb/s copy (the fake: 803 kb/s) whose
+compression noise makes the identity embeddings and landmarks wobble more than the fake's do.
+That test is a strict xfail: it turns red the day the pair ranks correctly.
 """
 
 from __future__ import annotations
@@ -18,37 +19,26 @@ from interview.forensics.fusion import SIGNALS
 from interview.media import SamplingPolicy
 from tests.conftest import dev_file
 
-DEFAULT = SamplingPolicy()
-SHARP = SamplingPolicy(max_side=1280)
-RUNS = {  # clip -> sampling it is judged at
-    "C_deepfake/ffpp_004_real.mp4": DEFAULT,
-    "C_deepfake/roop_target.mp4": DEFAULT,
-    "C_deepfake/roop_snapshot_swapped.mp4": DEFAULT,
-    "C_deepfake/dfdc_lynaeydofd_real.mp4": DEFAULT,
-    "C_deepfake/dfdc_widuwuoiur_fake.mp4": DEFAULT,
-    "A_talking_head/vr_face2.mp4": DEFAULT,
-    "A_talking_head/vr_face3.mp4": DEFAULT,
-    "D_presentation_attack/tv_real.mp4": DEFAULT,
-    "C_deepfake/ffpp_004_real.mp4@1280": SHARP,
-    "C_deepfake/ffpp_004_982_NeuralTextures.mp4@1280": SHARP,
-}
+FAKES = ["C_deepfake/ffpp_004_982_NeuralTextures.mp4", "C_deepfake/roop_snapshot_swapped.mp4",
+         "C_deepfake/dfdc_widuwuoiur_fake.mp4"]
 REALS = ["C_deepfake/ffpp_004_real.mp4", "C_deepfake/roop_target.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4",
-         "A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4", "D_presentation_attack/tv_real.mp4",
-         "C_deepfake/ffpp_004_real.mp4@1280"]
-PAIRS = [("C_deepfake/ffpp_004_982_NeuralTextures.mp4@1280", "C_deepfake/ffpp_004_real.mp4@1280"),
-         ("C_deepfake/roop_snapshot_swapped.mp4", "C_deepfake/roop_target.mp4"),
-         ("C_deepfake/dfdc_widuwuoiur_fake.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4")]
+         "A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4", "D_presentation_attack/tv_real.mp4"]
+NEURALTEXTURES_GAP = pytest.mark.xfail(strict=True, reason="mouth-only reenactment vs a lower-bitrate original: "
+                                       "ranked below it at the default sampling (see module docstring)")
+PAIRS = [pytest.param(FAKES[0], REALS[0], id="neuraltextures", marks=NEURALTEXTURES_GAP),
+         pytest.param(FAKES[1], REALS[1], id="roop"),
+         pytest.param(FAKES[2], REALS[2], id="dfdc")]
 
 
 @pytest.fixture(scope="module")
 def runs(models_ready, tmp_path_factory):
-    """Every clip analysed once by perception and the deepfake check, with evidence written."""
+    """Every clip analysed once, at the default sampling, by perception and the deepfake check,
+    with evidence written."""
     out = {}
-    for key, policy in RUNS.items():
-        rel = key.split("@")[0]
+    for rel in FAKES + REALS:
         evidence = tmp_path_factory.mktemp("deepfake") / "evidence"
-        result, check = run_on_file(dev_file(rel), policy, evidence)
-        out[key] = (result, check, evidence.parent)
+        result, check = run_on_file(dev_file(rel), SamplingPolicy(), evidence)
+        out[rel] = (result, check, evidence.parent)
     return out
 
 
@@ -56,7 +46,7 @@ def _score(result) -> float:
     return result.measurements["deepfake_score"]
 
 
-@pytest.mark.parametrize("fake,real", PAIRS, ids=["neuraltextures", "roop", "dfdc"])
+@pytest.mark.parametrize("fake,real", PAIRS)
 def test_each_fake_scores_above_its_original(runs, fake, real):
     assert _score(runs[fake][0]) > _score(runs[real][0])
 
@@ -66,6 +56,15 @@ def test_no_real_clip_is_alert(runs, real):
     result = runs[real][0]
     assert result.status in ("ok", "review")
     assert result.coverage > 0.9  # the face was seen: "ok" is a measurement, not a shrug
+
+
+@pytest.mark.parametrize("fake", FAKES[1:], ids=["roop", "dfdc"])
+def test_face_swaps_reach_review_on_their_upscaled_faces(runs, fake):
+    """Both swaps paint a low-resolution face into a sharper head: at source resolution the face is
+    smoother than the hair and neck around it, and the recording reaches review or alert."""
+    result = runs[fake][0]
+    assert result.status in ("review", "alert")
+    assert result.measurements["deepfake_sharpness"] < min(runs[real][0].measurements["deepfake_sharpness"] for real in REALS)
 
 
 def test_the_result_carries_every_signal_and_a_risk_in_range(runs):

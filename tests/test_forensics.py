@@ -19,21 +19,18 @@ from interview.forensics.flicker import colour_flicker, face_and_surround_colour
 from interview.forensics.fusion import BY_NAME, fuse, risk_from_score
 from interview.forensics.jitter import embedding_jitter, landmark_jitter
 from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap
-from interview.forensics.sharpness import (
-    frame_reference,
-    outside_face,
-    sharpness_mismatch,
-)
-from interview.forensics.spectrum import frame_ratio, spectral_falloff
+from interview.forensics.sharpness import sharpness_mismatch
+from interview.forensics.spectrum import spectral_falloff
 from interview.forensics.stress import hand_over_face, is_stressed, stress_rise
 from interview.media import FileSource, SamplingPolicy, probe
-from interview.observations import Face, HeadPose
+from interview.observations import Face, Frame, HeadPose
 from tests.conftest import dev_file
 
 
 @pytest.fixture(scope="module")
-def talking_face(models_ready) -> tuple[np.ndarray, np.ndarray]:
-    """The frame of vr_face2 (real, frontal) with the widest open mouth, and its landmarks."""
+def open_mouth_frame(models_ready) -> tuple[Frame, Face]:
+    """The analysed (640 px) frame of vr_face2 (real, frontal, 844 px source) with the widest open
+    mouth, its source image kept, and the landmarker's face on it."""
     from models.face_landmarker import MediaPipeFaceLandmarker
 
     best = None
@@ -43,13 +40,18 @@ def talking_face(models_ready) -> tuple[np.ndarray, np.ndarray]:
             if faces:
                 gap = mouth_gap(faces[0].landmarks, np.linalg.norm(np.subtract(*five_points(faces[0].landmarks)[:2])))
                 if best is None or gap > best[0]:
-                    best = (gap, frame.image.copy(), faces[0].landmarks)
+                    source = frame.source_image().copy()
+                    best = (gap, Frame(frame.t, frame.index, frame.image.copy(), source=lambda s=source: s), faces[0])
     assert best is not None and best[0] > 0.1, "vr_face2 should show an open mouth"
+    assert best[1].source_image().shape[1] > best[1].image.shape[1], "vr_face2 should be larger than the analysed size"
     return best[1], best[2]
 
 
-def _gray(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+@pytest.fixture(scope="module")
+def talking_face(open_mouth_frame) -> tuple[np.ndarray, np.ndarray]:
+    """That frame as analysed, and its landmarks."""
+    frame, face = open_mouth_frame
+    return frame.image, face.landmarks
 
 
 def _edit_inside(image: np.ndarray, landmarks: np.ndarray, rho_max: float, edit) -> np.ndarray:
@@ -84,30 +86,55 @@ def test_boundary_finds_a_pasted_face_with_a_visible_seam(talking_face):
     assert rho == pytest.approx(0.80, abs=0.06)
 
 
-def _outside(image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    gray = _gray(image)
-    return gray, outside_face(gray.shape, face_crop(image, landmarks))
+def _upscaled(image: np.ndarray, by: int = 3) -> np.ndarray:
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (w // by, h // by), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def test_sharpness_sees_a_smoothed_face_and_a_sharpened_one(talking_face):
     image, landmarks = talking_face
-    reference = frame_reference(*_outside(image, landmarks))
     blurred = _edit_inside(image, landmarks, 1.0, lambda im: cv2.GaussianBlur(im, (0, 0), 1.5))
     sharpened = _edit_inside(image, landmarks, 1.0,
                              lambda im: cv2.addWeighted(im, 2.5, cv2.GaussianBlur(im, (0, 0), 1.0), -1.5, 0))
-    base = sharpness_mismatch(face_crop(image, landmarks), reference)
-    assert sharpness_mismatch(face_crop(blurred, landmarks), reference) < base - 0.5
-    assert sharpness_mismatch(face_crop(sharpened, landmarks), reference) > base + 0.5
+    base = sharpness_mismatch(face_crop(image, landmarks))
+    assert sharpness_mismatch(face_crop(blurred, landmarks)) < base - 0.5
+    assert sharpness_mismatch(face_crop(sharpened, landmarks)) > base + 0.5
 
 
 def test_spectrum_sees_an_upscaled_face(talking_face):
     image, landmarks = talking_face
-    h, w = image.shape[:2]
-    reference = frame_ratio(*_outside(image, landmarks))
-    upscaled = _edit_inside(image, landmarks, 1.0, lambda im: cv2.resize(
-        cv2.resize(im, (w // 3, h // 3), interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR))
-    base = spectral_falloff(face_crop(image, landmarks), reference)
-    assert spectral_falloff(face_crop(upscaled, landmarks), reference) < base - 1.0
+    upscaled = _edit_inside(image, landmarks, 1.0, _upscaled)
+    base = spectral_falloff(face_crop(image, landmarks))
+    assert spectral_falloff(face_crop(upscaled, landmarks)) < base - 1.0
+
+
+def test_the_surround_reference_cancels_what_the_whole_picture_shares(talking_face):
+    """Focus and compression act on the face and the head around it alike: blurring or upscaling
+    the whole frame moves sharpness and spectrum far less than doing it to the face alone."""
+    image, landmarks = talking_face
+    for signal, edit in ((sharpness_mismatch, lambda im: cv2.GaussianBlur(im, (0, 0), 1.5)), (spectral_falloff, _upscaled)):
+        base = signal(face_crop(image, landmarks))
+        face_only = signal(face_crop(_edit_inside(image, landmarks, 1.0, edit), landmarks)) - base
+        whole = signal(face_crop(edit(image), landmarks)) - base
+        assert abs(whole) < 0.5 * abs(face_only)
+
+
+def test_image_signals_come_from_the_source_whatever_the_analysed_size(open_mouth_frame):
+    """The same face analysed at 640 px or at the source's 844 px gives the same image signals:
+    landmarks are mapped to source pixels and the face is cut from the source frame."""
+    from interview.checks.deepfake import image_signals
+
+    frame, face = open_mouth_frame
+    source = frame.source_image()
+    scale = np.array([source.shape[1] / frame.image.shape[1], source.shape[0] / frame.image.shape[0], 1.0], np.float32)
+    at_source = Frame(frame.t, frame.index, source)
+    face_at_source = Face(face.box, face.landmarks * scale, face.blendshapes, face.pose, face.transform)
+    analysed, _ = image_signals(frame, face)
+    direct, _ = image_signals(at_source, face_at_source)
+    assert set(analysed) == set(direct) == {"boundary", "sharpness", "spectrum", "mouth", "eyes"}
+    for name in direct:
+        assert analysed[name] == pytest.approx(direct[name], rel=1e-4, abs=1e-4)
 
 
 def test_flicker_counts_face_only_wobble_not_room_lighting(talking_face):
@@ -123,6 +150,20 @@ def test_flicker_counts_face_only_wobble_not_room_lighting(talking_face):
     steady = [face_and_surround_colour(image, landmarks, (x, y, w, h))] * 12
     assert colour_flicker(np.array(steady)) == pytest.approx(0.0, abs=1e-6)
     assert colour_flicker(np.array(face_only)) > 3 * colour_flicker(np.array(room)) + 1.0
+
+
+def test_face_colour_is_an_area_mean_that_sub_pixel_landmark_noise_does_not_move(talking_face):
+    """Big faces must not flicker by aliasing: the skin colour is averaged over its whole area, so
+    landmarks wobbling by a third of a pixel change it by hundredths of a level (sampling the skin
+    on a 32 px aligned grid, as before, moved it by ~0.1)."""
+    image, landmarks = talking_face
+    big = cv2.resize(image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)  # a face ~290 px between the eyes
+    points = landmarks * np.array([3, 3, 1], np.float32)
+    box = cv2.boundingRect(points[:, :2].astype(np.float32))
+    rng = np.random.default_rng(3)
+    colours = np.array([face_and_surround_colour(big, points + np.r_[rng.uniform(-0.33, 0.33, 2), 0].astype(np.float32), box)
+                        for _ in range(8)])
+    assert np.ptp(colours[:, 0], axis=0).max() < 0.05
 
 
 def test_landmark_jitter_ignores_head_motion_and_measures_noise():

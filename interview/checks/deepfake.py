@@ -43,22 +43,24 @@ from interview.forensics.face_regions import (
 from interview.forensics.flicker import colour_flicker, face_and_surround_colour
 from interview.forensics.jitter import embedding_jitter, landmark_jitter, rigid_points
 from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail
-from interview.forensics.sharpness import (
-    frame_reference,
-    outside_face,
-    sharpness_mismatch,
-)
-from interview.forensics.spectrum import frame_ratio, spectral_falloff
+from interview.forensics.sharpness import sharpness_mismatch
+from interview.forensics.spectrum import spectral_falloff
 from interview.forensics.stress import is_stressed, stress_rise
 from interview.media import SamplingPolicy
 from interview.observations import AudioAnalysis, Face, Frame, FrameObservation
 
 WINDOW_S = 1.0
 HEAVY_EVERY_S = 0.2  # image signals 5 times a second
-WORK_INTEROCULAR_PX = 48.0  # larger faces are measured scaled down to this
-REFERENCE_EVERY_S = 1.0
+# Larger faces are measured scaled down to this many pixels between the eyes. Swap generators paint
+# faces of 128-256 px (inswapper: ~40 px between the eyes): the face must be measured well above that
+# for their upscaling to show (dev media, fused AUC at 48/64/96 px: 0.67/0.83/0.89, for about twice
+# the cost of 48).
+WORK_INTEROCULAR_PX = 96.0
 EMBEDDING_CONTEXT_S = 1.5  # embeddings arrive every ~0.5 s: judge a window with its neighbours'
-MIN_WINDOW_SAMPLES = 5  # a window with fewer frames (e.g. the clip's tail) is too noisy to score
+# A window is scored when it holds this many frames spread over at least this share of it: the
+# temporal signals of a clip's last, partial window rest on a few differences and are noise.
+MIN_WINDOW_SAMPLES = 5
+MIN_WINDOW_SPAN = 0.5
 MAX_GAP_S = 0.25  # consecutive samples further apart than this break a temporal run
 MAX_EVIDENCE = 12
 MAX_FINDINGS = 8
@@ -87,6 +89,12 @@ class Window:
     scores: dict[str, float] = field(default_factory=dict)
     fused: float = float("nan")
 
+    @property
+    def complete(self) -> bool:
+        """Enough of the window was seen to score it (MIN_WINDOW_SAMPLES, MIN_WINDOW_SPAN)."""
+        return (len(self.samples) >= MIN_WINDOW_SAMPLES
+                and self.samples[-1].t - self.samples[0].t >= MIN_WINDOW_SPAN * (self.t1 - self.t0))
+
 
 @dataclass(order=True)
 class _Candidate:
@@ -109,56 +117,34 @@ def main_identity_embedding(obs: FrameObservation, face: Face) -> np.ndarray | N
     return nearest.embedding if x <= cx <= x + w and y <= cy <= y + h else None
 
 
-@dataclass
-class FrameReference:
-    """The frame's own detail, noise and spectrum around the face, reused for REFERENCE_EVERY_S."""
+def image_signals(frame: Frame, face: Face) -> tuple[dict[str, float], float]:
+    """The per-frame image signals of the main face, measured at the recording's own resolution,
+    and the rho of the strongest seam ring.
 
-    t: float
-    factor: float
-    detail_noise: tuple[float, float]
-    spectrum: float
-
-
-class ImageSignals:
-    """The per-frame image signals of the main face.
-
-    A face larger than WORK_INTEROCULAR_PX is measured on a region of the frame scaled down to that
-    size: it bounds the cost, and every signal then sees faces at comparable pixel sizes. The
-    frame-wide references (sharpness, spectrum) are recomputed once a second, not per frame."""
-
-    def __init__(self):
-        self.reference: FrameReference | None = None
-
-    def measure(self, t: float, image: np.ndarray, face: Face) -> tuple[dict[str, float], float]:
-        """Signal values, and the rho of the strongest seam ring."""
-        factor = min(1.0, WORK_INTEROCULAR_PX / interocular(face.landmarks))
-        x, y, w, h = region_box(face.landmarks, FACE_OVAL, pad=0.5)
-        height, width = image.shape[:2]
-        x0, y0 = max(0, int(x)), max(0, int(y))
-        region = image[y0:min(height, int(y + h) + 1), x0:min(width, int(x + w) + 1)]
-        landmarks = face.landmarks - np.array([x0, y0, 0], np.float32)
-        if factor < 1.0:
-            region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-            landmarks = landmarks * np.array([factor, factor, 1.0], np.float32)
-        crop = face_crop(region, landmarks)
-        if crop is None:
-            return {}, float("nan")
-        reference = self._reference(t, image, factor, crop, (round(x0 * factor), round(y0 * factor)))
-        seam, rho = boundary_seam(crop)
-        values = {"boundary": seam, "sharpness": sharpness_mismatch(crop, reference.detail_noise),
-                  "spectrum": spectral_falloff(crop, reference.spectrum),
-                  "mouth": mouth_detail(crop, landmarks), "eyes": eye_mismatch(crop, landmarks)}
-        return {k: v for k, v in values.items() if not math.isnan(v)}, rho
-
-    def _reference(self, t: float, image: np.ndarray, factor: float, crop, offset: tuple[int, int]) -> FrameReference:
-        old = self.reference
-        if old is None or t - old.t >= REFERENCE_EVERY_S or abs(factor / old.factor - 1) > 0.1:
-            if factor < 1.0:
-                image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-            gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-            outside = outside_face(gray.shape, crop, offset)
-            self.reference = FrameReference(t, factor, frame_reference(gray, outside), frame_ratio(gray, outside))
-        return self.reference
+    The face and the ring of head and neck around it are cut from `frame.source_image()` (the
+    analysed image is scaled for the landmarker: at 640 px a face on a 1080p call is ~28 px between
+    the eyes, too small for teeth, eye highlights or upscaling traces). A face larger than
+    WORK_INTEROCULAR_PX is then scaled down to that size: it bounds the cost, and every signal sees
+    faces at comparable pixel sizes. Only the face's own region is processed, never the whole frame."""
+    image = frame.source_image()
+    height, width = image.shape[:2]
+    to_source = np.array([width / frame.image.shape[1], height / frame.image.shape[0], 1.0], np.float32)
+    landmarks = face.landmarks * to_source
+    factor = min(1.0, WORK_INTEROCULAR_PX / interocular(landmarks))
+    x, y, w, h = region_box(landmarks, FACE_OVAL, pad=0.5)
+    x0, y0 = max(0, int(x)), max(0, int(y))
+    region = image[y0:min(height, int(y + h) + 1), x0:min(width, int(x + w) + 1)]
+    landmarks = landmarks - np.array([x0, y0, 0], np.float32)
+    if factor < 1.0:
+        region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        landmarks = landmarks * np.array([factor, factor, 1.0], np.float32)
+    crop = face_crop(region, landmarks)
+    if crop is None:
+        return {}, float("nan")
+    seam, rho = boundary_seam(crop)
+    values = {"boundary": seam, "sharpness": sharpness_mismatch(crop), "spectrum": spectral_falloff(crop),
+              "mouth": mouth_detail(crop, landmarks), "eyes": eye_mismatch(crop, landmarks)}
+    return {k: v for k, v in values.items() if not math.isnan(v)}, rho
 
 
 def _median(values: list[float]) -> float:
@@ -202,7 +188,6 @@ class DeepfakeCheck:
         self.windows: list[Window] = []
         self.embeddings: list[tuple[float, np.ndarray]] = []
         self._next_heavy_t = float("-inf")
-        self._image_signals = ImageSignals()
         self._best: tuple[float, Frame, Face, float] | None = None  # strongest heavy frame of the open window
         self._evidence: list[_Candidate] = []  # min-heap of the MAX_EVIDENCE best candidates
         self._usable_frames = 0
@@ -229,7 +214,7 @@ class DeepfakeCheck:
         if obs.t >= self._next_heavy_t:
             self._next_heavy_t = obs.t + HEAVY_EVERY_S
             heavy_started = time.perf_counter()
-            sample.values, sample.seam_rho = self._image_signals.measure(obs.t, frame.image, face)
+            sample.values, sample.seam_rho = image_signals(frame, face)
             self.cost_s["image_signals"] += time.perf_counter() - heavy_started
             self.heavy_frames += 1
             strength = fusion.fuse(fusion.scores(sample.values))
@@ -289,7 +274,7 @@ class DeepfakeCheck:
         if self.windows:
             self._close(self.windows[-1])
         self._add_context_signals()
-        scored = [w for w in self.windows if len(w.samples) >= MIN_WINDOW_SAMPLES and not math.isnan(w.fused)]
+        scored = [w for w in self.windows if w.complete and not math.isnan(w.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
         if not scored:
             return CheckResult(self.name, "insufficient", 0.0, coverage,

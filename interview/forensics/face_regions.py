@@ -28,10 +28,11 @@ RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
 EYES_AND_BROWS = LEFT_EYE + RIGHT_EYE + LEFT_BROW + RIGHT_BROW
 NOSE = (6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294)
 MIN_INTEROCULAR_PX = 12  # below this a face is a few dozen pixels: no texture left to judge
+SURROUND = (1.1, 1.6)  # rho range of FaceCrop.surround (face_crop's context reaches ~1.7)
 # Points that move with the skull, not with expression: eye corners, nose bridge and base, temples,
 # forehead. Landmark jitter is measured on these after removing the head's own motion.
 RIGID = (33, 133, 362, 263, 6, 168, 197, 195, 5, 4, 1, 98, 327, 10, 151, 9, 8, 234, 454, 127, 356, 21, 251)
-# ArcFace's 112x112 five-point template, used to warp every face to the same geometry.
+# ArcFace's 112x112 five-point template: the fixed face geometry regions are defined in.
 TEMPLATE_112 = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                          [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
 
@@ -52,12 +53,6 @@ def align_matrix(landmarks: np.ndarray, size: int) -> np.ndarray:
     """2x3 similarity transform that maps the face to a `size` x `size` crop in ArcFace geometry."""
     matrix, _ = cv2.estimateAffinePartial2D(five_points(landmarks), TEMPLATE_112 * (size / 112.0), method=cv2.LMEDS)
     return matrix if matrix is not None else np.array([[1, 0, 0], [0, 1, 0]], np.float64)
-
-
-def aligned_crop(image: np.ndarray, landmarks: np.ndarray, size: int = 112) -> np.ndarray:
-    """The face warped to a fixed geometry, so the same pixel is the same skin in every frame."""
-    return cv2.warpAffine(image, align_matrix(landmarks, size), (size, size), flags=cv2.INTER_AREA,
-                          borderMode=cv2.BORDER_REFLECT)
 
 
 def polygon_mask(shape: tuple[int, int], landmarks: np.ndarray, indices: tuple[int, ...]) -> np.ndarray:
@@ -98,6 +93,13 @@ class FaceCrop:
     def inner(self) -> np.ndarray:
         """The face inside its outline, away from the edge (what a swap replaces)."""
         return self.rho < 0.85
+
+    @property
+    def surround(self) -> np.ndarray:
+        """A ring just outside the outline (hair, ears, neck, the nearest background): as far from
+        the camera, as lit and as compressed as the face, but never synthesised. The reference the
+        face's detail and spectrum are compared with."""
+        return (self.rho >= SURROUND[0]) & (self.rho <= SURROUND[1])
 
 
 def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@
 A face generated at low resolution and scaled up has almost no power near the Nyquist frequency
 (an interpolation filter's cut-off), and some generators leave excess power there instead
 (checkerboard upsampling). We compare the face's high-to-mid frequency power ratio with the same
-ratio in patches of the frame around it, so the camera and codec cancel: 0 means the face's
-spectrum falls off like its frame's, negative: it falls off faster (upscaled), positive: slower.
+ratio in patches of the ring of hair, ears and neck around it (FaceCrop.surround), so the camera,
+its focus and the codec cancel: 0 means the face's spectrum falls off like its surroundings',
+negative: it falls off faster (upscaled), positive: slower.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from interview.forensics.face_regions import FaceCrop
 
 PATCH = 32  # FFT size; the face is sampled at this size without resampling (tiles are averaged)
+STEP = PATCH // 2  # Hann-windowed tiles overlapping by half (Welch): denser adds cost, not information
+MIN_INSIDE = 0.9  # share of a tile's pixels that must lie in the region it samples
 HIGH = (0.5, 1.0)  # fractions of the Nyquist frequency
 MID = (0.125, 0.375)
 
@@ -39,22 +42,16 @@ def high_mid_ratio(tiles: np.ndarray) -> float:
     return float(np.log((high + 1e-3) / (mid + 1e-3)))
 
 
-def _tiles(gray: np.ndarray, mask: np.ndarray, min_inside: float, step: int) -> np.ndarray:
-    """PATCH x PATCH tiles of `gray` every `step` pixels whose pixels are mostly inside `mask`."""
+def _tiles(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """PATCH x PATCH tiles of `gray` every STEP pixels that lie (almost) wholly inside `mask`."""
     if min(gray.shape) < PATCH:
         return np.zeros((0, PATCH, PATCH), np.float32)
-    blocks = sliding_window_view(gray, (PATCH, PATCH))[::step, ::step]
-    inside = sliding_window_view(mask.astype(np.float32), (PATCH, PATCH))[::step, ::step].mean(axis=(2, 3))
-    return blocks[inside >= min_inside]
+    blocks = sliding_window_view(gray, (PATCH, PATCH))[::STEP, ::STEP]
+    inside = sliding_window_view(mask.astype(np.float32), (PATCH, PATCH))[::STEP, ::STEP].mean(axis=(2, 3))
+    return blocks[inside >= MIN_INSIDE]
 
 
-def frame_ratio(frame_gray: np.ndarray, outside: np.ndarray) -> float:
-    """High/mid power ratio of the frame's tiles outside the face (reusable for a second, like
-    sharpness.frame_reference)."""
-    return high_mid_ratio(_tiles(frame_gray, outside, 1.0, PATCH))
-
-
-def spectral_falloff(crop: FaceCrop, reference: float) -> float:
-    """Face high/mid power ratio minus the frame's (log units); NaN if the face is smaller than one
-    tile or the frame had no tile outside the face."""
-    return high_mid_ratio(_tiles(crop.gray, crop.inner, 0.9, PATCH // 4)) - reference
+def spectral_falloff(crop: FaceCrop) -> float:
+    """Face high/mid power ratio minus the surround's (log units); NaN if the face or the visible
+    surround is smaller than one tile."""
+    return high_mid_ratio(_tiles(crop.gray, crop.inner)) - high_mid_ratio(_tiles(crop.gray, crop.surround))
