@@ -43,5 +43,8 @@ def photo_face(path: Path | str) -> FaceIdentity:
 
 
 def match_photos(a: Path | str, b: Path | str) -> MatchResult:
-    similarity = float(np.dot(photo_face(a).embedding, photo_face(b).embedding))
+    """Two photos (portraits or ID documents) read the way the identity check reads an ID photo."""
+    from interview.id_photo import read_id_photo
+
+    similarity = float(np.dot(read_id_photo(a).face.embedding, read_id_photo(b).face.embedding))
     return MatchResult(similarity >= SAME_PERSON_THRESHOLD, similarity, SAME_PERSON_THRESHOLD)

@@ -98,6 +98,17 @@ def test_match_command_uses_the_threshold(capsys):
     assert result["same_person"] and result["threshold"] == SAME_PERSON_THRESHOLD
 
 
+def test_match_command_reads_a_photographed_id_card_like_the_check():
+    """The card is 10% of a 4000x3000 photo: its face is found only in tiles, then re-measured."""
+    from fixtures.id_documents import id_card_photo
+    from fixtures.identity_pairs import photo_path
+    from interview.face_match import match_photos
+
+    card = id_card_photo(photo_path("df_img18.jpg"), 0.1).path
+    assert match_photos(card, photo_path("df_img19.jpg")).same_person
+    assert not match_photos(card, photo_path("df_img1.jpg")).same_person
+
+
 # -- ID photos --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("share", [0.3, 0.1])
