@@ -40,7 +40,8 @@ def _opencv() -> list[Finding]:
 
 
 def diagnose() -> list[Finding]:
-    findings = [_module("av", "av"), _module("mediapipe", "mediapipe"), _module("faster_whisper", "faster-whisper")]
+    findings = [_module("av", "av"), _module("mediapipe", "mediapipe"), _module("faster_whisper", "faster-whisper==1.2.1"),
+                _module("deepface", "deepface==0.0.103 werkzeug")]
     findings += _opencv()
     ffmpeg = shutil.which("ffmpeg")
     findings.append(Finding("ffmpeg", ffmpeg is not None, ffmpeg or "not on PATH (needed by the test-media generator)",
