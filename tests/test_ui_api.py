@@ -1,0 +1,110 @@
+"""The documented API endpoint `analyze_recording`, called with gradio_client against a launched
+server: a real talking-head clip with an ID card photo of the same person."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import dev_file
+from tests.ui_server import running_app
+
+CLIP = "A_talking_head/vr_face2.mp4"
+
+
+@pytest.fixture(scope="module")
+def server(models_ready, tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("ui_api")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False, download_files=False)  # the summary has no files to fetch
+
+
+@pytest.fixture(scope="module")
+def id_card():
+    """A phone photo of an ID card whose portrait is a still of the clip's speaker (same person)."""
+    from fixtures.id_documents import id_card_photo, video_still
+
+    return id_card_photo(video_still(dev_file(CLIP), 1.0).path).path
+
+
+def test_endpoint_is_documented(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    endpoint = info["named_endpoints"]["/analyze_recording"]
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["video", "id_photo", "candidate"]
+    assert "summary" in endpoint.get("description", "") or endpoint["returns"]
+
+
+def test_analyze_recording_returns_the_summary(client, server, id_card):
+    from gradio_client import handle_file
+
+    from interview.face_match import SAME_PERSON_THRESHOLD
+    from interview.store import Store
+
+    summary = client.predict(video=handle_file(str(dev_file(CLIP))), id_photo=handle_file(str(id_card)),
+                             candidate="Jane API", api_name="/analyze_recording")
+    assert summary["candidate"] == "Jane API"
+    assert set(summary["checks"]) == {"liveness", "identity", "deepfake", "relay"}
+    assert summary["input"]["duration_s"] == pytest.approx(5.04, abs=0.1)
+    assert summary["measurements"]["analysed_frames"] > 60
+    assert summary["overall"]["headline"]
+    # the ID card shows the speaker: the identity check matched it
+    assert summary["measurements"]["id_similarity"] >= SAME_PERSON_THRESHOLD
+    assert summary["checks"]["identity"]["status"] != "alert"
+    stored = Store(server.db_path).get_session(summary["session_id"])
+    assert stored.candidate == "Jane API"
+    assert {r.name for r in stored.reports} >= {"summary.json", "report.html", "report.pdf"}
+
+
+def test_bad_input_is_one_sentence(client, tmp_path):
+    from gradio_client import handle_file
+
+    not_media = tmp_path / "notes.mp4"
+    not_media.write_text("this is not a video")
+    with pytest.raises(Exception) as raised:
+        client.predict(video=handle_file(str(not_media)), id_photo=None, candidate="", api_name="/analyze_recording")
+    message = str(raised.value)
+    assert "notes.mp4 cannot be used" in message
+    assert "Traceback" not in message and message.count("\n") == 0
+
+
+def test_duration_limit_is_one_sentence(server):
+    from dataclasses import replace
+
+    from interview.store import Store
+    from ui.app import AppConfig, AppContext
+    from ui.review import run_analysis
+
+    config = replace(AppConfig(data_dir=server.data_dir, db_path=server.db_path), max_duration_s=3.0)
+    with pytest.raises(Exception) as raised:
+        run_analysis(AppContext(config, Store(server.db_path)), str(dev_file(CLIP)), None, "")
+    assert str(raised.value.message) == ("The recording is 5 s long and the limit is 3 s: trim it, or start the "
+                                         "server with a larger --max-duration.")
+
+
+def test_other_hosts_need_a_login(tmp_path, monkeypatch):
+    from ui.serve import AUTH_ENV, ServeError, credentials, serve
+
+    monkeypatch.delenv(AUTH_ENV, raising=False)
+    with pytest.raises(ServeError, match="refusing to listen on 0.0.0.0 without a login"):
+        serve("0.0.0.0", None, None, tmp_path, tmp_path / "db.sqlite", 100, 1.0, block=False)
+    logins = tmp_path / "logins"
+    logins.write_text("# reviewers\nalex:correct horse\n")
+    assert credentials(logins) == [("alex", "correct horse")]
+    logins.write_text("alex\n")
+    with pytest.raises(ServeError, match="expected user:password"):
+        credentials(logins)
+
+
+def test_login_is_enforced_when_configured(models_ready, tmp_path):
+    from gradio_client import Client
+
+    with running_app(tmp_path, login="alex:correct horse") as app:
+        with pytest.raises(Exception):
+            Client(app.url, verbose=False)
+        client = Client(app.url, auth=("alex", "correct horse"), verbose=False, download_files=False)
+        assert "/analyze_recording" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]

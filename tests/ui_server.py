@@ -1,0 +1,47 @@
+"""A real app server for the UI tests: `interview-verify serve`'s code path on 127.0.0.1 and a free
+port, with its own data folder, session database and face registry (so one test module's faces are
+not "seen before" by another's)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    data_dir: Path
+    db_path: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(root: Path, login: str | None = None) -> Iterator[RunningApp]:
+    """`login` ("user:password") is given the way an operator would: INTERVIEW_VERIFY_AUTH."""
+    from interview.config import FACE_DB_ENV
+    from ui.serve import AUTH_ENV, serve
+
+    env = {AUTH_ENV: login or "", FACE_DB_ENV: str(root / "faces.sqlite")}  # read when the app is built
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    app = serve("127.0.0.1", free_port(), None, root / "data", root / "sessions.db", max_upload_mb=200,
+                max_duration_h=1.0, block=False)
+    try:
+        yield RunningApp(app.local_url.rstrip("/"), root / "data", root / "sessions.db")
+    finally:
+        app.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,56 @@
+"""Errors as one sentence a person can act on. Every event handler is wrapped in `friendly`: a
+problem the user can fix names the file and the fix, anything else says where the details are
+(the server log), and no traceback reaches the page."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from html import escape
+
+import gradio as gr
+
+from interview.images import ImageError
+from interview.live import LiveSessionClosed
+from interview.media import MediaError
+from interview.store import StoreError
+from models.registry import ModelMissingError
+
+log = logging.getLogger("interview_verify.ui")
+
+
+def user_message(exc: BaseException) -> str:
+    if isinstance(exc, MediaError):
+        return f"The recording {exc.path.name} cannot be used: {exc.problem}."
+    if isinstance(exc, ImageError):
+        return f"The photo {exc.path.name} cannot be used: {exc.problem}."
+    if isinstance(exc, StoreError):
+        return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+    if isinstance(exc, ModelMissingError):
+        return "The analysis models are not installed on the server: run `interview-verify models fetch` there."
+    if isinstance(exc, LiveSessionClosed):
+        return "This live session has ended: start a new one."
+    return f"Something went wrong ({type(exc).__name__}); the server log has the details, please try again."
+
+
+def fail(message: str) -> gr.Error:
+    """An error for the page (escaped: the message may name an uploaded file)."""
+    return gr.Error(escape(message), print_exception=False)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Turn any exception from an event handler into a one-sentence gr.Error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, (MediaError, ImageError, StoreError, LiveSessionClosed)):
+                log.exception("unexpected error in %s", fn.__name__)
+            raise fail(user_message(exc)) from None
+
+    return wrapper

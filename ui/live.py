@@ -1,0 +1,330 @@
+"""Live tab and the candidate's verification page.
+
+Two sources feed a `interview.live.LiveSession`: the candidate's camera and microphone on the
+verification page (/verify?session=ID), or the interviewer sharing the meeting tab or window and
+picking the candidate's tile. Both use one capture widget (static/capture.js) that posts JPEG
+frames and PCM audio to the server functions below; the interviewer's panel is refreshed by a
+one-second timer from `LiveSession.snapshot()`. Challenges are marked on the server clock, shown
+to the candidate (verification page) or to the interviewer to say aloud (meeting share).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from interview import challenges
+from interview.id_photo import read_id_photo
+from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
+from interview.overall import CHECK_LABELS, CHECK_ORDER, STATUS_LABELS
+from ui.app import STATIC, AppContext
+from ui.errors import fail, friendly
+from ui.results import ResultsView
+
+PROMPT_SHOWN_S = 10.0  # how long a challenge prompt stays on the candidate's screen
+IDLE_CLOSE_S = 30 * 60  # a session with no input for this long is closed (its page was left open or closed)
+SOURCES = {"camera": "Candidate's camera and microphone (send a verification link)",
+           "screen": "Share the meeting tab or window (pick the candidate's tile)"}
+CHALLENGE_TABLE = ["challenge", "asked at", "result", "response time", "detail"]
+# What the candidate reads before pressing Start; recorded word for word with their consent.
+CANDIDATE_NOTICE = ("Your interviewer asked you to open this page. When you press the button, this page sends your "
+                    "camera picture and microphone sound to your interviewer's server, which checks that a live "
+                    "person is on the call and matches the ID you provided. The check keeps measurements, the "
+                    "call's audio and a few still frames as evidence for the hiring team; nothing is shared with "
+                    "anyone else. Instructions (such as “turn your head to the left”) will appear above your "
+                    "picture: please follow them.")
+
+
+@dataclass
+class LiveEntry:
+    """A running session and what the app knows around it."""
+
+    live: LiveSession
+    source: str
+    candidate: str | None
+    prompts: dict[float, str] = field(default_factory=dict)  # asked_s -> prompt shown or said
+    consent_at: str | None = None  # when the candidate pressed Start on the verification page
+    last_input: float = field(default_factory=time.monotonic)
+
+
+class LiveRegistry:
+    """Running live sessions by id. The id is the capability: the verification link carries it, and
+    the interviewer's capture widget gets it from the Start button."""
+
+    def __init__(self, ctx: AppContext):
+        self._ctx = ctx
+        self._entries: dict[str, LiveEntry] = {}
+        self._lock = threading.Lock()
+
+    def start(self, source: str, candidate: str | None, id_photo: Path | None) -> LiveEntry:
+        self._close_idle()
+        config = replace(self._ctx.config.analysis, candidate=candidate, id_photo=id_photo, challenges=())
+        entry = LiveEntry(LiveSession(config, source=source), source, candidate)
+        with self._lock:
+            self._entries[entry.live.id] = entry
+        return entry
+
+    def get(self, session_id: object) -> LiveEntry | None:
+        with self._lock:
+            return self._entries.get(str(session_id or ""))
+
+    def pop(self, session_id: str) -> LiveEntry | None:
+        with self._lock:
+            return self._entries.pop(session_id, None)
+
+    def _close_idle(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            idle = [sid for sid, e in self._entries.items() if now - e.last_input > IDLE_CLOSE_S]
+        for sid in idle:
+            entry = self.pop(sid)
+            if entry is not None:
+                entry.live.close()
+
+
+# Button labels for the catalogue's kinds (the prompts themselves come from the catalogue).
+CHALLENGE_LABELS = {"turn_left": "Turn to your left", "turn_right": "Turn to your right", "look_up": "Look up",
+                    "hand_over_face": "Hand in front of the face", "blink_twice": "Blink twice", "smile": "Smile",
+                    "read_phrase": "Read a phrase"}
+
+
+def challenge_label(text: str) -> str:
+    """'Read a phrase: “amber river falcon”' for the marked kind 'read_phrase:amber river falcon'."""
+    kind, argument = challenges.split_kind(text)
+    label = CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return f"{label}: “{argument}”" if argument else label
+
+
+def challenge_kinds() -> list[tuple[str, str]]:
+    """(kind, button label) of every challenge the liveness check knows."""
+    return [(kind, CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())) for kind in challenges.CATALOGUE]
+
+
+# -- the capture widget and its server functions ---------------------------------------------------
+
+def capture_widget(registry: LiveRegistry, mode: str) -> gr.HTML:
+    start = "I agree: start my camera and microphone" if mode == "camera" else "Share the meeting tab or window"
+
+    def join(payload: dict) -> dict:
+        """Check the session before the camera or the share starts; the candidate's Start is their consent."""
+        entry = registry.get((payload or {}).get("session"))
+        if entry is None:
+            return {"ok": False, "message": ("This verification link is not valid or the call has ended: ask your "
+                                             "interviewer for a new link.") if mode == "camera"
+                    else "Start the session first (button above), then share the meeting."}
+        if mode == "camera":
+            entry.consent_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return {"ok": True, "message": ""}
+
+    def frame(payload: dict) -> dict:
+        entry = registry.get((payload or {}).get("session"))
+        if entry is None:
+            return {"ok": False, "message": "The session has ended."}
+        live = entry.live
+        try:
+            rgb = rgb_from_jpeg(base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1]))
+            live.push_frame(live.session_time(float(payload["t"])), rgb)
+        except LiveSessionClosed:
+            return {"ok": False, "message": "The session has ended."}
+        except (KeyError, ValueError, TypeError):
+            return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
+        entry.last_input = time.monotonic()
+        return {"ok": True, "analysed_fps": live.frame_stats().analysed_fps, "prompt": _current_prompt(entry)}
+
+    def audio(payload: dict) -> dict:
+        entry = registry.get((payload or {}).get("session"))
+        if entry is None:
+            return {"ok": False}
+        try:
+            pcm = np.frombuffer(base64.b64decode(payload["pcm"]), dtype="<i2")
+            entry.live.push_audio(entry.live.session_time(float(payload["t"])), pcm, int(payload["rate"]))
+        except (LiveSessionClosed, KeyError, ValueError, TypeError):
+            return {"ok": False}
+        return {"ok": True}
+
+    template = (
+        '<div class="iv-capture" data-mode="${mode}">'
+        '<div class="iv-bar"><button class="iv-start lg primary">${start_label}</button>'
+        '<button class="iv-stop lg secondary" disabled>Stop</button>'
+        '<button class="iv-whole sm secondary" hidden>Use the whole picture</button>'
+        '<span class="iv-state"></span></div>'
+        '<div class="iv-prompt" hidden></div>'
+        '<div class="iv-stage"><video class="iv-video" muted playsinline></video>'
+        '<canvas class="iv-overlay"></canvas></div>'
+        '<div class="iv-stats"></div></div>')
+    return gr.HTML(value="", html_template=template, js_on_load=(STATIC / "capture.js").read_text(),
+                   server_functions=[join, frame, audio], mode=mode, start_label=start,
+                   elem_id=f"iv-capture-{mode}")
+
+
+def _current_prompt(entry: LiveEntry) -> str:
+    """The newest challenge prompt while it is fresh (the candidate's page shows it)."""
+    if entry.source != "camera" or not entry.prompts:
+        return ""
+    asked = max(entry.prompts)
+    return entry.prompts[asked] if entry.live.now() - asked <= PROMPT_SHOWN_S else ""
+
+
+# -- the interviewer's panel ---------------------------------------------------------------------
+
+def _clock(t: float | None) -> str:
+    if t is None:
+        return "-"
+    minutes, seconds = divmod(int(round(t)), 60)
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def panel_html(snapshot: dict) -> str:
+    """Throughput line, the four running traffic lights, and alerts with time and reason."""
+    frames = snapshot["frames"]
+    head = (f'<div class="iv-live-head" data-t="{snapshot["t"]}" data-analysed="{frames["analysed"]}">'
+            f'<b>Live {_clock(snapshot["t"])}</b> · analysing <b class="iv-fps">{frames["analysed_fps"]:.1f}</b> fps'
+            f' ({frames["analysed"]} frames, {frames["dropped"]} dropped while busy,'
+            f' p95 {frames["frame_ms_p95"]:.0f} ms)'
+            f' · face visible {snapshot["face_visible_ratio"]:.0%} · audio {snapshot["audio_s"]:.0f} s'
+            f' ({snapshot["speech_s"]:.0f} s speech) · status as of {_clock(snapshot["status_at"])}</div>')
+    cards = []
+    order = {name: i for i, name in enumerate(CHECK_ORDER)}
+    for name in sorted(snapshot["checks"], key=lambda n: order.get(n, len(order))):
+        check = snapshot["checks"][name]
+        status = check["status"]
+        label = "Not enough evidence yet" if status == "insufficient" else STATUS_LABELS[status]
+        top = max(check["findings"], key=lambda f: f["risk"], default=None)
+        line = top["reason"] if top else f"{check['coverage']:.0%} of the call judged so far"
+        cards.append(f'<div class="iv-card iv-{status}" data-check="{escape(name)}" data-status="{status}">'
+                     f'<div class="iv-card-top"><b>{escape(CHECK_LABELS.get(name, name))}</b>'
+                     f'<span class="iv-pill">{escape(label)}</span></div><p>{escape(line)}</p></div>')
+    alerts = "".join(f'<li class="iv-{"alert" if a["risk"] >= 0.7 else "review"}"><b>{_clock(a["t"])}</b> '
+                     f'{escape(CHECK_LABELS.get(a["check"], a["check"]))}: {escape(a["reason"])}</li>'
+                     for a in reversed(snapshot["alerts"][-12:]))
+    alert_block = (f'<div class="iv-alerts"><b>Alerts</b><ul>{alerts}</ul></div>' if alerts
+                   else '<div class="iv-alerts iv-none">No alerts so far.</div>')
+    return f'<div class="iv-live">{head}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
+
+
+def challenge_table(snapshot: dict) -> list[list[str]]:
+    rows = []
+    for row in snapshot["challenges"]:
+        waiting = row["result"] is None
+        result = "waiting for the response" if waiting else "passed" if row["result"] else "not passed"
+        response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
+        rows.append([challenge_label(row["kind"]), _clock(row["asked_s"]), result, response, row["detail"]])
+    return rows or [["-", "-", "no challenge asked yet", "-", ""]]
+
+
+def build_live_tab(ctx: AppContext) -> None:
+    registry: LiveRegistry = ctx.live
+    gr.Markdown("Analyse a call while it happens. Either send the candidate a **verification link** (their camera and "
+                "microphone come straight to this server), or **share the meeting** tab or window from this browser "
+                "and drag a rectangle over the candidate's tile.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            source = gr.Radio([(label, key) for key, label in SOURCES.items()], value="camera", label="Source",
+                              elem_id="iv-live-source")
+            with gr.Row():
+                candidate = gr.Textbox(label="Candidate name (optional)", elem_id="iv-live-candidate")
+                photo = gr.File(label="ID photo (optional)", file_types=["image", ".heic", ".heif"], type="filepath",
+                                height=120)
+        with gr.Column(scale=2):
+            start = gr.Button("Start session", variant="primary", elem_id="iv-live-start")
+            end = gr.Button("End session and write the report", variant="stop", interactive=False,
+                            elem_id="iv-live-end")
+            info = gr.Markdown(elem_id="iv-live-info")
+    with gr.Column(visible=False) as share_box:  # the widget itself stays visible: it keeps its props
+        share = capture_widget(registry, "screen")
+    panel = gr.HTML(elem_id="iv-live-panel")
+    gr.Markdown("**Challenges.** Ask one at a time; the prompt and the time are recorded, and the result and the "
+                "response time appear once the candidate has responded.")
+    with gr.Row():
+        buttons = [(kind, gr.Button(label, size="sm", interactive=False, elem_id=f"iv-ch-{kind}"))
+                   for kind, label in challenge_kinds()]
+    asked = gr.Markdown(elem_id="iv-live-asked")
+    table = gr.Dataframe(headers=CHALLENGE_TABLE, label="Challenges asked", interactive=False, wrap=True,
+                         elem_id="iv-live-challenges", column_widths=["20%", "9%", "16%", "10%", "45%"])
+    results = ResultsView()
+    session_id = gr.State("")
+    timer = gr.Timer(1.0, active=False)
+
+    def link(request: gr.Request, sid: str) -> str:
+        base = str(request.request.base_url) if request.request else ""
+        return f"{base.rstrip('/')}/verify?session={sid}"
+
+    @friendly
+    def start_session(kind, name, photo_path, request: gr.Request):
+        if photo_path:
+            read_id_photo(photo_path)
+        entry = registry.start(kind, (name or "").strip() or None, Path(photo_path) if photo_path else None)
+        sid = entry.live.id
+        if kind == "camera":
+            note = (f"Session `{sid}` started. Send the candidate this link; they open it, agree, and their camera "
+                    f"starts:\n\n`{link(request, sid)}`")
+        else:
+            note = f"Session `{sid}` started. Press **Share the meeting tab or window** below and pick the meeting."
+        return ([sid, note, gr.Button(interactive=False), gr.Button(interactive=True), gr.Timer(active=True),
+                 sid, gr.Column(visible=kind == "screen"), "", []]
+                + [gr.Button(interactive=True)] * len(buttons) + results.hidden())
+
+    start.click(start_session, [source, candidate, photo],
+                [session_id, info, start, end, timer, share, share_box, asked, table] + [b for _, b in buttons]
+                + results.outputs,
+                api_visibility="private")
+    source.change(lambda kind: gr.Column(visible=kind == "screen"), source, share_box, api_visibility="private")
+
+    def refresh(sid):
+        entry = registry.get(sid)
+        if entry is None:
+            return gr.skip(), gr.skip()
+        snapshot = entry.live.snapshot()
+        return panel_html(snapshot), challenge_table(snapshot)
+
+    timer.tick(refresh, session_id, [panel, table], api_visibility="private", show_progress="hidden",
+               concurrency_limit=None)
+
+    for kind, button in buttons:
+        @friendly
+        def ask(sid, kind=kind):
+            entry = registry.get(sid)
+            if entry is None:
+                raise fail("Start a session before asking a challenge.")
+            mark = entry.live.mark_challenge(challenges.new_kind(kind))  # read_phrase gets a fresh phrase
+            prompt = challenges.prompt(mark.kind)
+            entry.prompts[mark.asked_s] = prompt
+            who = ("Shown to the candidate" if entry.source == "camera" else "Say to the candidate")
+            return f"**{who}** at {_clock(mark.asked_s)}: “{escape(prompt)}”"
+
+        button.click(ask, session_id, asked, api_visibility="private", show_progress="hidden",
+                     concurrency_limit=None)
+
+    @friendly
+    def end_session(sid, progress=gr.Progress()):
+        entry = registry.pop(sid)
+        if entry is None:
+            raise fail("There is no running session to end.")
+        progress(0.1, desc="analysing the call's audio and writing the report")
+        out_dir = ctx.new_session_dir()
+        summary = entry.live.end(out_dir, store=ctx.store)
+        if entry.consent_at:
+            ctx.store.record_consent(summary["session_id"], given_by=entry.candidate or "candidate (verification link)",
+                                     disclosed=CANDIDATE_NOTICE, given_at=entry.consent_at,
+                                     recorded_by="verification page")
+        note = f"Session `{summary['session_id']}` ended; its report is below and under Sign-off."
+        return ([note, gr.Button(interactive=True), gr.Button(interactive=False), gr.Timer(active=False),
+                 "", gr.Column(visible=False)] + [gr.Button(interactive=False)] * len(buttons)
+                + results.values(summary, out_dir))
+
+    end.click(end_session, session_id, [info, start, end, timer, share, share_box] + [b for _, b in buttons]
+              + results.outputs,
+              api_visibility="private", show_progress="full")
+
+
+def build_verify_page(ctx: AppContext) -> None:
+    gr.Markdown(f"## Identity check for your interview\n{CANDIDATE_NOTICE}")
+    capture_widget(ctx.live, "camera")

@@ -1,0 +1,111 @@
+"""One analysed session on screen: headline, four traffic lights, timeline, evidence, challenges,
+answer timing, transcript and the report downloads. The review, live and sign-off tabs each
+show a session this way, from the same report content the HTML and PDF are made of."""
+
+from __future__ import annotations
+
+import io
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from interview.report import FILE_NAMES
+from interview.report.content import ReportContent, build_content, seconds
+
+CHALLENGE_HEADERS = ["challenge", "asked at", "result", "response", "detail"]
+
+
+def status_html(status: str, label: str, text: str, extra: str = "") -> str:
+    return (f'<div class="iv-light iv-{escape(status)}"><span class="iv-pill">{escape(label)}</span>'
+            f"<span>{escape(text)}</span>{extra}</div>")
+
+
+def headline_html(content: ReportContent, candidate: str | None) -> str:
+    """The one-glance answer: status, the headline sentence, reasons and cautions."""
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in content.reasons)
+    cautions = "".join(f"<li>{escape(c)}</li>" for c in content.cautions)
+    who = f"<p class='iv-who'>Candidate: <b>{escape(candidate)}</b></p>" if candidate else ""
+    return (f'<div class="iv-headline iv-{content.status}" data-status="{content.status}">'
+            f'<span class="iv-pill iv-big">{escape(content.status_label)}</span>'
+            f"<h2>{escape(content.headline)}</h2>{who}<p class='iv-meaning'>{escape(content.status_meaning)}</p>"
+            + (f"<ul class='iv-reasons'>{reasons}</ul>" if reasons else "")
+            + (f"<details><summary>Also note ({len(content.cautions)})</summary><ul>{cautions}</ul></details>"
+               if cautions else "")
+            + f"<p class='iv-footer'>{escape(content.footer)}</p></div>")
+
+
+def lights_html(checks: list[dict]) -> str:
+    """Four cards, each with its question, status word and one line; colour is never the only cue."""
+    cards = "".join(
+        f'<div class="iv-card iv-{c["status"]}" data-check="{escape(c["name"])}" data-status="{c["status"]}">'
+        f'<div class="iv-card-top"><b>{escape(c["label"])}</b><span class="iv-pill">{escape(c.get("symbol", ""))} '
+        f'{escape(c["status_label"])}</span></div><p class="iv-q">{escape(c.get("question", ""))}</p>'
+        f'<p>{escape(c.get("line", ""))}</p></div>' for c in checks)
+    return f'<div class="iv-cards">{cards}</div>'
+
+
+def challenge_rows(content: ReportContent) -> list[list[str]]:
+    return [[c["kind"], seconds(c["asked"]), c["result"],
+             "-" if c.get("response_ms") is None else f"{c['response_ms'] / 1000:.1f} s", c.get("detail") or ""]
+            for c in content.challenges]
+
+
+def transcript_text(content: ReportContent) -> str:
+    lines = []
+    for row in content.transcript:
+        latency = f"   [answered after {row['latency_s']:.1f} s]" if row.get("latency_s") is not None else ""
+        lines.append(f"{seconds(row['start']):>8}  {row['text']}{latency}")
+    return "\n".join(lines) or "No speech was transcribed."
+
+
+def _image(png: bytes | None) -> Image.Image | None:
+    return Image.open(io.BytesIO(png)) if png else None
+
+
+class ResultsView:
+    """The components that show one session; `values()` fills them in `outputs` order."""
+
+    def __init__(self, visible: bool = False):
+        with gr.Column(visible=visible) as self.column:
+            self.headline = gr.HTML(elem_classes="iv-result-headline")
+            self.lights = gr.HTML(elem_classes="iv-result-lights")
+            with gr.Row():
+                self.html_button = gr.DownloadButton("Report (HTML)", variant="primary", size="sm")
+                self.pdf_button = gr.DownloadButton("Report (PDF)", size="sm")
+                self.json_button = gr.DownloadButton("Summary (JSON)", size="sm")
+            self.timeline = gr.Image(label="Timeline: findings per check, speech, challenges", type="pil",
+                                     interactive=False, buttons=["download", "fullscreen"])  # no "share": offline
+            self.gallery = gr.Gallery(label="Evidence frames", columns=4, fit_columns=False, height=300,
+                                      object_fit="contain", buttons=["download", "fullscreen"])
+            self.evidence_note = gr.Markdown()
+            self.challenges = gr.Dataframe(headers=CHALLENGE_HEADERS, label="Active challenges", interactive=False,
+                                           wrap=True, column_widths=["22%", "12%", "14%", "12%", "40%"])
+            self.challenge_note = gr.Markdown()
+            self.latency = gr.Image(label="Answer latency: seconds from the end of each question to the answer",
+                                    type="pil", interactive=False, buttons=["download", "fullscreen"])
+            self.latency_note = gr.Markdown()
+            self.transcript = gr.Textbox(label="Transcript", lines=8, max_lines=20, interactive=False)
+
+    @property
+    def outputs(self) -> list[gr.components.Component]:
+        return [self.column, self.headline, self.lights, self.html_button, self.pdf_button, self.json_button,
+                self.timeline, self.gallery, self.evidence_note, self.challenges, self.challenge_note, self.latency,
+                self.latency_note, self.transcript]
+
+    def values(self, summary: dict, out_dir: Path) -> list:
+        content = build_content(summary, out_dir)
+        files = [out_dir / FILE_NAMES[kind] for kind in ("html", "pdf", "json")]
+        downloads = [gr.DownloadButton(value=str(f) if f.is_file() else None, visible=f.is_file()) for f in files]
+        gallery = [(_image(e.jpeg), e.caption) for e in content.evidence]
+        latency_note = "" if content.latency_png else content.answer_note
+        return [gr.Column(visible=True), headline_html(content, summary.get("candidate")), lights_html(content.checks),
+                *downloads, _image(content.timeline_png),
+                gr.Gallery(value=gallery, visible=bool(gallery)), content.evidence_note,
+                gr.Dataframe(value=challenge_rows(content), visible=bool(content.challenges)), content.challenge_note,
+                gr.Image(value=_image(content.latency_png), visible=bool(content.latency_png)),
+                latency_note, transcript_text(content)]
+
+    def hidden(self) -> list:
+        return [gr.Column(visible=False)] + [gr.skip()] * (len(self.outputs) - 1)
