@@ -152,6 +152,8 @@ def motion(values: np.ndarray) -> np.ndarray:
 def _whiten(values: np.ndarray, mask: np.ndarray | None = None, ridge: float = 0.1) -> np.ndarray:
     """Decorrelate columns to unit variance (ridge-regularised), statistics taken where mask is true."""
     ref = values if mask is None else values[mask]
+    if len(ref) < 2:  # nothing to take statistics from yet (the first seconds of a live call)
+        return np.zeros(values.shape)
     centred = values - ref.mean(axis=0)
     cov = np.atleast_2d(np.cov(ref, rowvar=False, bias=True))
     cov += ridge * np.trace(cov) / len(cov) * np.eye(len(cov))

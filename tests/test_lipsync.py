@@ -155,3 +155,13 @@ def test_someone_elses_voice_is_flagged_as_speech_the_lips_do_not_make(perceived
     assert result.status in ("review", "alert")
     assert any(f.signal == "speech_not_from_lips" for f in result.findings)
     assert result.measurements["av_offset_ms"] is None  # no offset can be trusted
+
+
+def test_no_usable_mouth_rows_give_a_flat_curve_and_zero_confidence():
+    """The first seconds of a live call: mouth samples exist but none is usable yet."""
+    from interview.lipsync import find_peak, lag_curve
+
+    rng = np.random.default_rng(0)
+    curve = lag_curve(rng.normal(size=(200, 3)), rng.normal(size=(240, 5)), 20, use=np.zeros(200, bool))
+    assert curve.shape == (41,) and np.all(curve == 0)
+    assert find_peak(curve).confidence == 0.0
