@@ -120,6 +120,19 @@ def test_the_surround_reference_cancels_what_the_whole_picture_shares(talking_fa
         assert abs(whole) < 0.5 * abs(face_only)
 
 
+def test_a_letterbox_bar_beside_the_face_is_not_taken_for_its_surroundings(talking_face):
+    """A portrait clip pillarboxed into a landscape frame (or a meeting tile's border): black bars
+    cut into the ring around the face. Their flat area and hard edge must not change the signals."""
+    image, landmarks = talking_face
+    crop = face_crop(image, landmarks)
+    right = crop.origin[0] + crop.image.shape[1] - crop.image.shape[1] // 6  # a bar over the crop's last sixth
+    barred = image.copy()
+    barred[:, right:] = 0
+    assert not face_crop(barred, landmarks).picture.all()
+    for signal in (sharpness_mismatch, spectral_falloff):
+        assert abs(signal(face_crop(barred, landmarks)) - signal(crop)) < 0.25, signal.__name__
+
+
 def test_image_signals_come_from_the_source_whatever_the_analysed_size(open_mouth_frame):
     """The same face analysed at 640 px or at the source's 844 px gives the same image signals:
     landmarks are mapped to source pixels and the face is cut from the source frame."""

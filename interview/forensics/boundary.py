@@ -28,7 +28,7 @@ def ring_profiles(crop: FaceCrop) -> np.ndarray:
     radial = np.abs(gx * rx + gy * ry) / (np.hypot(rx, ry) + 1e-6)
     channels = np.stack([lab[..., 0], lab[..., 1], lab[..., 2], detail_map(crop.gray), radial], -1)
     ring = np.digitize(crop.rho, RING_EDGES) - 1
-    usable = (ring >= 0) & (ring < len(RING_EDGES) - 1) & ~crop.features
+    usable = (ring >= 0) & (ring < len(RING_EDGES) - 1) & ~crop.features & crop.picture
     counts = np.bincount(ring[usable], minlength=len(RING_EDGES) - 1).astype(np.float64)
     sums = np.stack([np.bincount(ring[usable], weights=channels[..., k][usable], minlength=len(RING_EDGES) - 1)
                      for k in range(channels.shape[-1])], -1)

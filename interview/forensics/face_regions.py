@@ -28,6 +28,8 @@ RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
 EYES_AND_BROWS = LEFT_EYE + RIGHT_EYE + LEFT_BROW + RIGHT_BROW
 NOSE = (6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294)
 MIN_INTEROCULAR_PX = 12  # below this a face is a few dozen pixels: no texture left to judge
+FLAT_RANGE = 6.0  # grey levels: a border column or row within this range is a bar, not picture
+BAR_EDGE_PX = 3
 SURROUND = (1.1, 1.6)  # rho range of FaceCrop.surround (face_crop's context reaches ~1.7)
 # Points that move with the skull, not with expression: eye corners, nose bridge and base, temples,
 # forehead. Landmark jitter is measured on these after removing the head's own motion.
@@ -88,6 +90,7 @@ class FaceCrop:
     features: np.ndarray  # eyes, brows, nose and lips: structure a seam search must ignore
     mouth: np.ndarray  # inside the inner lip contour
     scale: float  # interocular distance in pixels
+    picture: np.ndarray  # not a letterbox/pillarbox bar, nor its edge
 
     @property
     def inner(self) -> np.ndarray:
@@ -99,7 +102,23 @@ class FaceCrop:
         """A ring just outside the outline (hair, ears, neck, the nearest background): as far from
         the camera, as lit and as compressed as the face, but never synthesised. The reference the
         face's detail and spectrum are compared with."""
-        return (self.rho >= SURROUND[0]) & (self.rho <= SURROUND[1])
+        return (self.rho >= SURROUND[0]) & (self.rho <= SURROUND[1]) & self.picture
+
+
+def picture_mask(gray: np.ndarray, flat_range: float = FLAT_RANGE, edge: int = BAR_EDGE_PX) -> np.ndarray:
+    """False on flat bars along the crop's sides (a portrait clip letterboxed into a landscape
+    frame, a meeting tile's border) and on `edge` pixels next to them: a bar is neither hair nor
+    neck, and its hard edge would read as detail the face lacks."""
+    def picture_span(flat: np.ndarray) -> tuple[int, int]:
+        start = int(np.argmin(flat)) if not flat.all() else flat.size
+        stop = flat.size - int(np.argmin(flat[::-1])) if not flat.all() else flat.size
+        return (start + edge if start else 0), (stop - edge if stop < flat.size else flat.size)
+
+    columns = picture_span(np.ptp(gray, axis=0) <= flat_range)
+    rows = picture_span(np.ptp(gray, axis=1) <= flat_range)
+    mask = np.zeros(gray.shape, bool)
+    mask[rows[0]:rows[1], columns[0]:columns[1]] = True
+    return mask
 
 
 def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:
@@ -134,6 +153,7 @@ def face_crop(image: np.ndarray, landmarks: np.ndarray, context: float = 0.35) -
     for indices in (EYES_AND_BROWS, NOSE, LIPS_OUTER):
         bx, by, bw, bh = region_box(local, indices, pad=0.15)
         features[max(0, int(by)):max(0, int(by + bh) + 1), max(0, int(bx)):max(0, int(bx + bw) + 1)] = True
-    return FaceCrop(image=crop, gray=cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32), origin=(x0, y0),
-                    rho=_radius_map(shape, local[list(FACE_OVAL)]), features=features,
-                    mouth=polygon_mask(shape, local, LIPS_INNER), scale=scale)
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return FaceCrop(image=crop, gray=gray, origin=(x0, y0), rho=_radius_map(shape, local[list(FACE_OVAL)]),
+                    features=features, mouth=polygon_mask(shape, local, LIPS_INNER), scale=scale,
+                    picture=picture_mask(gray))
