@@ -53,12 +53,15 @@ class SamplingPolicy:
 
     max_fps: analysed frames per second (frames in between are decoded and skipped);
     max_side: frames are scaled so their longer side is at most this many pixels;
-    embed_every_s: how often the identity embedding runs (it costs ~25 ms a face).
+    embed_every_s: how often the identity embedding runs (it costs ~25 ms a face);
+    hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
+    a hand crossing the face takes well over 0.1 s).
     """
 
     max_fps: float = 15.0
     max_side: int = 640
     embed_every_s: float = 0.5
+    hands_every_s: float = 0.1
 
 
 def _open(path: Path) -> av.container.InputContainer:

@@ -2,7 +2,8 @@
 
 The landmarker runs on every sampled frame; the identity embedding on a lower cadence (and at
 once when the number of faces changes, so a new face is identified without waiting); hands
-only while some check asks for them (challenge windows), since they cost as much as the face.
+only while some check asks for them (challenge windows) and on their own cadence, since they cost
+as much as the face.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Perceiver:
         self._hands = hands
         self.stopwatch = stopwatch or Stopwatch()
         self._next_embed_t = float("-inf")
+        self._next_hands_t = float("-inf")
         self._last_face_count = -1
 
     def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
@@ -45,7 +47,8 @@ class Perceiver:
             self._next_embed_t = frame.t + self.policy.embed_every_s
         self._last_face_count = len(faces)
         hands = None
-        if want_hands:
+        if want_hands and frame.t >= self._next_hands_t:
+            self._next_hands_t = frame.t + self.policy.hands_every_s
             if self._hands is None:
                 from models.hand_landmarker import MediaPipeHandLandmarker
 
