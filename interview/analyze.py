@@ -77,7 +77,7 @@ def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | 
 
     progress(0.95, "writing the summary")
     result = session.finish(media, audio, out_dir / "evidence")
-    summary = build_summary(uuid.uuid4().hex[:12], media, config, result, problems)
+    summary = build_summary(uuid.uuid4().hex[:12], media, config, result, problems + result.problems)
     summary["timings"] = clock.to_dict(session.stats.analysed_frames)
     summary["overall"] = overall(summary)
     progress(0.97, "writing the report")

@@ -277,6 +277,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line, the details on request
+        if args.debug:
+            raise
+        print(f"interview-verify: internal error: {type(exc).__name__}: {exc} "
+              "(run again with --debug for the details, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -452,7 +452,7 @@ class LiveSession:
         if not audio.duration:
             problems.append("no audio arrived: speech checks could not run")
         result = self._session.finish(media, audio, out_dir / "evidence")
-        summary = build_summary(self.id, media, config, result, problems)
+        summary = build_summary(self.id, media, config, result, problems + result.problems)
         summary["timings"] = self._session.stopwatch.to_dict(stats.analysed)
         summary["live"] = {"source": self.source, **stats.to_dict(),
                            "frame_ms_p50": round(float(np.percentile(self.frame_ms, 50)), 1) if self.frame_ms else 0.0}

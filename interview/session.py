@@ -4,6 +4,7 @@ frames are pushed in as they come (a recording is a stream read faster than real
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from interview.config import AnalysisConfig
 from interview.media import MediaInfo
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +37,7 @@ class SessionResult:
     stats: SessionStats
     audio: AudioAnalysis
     checks: dict[str, CheckResult] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
 class Session:
@@ -61,8 +65,14 @@ class Session:
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              challenges=self.config.challenges, evidence_dir=evidence_dir,
                              candidate=self.config.candidate, id_photo=self.config.id_photo)
-        results = {}
+        results, problems = {}, []
         for check in self.checks:
             with self.stopwatch.time(f"finish_{check.name}"):
-                results[check.name] = check.finish(ctx)
-        return SessionResult(self.stats, audio, results)
+                try:
+                    results[check.name] = check.finish(ctx)
+                except Exception as exc:  # one broken check must not cost the others' evidence
+                    log.exception("the %s check failed", check.name)
+                    problems.append(f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
+                                    "its result is missing, the other checks are complete")
+                    results[check.name] = CheckResult(check.name, "insufficient", 0.0, 0.0)
+        return SessionResult(self.stats, audio, results, problems)
