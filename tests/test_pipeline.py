@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from fixtures.generate import wrap_audio_only
 from interview.analyze import analyze_recording
 from interview.config import AnalysisConfig
 from tests.conftest import dev_file
@@ -36,7 +37,9 @@ def test_talking_head_summary_has_input_face_and_transcript(talking_head):
 
 
 def test_audio_only_input_reports_no_face_and_the_words(models_ready, tmp_path):
-    summary = analyze_recording(dev_file("E_speech/whisper_jfk.flac"), AnalysisConfig(), tmp_path)
+    wrapped = wrap_audio_only(dev_file("E_speech/whisper_jfk.flac"), "m4a").path
+    summary = analyze_recording(wrapped, AnalysisConfig(), tmp_path)
+    assert summary["input"]["duration_s"] == pytest.approx(11.0, abs=0.1)
     assert summary["input"]["has_video"] is False
     assert summary["measurements"]["face_visible_ratio"] == 0.0
     assert summary["measurements"]["analysed_frames"] == 0
