@@ -61,8 +61,11 @@ def test_photo_moved_by_hand_is_alert():
     assert "frozen" not in _signals(result)
 
 
-def test_looped_clip_is_found_where_it_repeats():
-    fixture = looped_video(dev_file(FACE3), start_s=1.0, seconds=1.5, repeats=2)
+@pytest.mark.parametrize("seconds", [1.52, 1.56], ids=["whole-frames", "half-frame"])
+def test_looped_clip_is_found_where_it_repeats(seconds):
+    """At 25 fps analysed at 12.5: a 38-frame loop repeats whole analysed frames; a 39-frame one
+    puts every repeated frame between two analysed frames of the first pass."""
+    fixture = looped_video(dev_file(FACE3), start_s=1.0, seconds=seconds, repeats=2)
     result = liveness(fixture.path)
     loop = next(f for f in result.findings if f.signal == "frozen")
     first, last = fixture.truth["repeat_spans"][0][0], fixture.truth["repeat_spans"][-1][1]

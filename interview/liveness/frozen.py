@@ -42,8 +42,10 @@ def looped_spans(track: TrackArrays) -> list[tuple[Segment, float]]:
     """(span, lag seconds) of picture sequences that repeat an earlier sequence frame for frame.
 
     The analysed frames are a sample of the source frames, so a repeated source frame may sit one
-    analysed frame off the nominal lag, or fall between samples altogether: a frame counts as
-    repeated when it matches the frame at lag-1, lag or lag+1, and a run is a loop when at least
+    analysed frame off the nominal lag, or between two analysed frames of the first pass (a loop
+    that is not a whole number of analysed frames long: then every repeat does). A frame counts as
+    repeated when it lies on the path between the frames at lag-1 and lag, or lag and lag+1 (its
+    fingerprint within the limit of their blend), and a run is a loop when at least
     LOOP_MAJORITY of its frames within each second are repeated.
     """
     n, step = len(track), track.step
@@ -58,19 +60,24 @@ def looped_spans(track: TrackArrays) -> list[tuple[Segment, float]]:
     moving = np.nan_to_num(track.motion, nan=0.0) >= LOOP_MIN_MOTION
     per_second = max(1, round(1.0 / step))
 
-    def later_diff(lag: int) -> np.ndarray:
-        """Fingerprint difference of frame j against frame j - lag, indexed by j (inf before lag)."""
-        diff = np.full(n, np.inf, np.float32)
-        diff[lag:] = np.abs(coarse[lag:] - coarse[:-lag]).mean(axis=1)
-        return diff
+    def between(lag: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distance of frame j to the blend of frames j-lag-1 and j-lag that is nearest to it,
+        distance to frame j-lag itself), indexed by j, inf where the earlier frames do not exist."""
+        nearest, exact = np.full(n, np.inf, np.float32), np.full(n, np.inf, np.float32)
+        x, a, b = coarse[lag + 1:], coarse[1:-lag], coarse[:-lag - 1]  # frame j, j - lag, j - lag - 1
+        direction = b - a
+        weight = np.clip((((x - a) * direction).sum(axis=1) / np.maximum((direction ** 2).sum(axis=1), 1e-6)), 0, 1)
+        nearest[lag + 1:] = np.abs(x - a - weight[:, None] * direction).mean(axis=1)
+        exact[lag + 1:] = np.abs(x - a).mean(axis=1)
+        return nearest, exact
 
     candidates: list[tuple[tuple[int, int], Segment, float]] = []  # ((repeated, exact-lag matches), span, lag s)
-    below, here = later_diff(min_lag - 1), later_diff(min_lag)
+    below, _ = between(min_lag - 1)
     for lag in range(min_lag, max_lag + 1):
-        above = later_diff(lag + 1)
-        repeated = (np.minimum(np.minimum(below, here), above) < limit) & moving
-        exact = (here < limit) & moving
-        below, here = here, above
+        here, at_lag = between(lag)
+        repeated = (np.minimum(below, here) < limit) & moving
+        exact = (at_lag < limit) & moving
+        below = here
         if repeated.sum() * step < LOOP_MAJORITY * LOOP_MIN_S:
             continue
         share = np.convolve(repeated, np.ones(per_second) / per_second, mode="same")
