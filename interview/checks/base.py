@@ -71,6 +71,10 @@ class SessionContext:
 
 
 class Check(Protocol):
+    """Optional hooks, looked up by name: `wants_hands(t) -> bool` makes perception look for hands
+    on the frame at t (challenge windows); `ask(mark)` hears of a challenge the moment a live
+    interviewer asks it (on recordings every mark is known from the start)."""
+
     name: str
 
     def update(self, obs: FrameObservation, frame: Frame) -> None: ...
