@@ -175,7 +175,9 @@ def _describe(name: str, result: dict, measurements: dict) -> tuple[str, str]:
     its strongest finding (the headline names the kind of sign and where; the detail keeps the
     check's own reason), otherwise a neutral 'no signs of ...'."""
     top = max(result.get("findings") or [], key=lambda f: f.get("risk", 0.0), default=None)
-    concern = top is not None and top.get("risk", 0.0) >= REVIEW_RISK
+    # A check that is ok overall may still list a moment at review level (one window of a long
+    # call): it stays in the findings and the timeline, but the headline follows the check's status.
+    concern = top is not None and top.get("risk", 0.0) >= REVIEW_RISK and result.get("status") in ("review", "alert")
     if name == "identity":
         similarity = measurements.get("id_similarity")
         if similarity is not None:

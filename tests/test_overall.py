@@ -235,3 +235,17 @@ def test_headline_keeps_plain_words_and_the_table_keeps_the_numbers():
     assert "iris radii" not in result["headline"]
     assert "3.43 iris radii" in result["checks"]["deepfake"]["line"]
     assert "3.43 iris radii" in result["reasons"][0]["text"]
+
+
+def test_a_review_level_moment_in_a_check_that_is_ok_does_not_reach_the_headline():
+    """One window of a long call scored at review level, the recording as a whole is ok: the headline
+    follows the check's status (the moment stays in its findings and on the timeline)."""
+    moment = finding(0.5, "face detail and noise against the head around it in the face")
+    checks = {"liveness": check("ok", 0.0), "identity": check("ok", 0.0),
+              "deepfake": check("ok", 0.2, findings=[moment]), "relay": check("ok", 0.0)}
+    result = overall(summary(checks))
+    assert result["status"] == "ok"
+    assert "no visible signs of face manipulation" in result["headline"]
+    assert "signs of face manipulation" not in result["headline"].replace("no visible signs of face manipulation", "")
+    checks["deepfake"] = check("review", 0.5, findings=[moment])
+    assert "signs of face manipulation" in overall(summary(checks))["headline"]
