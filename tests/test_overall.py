@@ -245,7 +245,6 @@ def test_a_review_level_moment_in_a_check_that_is_ok_does_not_reach_the_headline
               "deepfake": check("ok", 0.2, findings=[moment]), "relay": check("ok", 0.0)}
     result = overall(summary(checks))
     assert result["status"] == "ok"
-    assert "no visible signs of face manipulation" in result["headline"]
     assert "signs of face manipulation" not in result["headline"].replace("no visible signs of face manipulation", "")
     checks["deepfake"] = check("review", 0.5, findings=[moment])
     assert "signs of face manipulation" in overall(summary(checks))["headline"]
