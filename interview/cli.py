@@ -137,6 +137,10 @@ def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None) -> int
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from interview.images import ImageError
+
+    if args.id_photo is not None and not args.id_photo.is_file():  # a typo should not cost a whole analysis
+        raise ImageError(args.id_photo, "file not found")
     config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
                             whisper_model=args.whisper, transcribe=not args.no_transcript,
                             id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge),

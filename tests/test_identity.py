@@ -15,6 +15,7 @@ from interview.face_match import SAME_PERSON_THRESHOLD, photo_face
 from interview.id_photo import read_id_photo
 from interview.images import ImageError
 from interview.media import SamplingPolicy
+from tests.conftest import dev_file
 
 pytestmark = pytest.mark.usefixtures("models_ready")
 FAST = SamplingPolicy(max_fps=5)  # identity samples come every 0.5 s whatever the frame rate
@@ -254,3 +255,13 @@ def test_the_same_video_under_another_name_is_a_repeat_face(other_name):
     assert {r["reason"].split("'")[1] for r in repeats} == {"Alice", "alice"}
     assert all("the same person under another name" in r["reason"] for r in repeats)
     assert identity(other_name)["status"] == "alert"
+
+
+def test_a_mistyped_id_photo_path_stops_before_the_analysis(tmp_path, capsys):
+    from interview.cli import main
+
+    missing = tmp_path / "id-scan.jpg"
+    assert main(["analyze", str(dev_file("A_talking_head/vr_face2.mp4")), "--id-photo", str(missing),
+                 "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == f"interview-verify: error: {missing}: file not found"
+    assert not (tmp_path / "out").exists()
