@@ -60,3 +60,13 @@ def test_analysis_runs_with_networking_impossible(models_ready, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["measurements"]["face_visible_ratio"] > 0.9
     assert summary["transcript"], "Whisper ran offline and produced a transcript"
+
+
+def test_unclear_speech_is_not_transcribed_as_a_repetition_loop(models_ready):
+    """tiny.en at temperature 0 turns tv_real's mumbled speech into "We'll see." twelve times."""
+    from interview.media import probe, read_audio
+    from models.speech import shared_recognizer
+
+    segments, _ = shared_recognizer().transcribe(read_audio(probe(dev_file("D_presentation_attack/tv_real.mp4")))[0])
+    texts = [s.text.lower().strip(" .,") for s in segments]
+    assert texts and max(texts.count(t) for t in texts) <= 2, texts
