@@ -31,6 +31,7 @@ class SignalSpec:
     spread: float
     weight: float
     unit: str
+    plain: tuple[str, str]  # what a reviewer would see, for a value below / above real faces
 
     def score(self, value: float) -> float:
         """Spreads away from real faces towards "synthetic" (0 when on the real side)."""
@@ -40,9 +41,10 @@ class SignalSpec:
         return abs(deviation) if self.direction == 0 else max(0.0, self.direction * deviation)
 
     def reason(self, value: float) -> str:
-        side = {1: "higher than", -1: "lower than", 0: "away from"}[self.direction]
-        return (f"{self.label} in the {REGION_NAMES[self.region]}: {value:.2f} {self.unit}, {side} real faces "
-                f"({self.centre:.2f} ± {self.spread:.2f}) by {self.score(value):.1f} spreads")
+        """Plain words first (what to look for in the evidence frame), then the measurement."""
+        plain = self.plain[value > self.centre]
+        return (f"{plain} (in the {REGION_NAMES[self.region]}: {self.label} {value:.2f} {self.unit}; real faces "
+                f"{self.centre:.2f} ± {self.spread:.2f}, {self.score(value):.1f} spreads off)")
 
 
 REGION_NAMES = {"face": "face", "seam": "ring around the face", "mouth": "mouth", "eyes": "eyes"}
@@ -54,20 +56,29 @@ REGION_NAMES = {"face": "face", "seam": "ring around the face", "mouth": "mouth"
 # cannot choose weights.
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("boundary", "blending seam (colour/noise/shading step across a ring)", "seam", +1, 1.076, 0.348,
-               1.0, "x a typical ring-to-ring step"),
+               1.0, "x a typical ring-to-ring step",
+               ("", "A visible edge in colour, noise or shading where a pasted face would be blended in")),
     SignalSpec("sharpness", "face detail and noise against the head around it", "face", 0, -0.003, 0.278, 1.0,
-               "log ratio"),
+               "log ratio",
+               ("The face has less fine detail and noise than the hair, ears and neck around it, as an upscaled pasted face has", "The face has more fine detail and noise than the hair, ears and neck around it, as a sharpened or enhanced face has")),
     SignalSpec("spectrum", "high-frequency falloff against the head around it", "face", 0, -0.164, 0.441, 1.0,
-               "log ratio"),
+               "log ratio",
+               ("Fine detail fades out faster in the face than around it, a trace of upscaling", "The face carries more high-frequency detail than around it, a trace of sharpening")),
     SignalSpec("flicker", "face colour flicker not shared by the surroundings", "face", +1, 0.770, 0.468, 1.0,
-               "levels/frame^2"),
+               "levels/frame^2",
+               ("", "The face's colour flickers from frame to frame while its surroundings stay steady")),
     SignalSpec("landmark_jitter", "landmark jitter after head-motion removal", "face", +1, 0.770, 0.451, 1.0,
-               "% interocular"),
+               "% interocular",
+               ("", "The face's features jitter more than a real face's once head motion is taken out")),
     SignalSpec("embedding_jitter", "identity-embedding wobble between samples", "face", +1, 0.098, 0.064, 1.0,
-               "1 - cosine"),
-    SignalSpec("mouth", "teeth/tongue contrast in the open mouth", "mouth", -1, 0.992, 0.330, 1.0, "log contrast"),
-    SignalSpec("eyes", "eye highlight and sharpness mismatch", "eyes", +1, 1.799, 0.962, 1.0, "iris radii + log detail"),
-    SignalSpec("stress", "artifact rise in profile views or under a hand", "face", +1, 0.0, 1.0, 1.0, "score units"),
+               "1 - cosine",
+               ("", "The identity of the face wobbles from one sample to the next")),
+    SignalSpec("mouth", "teeth/tongue contrast in the open mouth", "mouth", -1, 0.992, 0.330, 1.0, "log contrast",
+               ("Little detail of teeth and tongue shows inside the open mouth, as in a generated mouth", "")),
+    SignalSpec("eyes", "eye highlight and sharpness mismatch", "eyes", +1, 1.799, 0.962, 1.0, "iris radii + log detail",
+               ("", "The two eyes differ in their highlights or sharpness")),
+    SignalSpec("stress", "artifact rise in profile views or under a hand", "face", +1, 0.0, 1.0, 1.0, "score units",
+               ("", "Artifacts rise when the head turns to profile or a hand passes over the face, where swaps break down")),
 )
 BY_NAME = {spec.name: spec for spec in SIGNALS}
 PER_FRAME = ("boundary", "sharpness", "spectrum", "mouth", "eyes")  # computed on single frames
