@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from interview.audio import analyse_audio
 from interview.config import AnalysisConfig
-from interview.media import FileSource, probe, read_audio
+from interview.media import FileSource, MediaInfo, probe, read_audio
+from interview.observations import AudioAnalysis
 from interview.overall import overall
 from interview.report import write_reports
 from interview.session import Session
@@ -75,14 +76,23 @@ def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | 
     if media.has_video and session.stats.analysed_frames == 0:
         problems.append("no video frame could be decoded")
 
-    progress(0.95, "writing the summary")
+    progress(0.95, "writing the summary and the report")
+    summary = conclude_session(session, uuid.uuid4().hex[:12], media, audio, problems, out_dir, store)
+    progress(1.0, "done")
+    return summary
+
+
+def conclude_session(session: Session, session_id: str, media: MediaInfo, audio: AudioAnalysis,
+                     problems: list[str], out_dir: Path, store: Store | None = None, extra: dict | None = None,
+                     media_copy: Path | None = None) -> dict:
+    """The end of every session, recorded or live: finish the checks, build summary.json (with
+    `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
     result = session.finish(media, audio, out_dir / "evidence")
-    summary = build_summary(uuid.uuid4().hex[:12], media, config, result, problems + result.problems)
-    summary["timings"] = clock.to_dict(session.stats.analysed_frames)
+    summary = build_summary(session_id, media, session.config, result, problems + result.problems)
+    summary["timings"] = session.stopwatch.to_dict(session.stats.analysed_frames)
+    summary.update(extra or {})
     summary["overall"] = overall(summary)
-    progress(0.97, "writing the report")
     write_reports(summary, out_dir)
     if store is not None:
-        store.record_session(summary, out_dir)
-    progress(1.0, "done")
+        store.record_session(summary, out_dir, media_copy=media_copy)
     return summary

@@ -49,7 +49,6 @@ from interview.media import AUDIO_RATE, MediaInfo, SamplingPolicy, file_sha256
 from interview.observations import AudioAnalysis, FaceIdentity, Frame, FrameObservation
 from interview.perception import Perceiver
 from interview.session import Session
-from interview.summary import build_summary
 from interview.timeline import Segment
 from models.protocols import FaceEmbedder
 
@@ -429,9 +428,8 @@ class LiveSession:
         """Finish the session like a recording: full audio analysis with transcript, every
         check's final result with evidence frames, then the same summary.json, report.html and
         report.pdf in `out_dir`; with a `store`, record the session there for sign-off."""
+        from interview.analyze import conclude_session
         from interview.audio import analyse_audio
-        from interview.overall import overall
-        from interview.report import write_reports
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -451,16 +449,10 @@ class LiveSession:
             problems.append("no video frame arrived: face checks could not run")
         if not audio.duration:
             problems.append("no audio arrived: speech checks could not run")
-        result = self._session.finish(media, audio, out_dir / "evidence")
-        summary = build_summary(self.id, media, config, result, problems + result.problems)
-        summary["timings"] = self._session.stopwatch.to_dict(stats.analysed)
-        summary["live"] = {"source": self.source, **stats.to_dict(),
-                           "frame_ms_p50": round(float(np.percentile(self.frame_ms, 50)), 1) if self.frame_ms else 0.0}
-        summary["overall"] = overall(summary)
-        write_reports(summary, out_dir)
-        if store is not None:
-            store.record_session(summary, out_dir, media_copy=recording)
-        return summary
+        live = {"source": self.source, **stats.to_dict(),
+                "frame_ms_p50": round(float(np.percentile(self.frame_ms, 50)), 1) if self.frame_ms else 0.0}
+        return conclude_session(self._session, self.id, media, audio, problems, out_dir, store,
+                                extra={"live": live}, media_copy=recording)
 
 
 def _dry_run_copy(check, config: AnalysisConfig):
