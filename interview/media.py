@@ -40,11 +40,23 @@ class MediaInfo:
     has_video: bool
     has_audio: bool
     sha256: str
+    video_bitrate: float | None = None  # bits/s of the video stream; None when unknown (a live call)
+
+    @property
+    def bits_per_pixel(self) -> float | None:
+        """Video bits per pixel and frame: how much of the camera's detail the codec kept. A call
+        at 720p30 and 1.5 Mb/s carries 0.05; 0.005 smears a moving face."""
+        if not self.video_bitrate or not (self.width and self.height and self.fps):
+            return None
+        return self.video_bitrate / (self.width * self.height * self.fps)
 
     def to_dict(self) -> dict:
+        bpp = self.bits_per_pixel
         return {"path": str(self.path), "duration_s": round(self.duration_s, 3), "width": self.width,
                 "height": self.height, "fps": round(self.fps, 3), "has_audio": self.has_audio,
-                "has_video": self.has_video, "sha256": self.sha256}
+                "has_video": self.has_video, "sha256": self.sha256,
+                "video_kbps": round(self.video_bitrate / 1000, 1) if self.video_bitrate else None,
+                "bits_per_pixel": round(bpp, 4) if bpp is not None else None}
 
 
 @dataclass(frozen=True)
@@ -96,9 +108,23 @@ def probe(path: Path | str) -> MediaInfo:
         fps = float(video.average_rate or video.guessed_rate or 0) if video is not None else 0.0
         width = video.codec_context.width if video is not None else 0
         height = video.codec_context.height if video is not None else 0
+        bitrate = _video_bitrate(container, duration) if video is not None else None
     if video is not None and (width == 0 or height == 0):
         raise MediaError(path, "video stream has no picture size (corrupt header)")
-    return MediaInfo(path, duration, width, height, fps, video is not None, has_audio, file_sha256(path))
+    return MediaInfo(path, duration, width, height, fps, video is not None, has_audio, file_sha256(path), bitrate)
+
+
+def _video_bitrate(container, duration: float) -> float | None:
+    """The video stream's bits/s: as the stream states it (mp4, mov), else the sum of its packets
+    over the duration (mkv and webm state no stream rates; demuxing reads no pictures). None
+    without a duration."""
+    stream = container.streams.video[0]
+    if stream.bit_rate:
+        return float(stream.bit_rate)
+    if duration <= 0:
+        return None
+    total = sum(packet.size for packet in container.demux(stream))
+    return total * 8 / duration or None
 
 
 def _full_rgb(decoded: av.VideoFrame) -> np.ndarray:

@@ -176,6 +176,21 @@ def test_freeze_frames_repeats_one_frame_bit_exactly_and_nothing_else_changes():
     assert packets(fixture.path, "audio") == packets(source, "audio")
 
 
+def test_reencode_lowers_the_bitrate_and_keeps_frames_and_audio():
+    """The stream's measured rate is near the request (one x264 pass undershoots on short clips),
+    the frames are the same in number, size and time, the picture is the same picture, and the
+    audio packets are copied untouched."""
+    source = dev_file(FACE3)
+    fixture = fx.reencode(source, 0.01)
+    assert 0.6 * 0.01 <= fixture.truth["measured_bits_per_pixel"] <= 1.05 * 0.01
+    original, original_times = video_frames(source, "gray")
+    squeezed, times = video_frames(fixture.path, "gray")
+    assert times == pytest.approx(original_times, abs=1e-3) and squeezed[0].shape == original[0].shape
+    errors = [np.abs(a.astype(float) - b.astype(float)).mean() for a, b in zip(squeezed, original)]
+    assert 0.3 < float(np.mean(errors)) < 8.0  # visibly compressed, still the same picture
+    assert packets(fixture.path, "audio") == packets(source, "audio")
+
+
 def test_still_photo_video_is_upright_still_and_has_the_audio():
     photo, voice = dev_file("D_presentation_attack/sf_image_F1.jpg"), dev_file(OTHER_VOICE)
     fixture = fx.still_photo_video(photo, seconds=2, fps=25, with_audio=voice)

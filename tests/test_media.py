@@ -101,3 +101,19 @@ def test_broken_inputs_fail_with_one_line_naming_file_and_problem(kind, words, t
 def test_missing_file_is_a_media_error(tmp_path):
     with pytest.raises(MediaError, match="file not found"):
         probe(tmp_path / "nope.mp4")
+
+
+def test_bits_per_pixel_from_the_stream_or_from_the_file_size(tmp_path):
+    """mp4 states the video stream's rate; mkv does not, so it is estimated from the file size less
+    the audio. The same stream in both containers must give the same bits per pixel."""
+    from fixtures.av_edit import reencode
+    from fixtures.media import ffmpeg
+
+    fixture = reencode(dev_file("A_talking_head/vr_face2.mp4"), 0.01)
+    stated = probe(fixture.path)
+    assert stated.bits_per_pixel == pytest.approx(fixture.truth["measured_bits_per_pixel"], rel=1e-6)
+    assert stated.to_dict()["bits_per_pixel"] == pytest.approx(stated.bits_per_pixel, abs=1e-4)
+    remuxed = tmp_path / "same_stream.mkv"
+    ffmpeg("-i", fixture.path, "-c", "copy", remuxed)
+    estimated = probe(remuxed)
+    assert estimated.bits_per_pixel == pytest.approx(stated.bits_per_pixel, rel=0.1)

@@ -188,6 +188,8 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
             (
                 "Video",
                 f"{media.get('width', '-')}x{media.get('height', '-')} at {media.get('fps') or '-'} fps"
+                + (f", {media['video_kbps']:.0f} kb/s ({media['bits_per_pixel']:.4f} bits per pixel)"
+                   if media.get("video_kbps") and media.get("bits_per_pixel") else "")
                 if media.get("has_video", True)
                 else "none",
             ),
