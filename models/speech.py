@@ -20,6 +20,26 @@ from models.registry import model_path
 SAMPLE_RATE = 16_000
 WHISPER_MODELS = {"tiny.en": "whisper_tiny_en", "base": "whisper_base"}
 FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
+LOOP_GAP_S = 2.0  # a repeat starting this soon after the same words ended is Whisper looping
+
+
+def _words(segment: TranscriptSegment) -> str:
+    return segment.text.lower().strip(" .,!?")
+
+
+def drop_repetition_loops(segments: list[TranscriptSegment]) -> list[TranscriptSegment]:
+    """Drop segments that repeat the segment just before them word for word and follow it within
+    LOOP_GAP_S: Whisper's repetition loop on unclear speech. The temperature fallback catches
+    most loops, but it samples, so it cannot be relied on (tv_real: 1 run in 3 still looped)."""
+    kept: list[TranscriptSegment] = []
+    previous: TranscriptSegment | None = None
+    for segment in segments:
+        looped = (previous is not None and _words(segment) and _words(segment) == _words(previous)
+                  and segment.start - previous.end < LOOP_GAP_S)
+        if not looped:
+            kept.append(segment)
+        previous = segment
+    return kept
 
 
 def speech_segments(samples: np.ndarray, min_silence_ms: int = 200, threshold: float = 0.5) -> list[Segment]:
@@ -36,7 +56,8 @@ def speech_segments(samples: np.ndarray, min_silence_ms: int = 200, threshold: f
 class WhisperRecognizer:
     """Transcribes with word times. Greedy decoding keeps it well faster than real time; a segment
     that comes out as a repetition loop (tiny.en on unclear speech: "We'll see." twelve times on
-    dev-media tv_real) is decoded again at a higher temperature, which costs only on those."""
+    dev-media tv_real) is decoded again at a higher temperature, which costs only on those, and
+    what still loops is dropped (drop_repetition_loops)."""
 
     def __init__(self, size: str = "tiny.en", cpu_threads: int = 2):
         if size not in WHISPER_MODELS:
@@ -58,7 +79,7 @@ class WhisperRecognizer:
                 start=s.start, end=s.end, text=s.text.strip(),
                 words=tuple(Word(w.start, w.end, w.word.strip(), w.probability) for w in (s.words or ())))
                 for s in segments]
-        return result, info.language
+        return drop_repetition_loops(result), info.language
 
 
 @cache

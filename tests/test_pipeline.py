@@ -70,3 +70,16 @@ def test_unclear_speech_is_not_transcribed_as_a_repetition_loop(models_ready):
     segments, _ = shared_recognizer().transcribe(read_audio(probe(dev_file("D_presentation_attack/tv_real.mp4")))[0])
     texts = [s.text.lower().strip(" .,") for s in segments]
     assert texts and max(texts.count(t) for t in texts) <= 2, texts
+
+
+def test_a_repetition_loop_keeps_its_first_segment_and_real_repeats_stay():
+    """Back-to-back identical segments are a loop (one kept); the same words again after a pause,
+    or different words in between, are speech."""
+    from interview.observations import TranscriptSegment
+    from models.speech import drop_repetition_loops
+
+    looped = [TranscriptSegment(1.0 + i, 1.8 + i, "We'll see.") for i in range(12)]
+    assert [s.start for s in drop_repetition_loops(looped)] == [1.0]
+    spoken = [TranscriptSegment(0.0, 0.5, "Yes."), TranscriptSegment(4.0, 4.4, "yes"),
+              TranscriptSegment(5.0, 6.0, "I think so."), TranscriptSegment(6.5, 7.0, "Yes.")]
+    assert drop_repetition_loops(spoken) == spoken
