@@ -28,9 +28,9 @@ def _quiet(fraction: float, stage: str) -> None:
     pass
 
 
-def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | str,
+def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig, out_dir: Path | str,
                       progress: Progress = _quiet, store: Store | None = None) -> dict:
-    """Probe, analyse audio, stream frames through perception and the checks, write summary.json,
+    """Probe (unless given the MediaInfo a caller already probed), analyse audio, stream frames through perception and the checks, write summary.json,
     report.html and report.pdf; with a `store`, record the session there for sign-off.
 
     Raises MediaError (one line, names the file) when the input cannot be used at all; a file that
@@ -38,7 +38,7 @@ def analyze_recording(path: Path | str, config: AnalysisConfig, out_dir: Path | 
     """
     out_dir = Path(out_dir)
     progress(0.0, "reading the file")
-    media = probe(path)
+    media = recording if isinstance(recording, MediaInfo) else probe(recording)
     out_dir.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     if not media.has_video:

@@ -73,7 +73,7 @@ def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidat
     config = replace(ctx.config.analysis, id_photo=id_photo, candidate=(candidate or "").strip() or None,
                      challenges=marks)
     out_dir = ctx.new_session_dir()
-    summary = analyze_recording(video, config, out_dir, progress or (lambda fraction, stage: None), store=ctx.store)
+    summary = analyze_recording(media, config, out_dir, progress or (lambda fraction, stage: None), store=ctx.store)
     return summary, out_dir
 
 
