@@ -17,6 +17,7 @@ floor rule and of the matched-quality ranking.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 from bench.deepfake_auc import FAKES, PAIRS, REALS
 from fixtures.av_edit import reencode
@@ -49,9 +50,14 @@ def run() -> dict[tuple[str, float], tuple[float, float, str]]:
     return out
 
 
+@cache
+def source_bits_per_pixel(rel: str) -> float:
+    return probe(dev_media(rel)).bits_per_pixel
+
+
 def above_source(rel: str, level: float) -> bool:
     """The level asks for more bits than the clip itself has (its damage stays)."""
-    return level > 1.1 * probe(dev_media(rel)).bits_per_pixel  # asked rates land at or below
+    return level > 1.1 * source_bits_per_pixel(rel)  # asked rates land at or below
 
 
 def floor(results: dict) -> float | None:
