@@ -103,9 +103,9 @@ def test_missing_file_is_a_media_error(tmp_path):
         probe(tmp_path / "nope.mp4")
 
 
-def test_bits_per_pixel_from_the_stream_or_from_the_file_size(tmp_path):
-    """mp4 states the video stream's rate; mkv does not, so it is estimated from the file size less
-    the audio. The same stream in both containers must give the same bits per pixel."""
+def test_bits_per_pixel_from_the_stream_or_from_its_packets(tmp_path):
+    """mp4 states the video stream's rate; mkv does not, so it is summed from the stream's packets.
+    The same stream in both containers must give the same bits per pixel."""
     from fixtures.av_edit import reencode
     from fixtures.media import ffmpeg
 
