@@ -30,6 +30,7 @@ from interview.timeline import Segment
 CANDIDATE, OTHER = "candidate", "other"
 MIN_PAUSE_S = 0.10  # shorter silences are stop consonants, not pauses
 EDGE_LEVEL = 0.35  # speech edge: this far from the noise floor (10th percentile) to the speech level (90th)
+MIN_VAD_SHARE = 0.1  # a loud run is speech when the voice detector heard speech in at least this share of it
 CHUNK_S, MIN_CHUNK_S = 1.0, 0.3  # voices are compared on ~1 s pieces of speech
 CHANNEL_DOMINANCE_DB = 6.0  # one party per channel: each utterance this much louder on one side
 QUESTION_WORDS = ("what", "why", "how", "when", "where", "who", "which", "whose", "can you", "could you",
@@ -73,8 +74,11 @@ def speech_level_db(envelopes: np.ndarray) -> np.ndarray:
 def utterances(envelopes: np.ndarray, speech: tuple[Segment, ...] | list[Segment]) -> list[Segment]:
     """Stretches of speech between pauses of MIN_PAUSE_S or more, with level-accurate edges.
 
-    Loud runs count only where they touch a VAD segment (a door slam is loud, not speech); a VAD
-    segment with no loud run (quiet speech) is kept as VAD gave it.
+    A loud run counts when VAD heard speech in at least MIN_VAD_SHARE of it: a door slam is loud,
+    not speech, and a steady tone or fan noise that a VAD blip touches must not turn into seconds
+    of "speech" (Chromium's fake microphone: an 8 s beep with under 0.5 s of VAD became 7 s of
+    speech). Real speech runs on the dev media have shares from 0.17 (mumbled, tv_real) to 1. A
+    VAD segment with no such run (quiet speech, or speech inside a long noise) is kept as VAD gave it.
     """
     frames = envelopes.shape[0]
     if frames == 0 or not speech:
@@ -86,7 +90,7 @@ def utterances(envelopes: np.ndarray, speech: tuple[Segment, ...] | list[Segment
     floor, loud = np.percentile(level, 10), np.percentile(level[in_vad], 90) if in_vad.any() else level.max()
     voiced = _close_gaps(level >= floor + EDGE_LEVEL * (loud - floor), int(MIN_PAUSE_S * GRID_HZ))
     runs = _runs(voiced)
-    kept = [Segment(a / GRID_HZ, b / GRID_HZ) for a, b in runs if in_vad[a:b].any()]
+    kept = [Segment(a / GRID_HZ, b / GRID_HZ) for a, b in runs if in_vad[a:b].mean() >= MIN_VAD_SHARE]
     quiet = [seg for seg in speech if not any(seg.overlap(run) > 0 for run in kept)]
     return sorted(kept + quiet)
 
