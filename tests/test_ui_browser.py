@@ -80,7 +80,7 @@ def reviewed(server, browser, id_card, tmp_path_factory):
     page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
     page.goto(server.url)
     page.click("#iv-review-run")  # nothing uploaded yet: one sentence, no traceback
-    result = {"no_file_error": page.locator("[data-testid=toast-body]").inner_text(timeout=10_000)}
+    result = {"no_file_error": page.locator("#iv-review-status .iv-error").inner_text(timeout=10_000)}
     page.locator("#iv-review-video input[type=file]").set_input_files(str(dev_file(CLIP)))
     page.locator("#iv-review-photo input[type=file]").set_input_files(str(id_card))
     page.locator("#iv-review-candidate textarea").fill("Jane Browser")
@@ -107,7 +107,7 @@ def reviewed(server, browser, id_card, tmp_path_factory):
 def test_review_flow(reviewed, server):
     from interview.store import Store
 
-    assert reviewed["no_file_error"].splitlines()[-1] == "Choose a recording to analyse first."
+    assert reviewed["no_file_error"] == "Could not analyse: Choose a recording to analyse first."
     assert reviewed["status"] in STATUSES
     assert set(reviewed["cards"]) == {"liveness", "identity", "deepfake", "relay"}
     assert reviewed["cards"]["identity"] == "ok"  # the ID card shows the clip's speaker
