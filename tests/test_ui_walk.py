@@ -152,6 +152,8 @@ def test_live_tab_without_an_id_photo_and_a_clean_candidate_page(server, browser
     interviewer.wait_for_function("() => document.querySelector('#iv-live-panel .iv-card[data-check=identity]')"
                                   "?.dataset.status === 'ok'", timeout=30_000)
     assert card.locator(".iv-pill").inner_text() == "No ID photo: consistency only"
+    pill, box = card.locator(".iv-pill").bounding_box(), card.bounding_box()
+    assert pill["x"] + pill["width"] <= box["x"] + box["width"], "the label fits its card"
     assert_fits(interviewer)
     shot(interviewer, "live-panel")
 
@@ -161,6 +163,7 @@ def test_live_tab_without_an_id_photo_and_a_clean_candidate_page(server, browser
     state = candidate.locator("#iv-capture-camera .iv-state")
     assert state.get_attribute("data-kind") == "", "ending is not an error"
     assert candidate.locator("#iv-capture-camera .iv-start").is_disabled(), "no second 'I agree' after the call"
+    assert not candidate.locator("#iv-capture-camera .iv-stage").is_visible(), "no black video box left behind"
     shot(candidate, "live-candidate-ended")
     context.close()
 

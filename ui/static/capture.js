@@ -113,6 +113,7 @@ function stop(message, kind, final) {
   stream = null; audio = null;
   startBtn.disabled = Boolean(final); stopBtn.disabled = true;
   promptEl.hidden = true;
+  if (final) $(".iv-stage").hidden = true;
   element.dataset.running = "false";
   say(message || "Stopped.", kind);
 }
