@@ -15,18 +15,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from interview.checks.base import STATUSES
 from tests.conftest import dev_file
-from tests.ui_server import running_app
+from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CLIP = "A_talking_head/vr_face2.mp4"
 CAMERA_CLIP = "D_presentation_attack/tv_real.mp4"
 VIEWPORT = {"width": 1280, "height": 1000}
@@ -42,20 +37,8 @@ def server(models_ready, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from fixtures.av_edit import camera_feed
-
-    video, audio = camera_feed(dev_file(CAMERA_CLIP))
-    fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
+    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import pytest
 
 from interview.report.plots import COLOURS
 from tests.conftest import dev_file
-from tests.test_ui_browser import ARTIFACTS, CAMERA_CLIP, CHROMIUM, FLAGS, SENT
-from tests.ui_server import running_app
+from tests.test_ui_browser import CAMERA_CLIP, SENT
+from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, running_app
 
 VIEWPORT = {"width": 1280, "height": 800}
 SPEAKER = "A_talking_head/vr_face2.mp4"  # a man in a shirt and tie
@@ -37,20 +37,8 @@ def server(models_ready, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from fixtures.av_edit import camera_feed
-
-    video, audio = camera_feed(dev_file(CAMERA_CLIP))
-    fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
+    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
         yield chromium
-        chromium.close()
 
 
 def shot(page, name: str) -> None:
