@@ -83,6 +83,15 @@ def test_no_word_is_split_and_no_number_loses_its_unit(rendered):
     assert not lone_units, lone_units
 
 
+def test_a_failed_challenge_says_what_to_do_next(rendered):
+    """The smile at 8 s was not answered: its finding carries the action, in the report too."""
+    content, _, path = rendered
+    failed = [f for f in content.findings if f.get("signal") == "challenges"]
+    assert failed and failed[0]["next_step"].startswith("Ask for the same challenge again")
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert "Next: Ask for the same challenge again, slowly" in text
+
+
 def test_each_figure_shares_a_page_with_its_caption(rendered):
     _, figures, _ = rendered
     assert {f.name for f in figures} == {"timeline", "answer latency"}

@@ -86,7 +86,9 @@ def test_an_error_is_still_in_the_status_area_15_s_later(mismatch):
 
 def test_a_mismatch_shows_the_id_photo_beside_the_compared_frames(mismatch):
     page, _ = mismatch
-    assert page.locator(".iv-result-lights .iv-card[data-check=identity]").get_attribute("data-status") == "alert"
+    identity = page.locator(".iv-result-lights .iv-card[data-check=identity]")
+    assert identity.get_attribute("data-status") == "alert"
+    assert identity.locator(".iv-next").inner_text().startswith("Next: Compare the ID photo with the frames shown")
     photo, best, worst = (page.locator(f".iv-compare figure[data-role={role}] img").bounding_box()
                           for role in ("id-photo", "best", "worst"))
     assert abs(photo["y"] - worst["y"]) < 2 and photo["x"] + photo["width"] <= best["x"] < worst["x"], "one row"

@@ -44,7 +44,9 @@ def lights_html(checks: list[dict]) -> str:
         f'<div class="iv-card iv-{c["status"]}" data-check="{escape(c["name"])}" data-status="{c["status"]}">'
         f'<div class="iv-card-top"><b>{escape(c["label"])}</b><span class="iv-pill">{escape(c.get("symbol", ""))} '
         f'{escape(c["status_label"])}</span></div><p class="iv-q">{escape(c.get("question", ""))}</p>'
-        f'<p>{escape(c.get("line", ""))}</p></div>' for c in checks)
+        f'<p>{escape(c.get("line", ""))}</p>'
+        + (f'<p class="iv-next"><b>Next:</b> {escape(c["next_step"])}</p>' if c.get("next_step") else "")
+        + "</div>" for c in checks)
     return f'<div class="iv-cards">{cards}</div>'
 
 

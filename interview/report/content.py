@@ -8,6 +8,7 @@ from pathlib import Path
 
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
 from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.next_steps import next_step
 from interview.overall import (
     CHECK_QUESTIONS,
     MIN_ASSESSED_FOR_OK,
@@ -128,6 +129,10 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
     for number, finding in enumerate(findings, start=1):
         finding["number"] = number
         finding["level"] = level(finding.get("risk", 0.0))
+        finding["next_step"] = next_step(finding["check"], finding.get("signal"), finding.get("risk", 0.0))
+    for check in checks:  # the card's action: its strongest finding's
+        top = max((f for f in findings if f["check"] == check["name"]), key=lambda f: f.get("risk", 0), default=None)
+        check["next_step"] = top["next_step"] if top and check["status"] in ("review", "alert") else None
     evidence, evidence_note = _evidence(findings, out_dir, redacted)
     answers = [a for a in measurements.get("answers") or [] if a.get("latency_ms") is not None]
     challenges, challenge_note = _challenges(summary)

@@ -256,7 +256,7 @@ def _findings(pdf: _Pdf, c: ReportContent) -> None:
             f["label"],
             f"{seconds(f.get('t0'))} - {seconds(f.get('t1'))}",
             f"{f.get('risk', 0):.2f}",
-            f.get("reason") or "",
+            "\n".join(filter(None, [f.get("reason"), f.get("next_step") and f"Next: {f['next_step']}"])),
             f.get("signal") or "",
         ]
         for f in c.findings
