@@ -92,22 +92,9 @@ class LiveRegistry:
                 entry.live.close()
 
 
-# Button labels for the catalogue's kinds (the prompts themselves come from the catalogue).
-CHALLENGE_LABELS = {"turn_left": "Turn to your left", "turn_right": "Turn to your right", "look_up": "Look up",
-                    "hand_over_face": "Hand in front of the face", "blink_twice": "Blink twice", "smile": "Smile",
-                    "read_phrase": "Read a phrase"}
-
-
-def challenge_label(text: str) -> str:
-    """'Read a phrase: “amber river falcon”' for the marked kind 'read_phrase:amber river falcon'."""
-    kind, argument = challenges.split_kind(text)
-    label = CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())
-    return f"{label}: “{argument}”" if argument else label
-
-
 def challenge_kinds() -> list[tuple[str, str]]:
     """(kind, button label) of every challenge the liveness check knows."""
-    return [(kind, CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())) for kind in challenges.CATALOGUE]
+    return [(kind, challenges.label_of(kind)) for kind in challenges.CATALOGUE]
 
 
 # -- the capture widget and its server functions ---------------------------------------------------
@@ -225,7 +212,7 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
         waiting = row["result"] is None
         result = "waiting for the response" if waiting else "passed" if row["result"] else "not passed"
         response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
-        rows.append([challenge_label(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
+        rows.append([challenges.label_of(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]
 
 

@@ -51,7 +51,7 @@ def lights_html(checks: list[dict]) -> str:
 
 
 def challenge_rows(content: ReportContent) -> list[list[str]]:
-    return [[c["kind"], seconds(c["asked"]), c["result"],
+    return [[c["label"], seconds(c["asked"]), c["result"],
              "-" if c.get("response_ms") is None else f"{c['response_ms'] / 1000:.1f} s", c.get("detail") or ""]
             for c in content.challenges]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from interview.challenges import label_of
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
 from interview.face_match import SAME_PERSON_THRESHOLD
 from interview.next_steps import next_step
@@ -241,6 +242,7 @@ def _challenges(summary: dict) -> tuple[list[dict], str]:
         rows = [
             {
                 "kind": c.get("kind", "-"),
+                "label": label_of(c.get("kind", "-")),
                 "asked": c.get("asked_s"),
                 "onset": c.get("onset_s"),
                 "response_ms": c.get("response_ms"),
@@ -256,6 +258,7 @@ def _challenges(summary: dict) -> tuple[list[dict], str]:
             [
                 {
                     "kind": c.get("kind"),
+                    "label": label_of(c.get("kind") or "-"),
                     "asked": c.get("asked_s"),
                     "onset": None,
                     "response_ms": None,

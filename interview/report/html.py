@@ -140,7 +140,7 @@ def render_html(c: ReportContent) -> str:
             ["Challenge", "Asked at", "Response started", "Response time", "Result", "Detail"],
             [
                 [
-                    e(str(ch["kind"])),
+                    e(ch["label"]),
                     seconds(ch["asked"]),
                     seconds(ch["onset"]),
                     f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",

@@ -291,7 +291,7 @@ def _challenges(pdf: _Pdf, c: ReportContent) -> None:
     if c.challenges:
         rows = [
             [
-                str(ch["kind"]),
+                ch["label"],
                 seconds(ch["asked"]),
                 seconds(ch["onset"]),
                 f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",
