@@ -186,7 +186,7 @@ def test_signoff_flow(server, browser, reviewed):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(server.url)
     page.get_by_role("tab", name="Sign-off").click()
-    page.wait_for_selector(f"#iv-sessions >> text={session_id}")
+    page.locator("#iv-sessions [role=gridcell]", has_text=session_id).first.wait_for()  # not the hidden copy
     page.locator("#iv-signoff-session input").click()
     page.get_by_role("option", name=re.compile(session_id)).click()
     page.wait_for_selector(".iv-result-headline .iv-headline", timeout=30_000)

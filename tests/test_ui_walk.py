@@ -188,6 +188,9 @@ def test_signoff_fits_with_coloured_status_filters_and_the_form_beside_the_headl
     report = page.get_by_role("button", name="Report (HTML)").filter(visible=True).bounding_box()
     assert form["x"] > headline["x"] + headline["width"] - 1, "the form is beside the headline"
     assert form["y"] < headline["y"] + headline["height"] and form["y"] < report["y"], "above the full report"
+    page.click("#iv-sign")  # no decision chosen: said under the button, and it stays
+    assert page.locator("#iv-receipt .iv-error").inner_text(timeout=10_000) == (
+        "Not recorded: Choose a decision: approve, reject or escalate.")
     assert_fits(page)
     shot(page, "signoff")
     page.close()

@@ -37,7 +37,7 @@ def user_message(exc: BaseException) -> str:
 
 def fail(message: str) -> gr.Error:
     """An error for the page (escaped: the message may name an uploaded file)."""
-    return gr.Error(escape(message), print_exception=False)
+    return gr.Error(escape(message), duration=None, print_exception=False)  # stays until closed
 
 
 def message_for(exc: Exception) -> str:
@@ -49,9 +49,9 @@ def message_for(exc: Exception) -> str:
     return escape(user_message(exc))
 
 
-def error_html(message: str) -> str:
+def error_html(message: str, title: str = "Could not analyse") -> str:
     """An error that stays on the page where the result would have appeared (a pop-up vanishes)."""
-    return f'<div class="iv-error" role="alert"><b>Could not analyse:</b> {message}</div>'
+    return f'<div class="iv-error" role="alert"><b>{escape(title)}:</b> {message}</div>'
 
 
 def friendly(fn: Callable) -> Callable:
@@ -64,6 +64,6 @@ def friendly(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except Exception as exc:
-            raise gr.Error(message_for(exc), print_exception=False) from None
+            raise gr.Error(message_for(exc), duration=None, print_exception=False) from None
 
     return wrapper

@@ -16,7 +16,7 @@ from interview.report.content import STATUS_SYMBOLS
 from interview.report.plots import COLOURS
 from interview.store import DECISIONS, SessionRecord, SessionRow
 from ui.app import AppContext
-from ui.errors import fail, friendly
+from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
 SESSION_HEADERS = ["session", "date", "candidate", "status", "consent", "decision", "headline"]
@@ -146,8 +146,14 @@ def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
         row = event.row_value or []
         return row[0] if row and row[0] != "-" else gr.skip()
 
-    @friendly
     def record(session_id, choice, who, what_role, text, *shown):
+        """A missing field or a store problem stays under the button, in words."""
+        try:
+            return _record(session_id, choice, who, what_role, text, *shown)
+        except Exception as exc:
+            return error_html(message_for(exc), "Not recorded"), gr.skip(), gr.skip(), gr.skip()
+
+    def _record(session_id, choice, who, what_role, text, *shown):
         if not session_id:
             raise fail("Choose a session to sign off first.")
         if not choice:
