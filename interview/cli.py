@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.media import SamplingPolicy
@@ -86,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
                          help=f"longest frame side analysed, in pixels, e.g. --max-side 640 "
                               f"(default: {SamplingPolicy.max_side})")
+    analyze.add_argument("--profile", type=Path, help="calibration profile that findings are read against, e.g. "
+                         "--profile acme.profile.json (default: $INTERVIEW_VERIFY_PROFILE or the shipped profile "
+                         "of the public dev corpus)")
+
+    calibrate = _command(commands, "calibrate", "measure recordings known to be genuine and write a calibration profile",
+                         "interview-verify calibrate interviews/genuine --out acme.profile.json --name \"Acme 2026\"")
+    calibrate.add_argument("folders", type=Path, nargs="+", metavar="DIR",
+                           help="folders of genuine recordings (searched recursively), e.g. interviews/genuine")
+    calibrate.add_argument("--out", type=Path, required=True,
+                           help="profile file to write (JSON, numbers only), e.g. acme.profile.json")
+    calibrate.add_argument("--name", help="the profile's name in reports, e.g. \"Acme 2026\" "
+                                          "(default: the --out file's stem)")
 
     demo = _command(commands, "demo", "analyse the bundled demo recording (a photo attack with a synthetic voice)",
                     "interview-verify demo --out demo-report/", [db])
@@ -157,6 +170,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest recording accepted, e.g. 4096 (default: 2048)")
     serve.add_argument("--max-duration", type=float, default=3.0, metavar="HOURS",
                        help="longest recording accepted, in hours, e.g. 1.5 (default: 3)")
+    serve.add_argument("--profile", type=Path, help="calibration profile for every analysis the app runs, "
+                                                    "e.g. --profile acme.profile.json")
     return parser
 
 
@@ -201,8 +216,34 @@ def _analyze(args: argparse.Namespace) -> int:
     config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
                             whisper_model=args.whisper, transcribe=not args.no_transcript,
                             id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge),
-                            face_db=args.face_db or default_face_db(), store_face=not args.no_face_store)
+                            face_db=args.face_db or default_face_db(), store_face=not args.no_face_store,
+                            profile=load_profile(args.profile))
     return _run(args.video, config, args.out, args.db, args.json)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from interview.calibration.build import calibrate, recordings_in
+    from interview.media import MediaError
+
+    recordings = [path for folder in args.folders for path in recordings_in(folder)]
+    if not recordings:
+        raise MediaError(args.folders[0], "no video recordings found in the folder(s)")
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r[{done + 1}/{total}] {name[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    profile, skipped = calibrate(recordings, args.name or args.out.stem, AnalysisConfig(), progress)
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    args.out.write_text(profile.to_json())
+    levels = profile.thresholds.get("deepfake", {})
+    print(f"\nprofile '{profile.name}': {profile.sessions} genuine sessions from {len(profile.sources)} folder(s), "
+          f"{len(profile.signals)} signals; deepfake review above fused score {levels.get('review', float('nan')):.2f}, "
+          f"alert above {levels.get('alert', float('nan')):.2f} with {profile.budget.corroboration} signals agreeing")
+    print(f"wrote {args.out}; use it with: interview-verify analyze VIDEO --profile {args.out} "
+          f"(or serve --profile, or {PROFILE_ENV}={args.out})")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -317,6 +358,9 @@ def _consent(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ui.serve import ServeError, serve
 
+    if args.profile is not None:  # every analysis the app starts reads it through AnalysisConfig
+        load_profile(args.profile)
+        os.environ[PROFILE_ENV] = str(args.profile.resolve())
     try:
         serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration)
     except ServeError as exc:
@@ -360,10 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.debug)
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve}
+                "serve": _serve, "calibrate": _calibrate}
     try:
         return handlers[args.command](args)
-    except (MediaError, ImageError, ModelMissingError, StoreError) as exc:
+    except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:
         if args.debug:
             raise
         print(f"interview-verify: error: {exc}", file=sys.stderr)
