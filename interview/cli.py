@@ -381,7 +381,7 @@ class _OneLineErrors(logging.Formatter):
 
 
 def configure_logging(debug: bool) -> None:
-    """Warnings and errors from the package as one line each; --debug: everything with tracebacks."""
+    """Warnings and errors as one line each; --debug: tracebacks, our debug lines, native log lines."""
     from models.native_stderr import SHOW_ALL_ENV
 
     handler = logging.StreamHandler(sys.stderr)
@@ -390,7 +390,9 @@ def configure_logging(debug: bool) -> None:
         os.environ[SHOW_ALL_ENV] = "1"
     else:
         handler.setFormatter(_OneLineErrors())
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler], force=True)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    for ours in ("interview", "interview_verify", "models"):  # our own debug lines, not every library's
+        logging.getLogger(ours).setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
 def main(argv: list[str] | None = None) -> int:

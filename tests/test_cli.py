@@ -77,6 +77,7 @@ def test_debug_is_accepted_anywhere_and_shows_the_exception(argv):
         with pytest.raises(ImageError):
             main(argv)
     finally:
+        configure_logging(debug=False)  # our loggers back to the root's level
         logging.basicConfig(handlers=[logging.NullHandler()], force=True)
         os.environ.pop("INTERVIEW_VERIFY_NATIVE_LOGS", None)
 
