@@ -380,16 +380,18 @@ class _OneLineErrors(logging.Formatter):
         return line
 
 
-def configure_logging(debug: bool) -> None:
-    """Warnings and errors as one line each; --debug: tracebacks, our debug lines, native log lines."""
+def configure_logging(debug: bool, server: bool = False) -> None:
+    """Warnings and errors as one line each; --debug: tracebacks, our debug lines, native log lines.
+    The server's log keeps tracebacks anyway: the page tells users the details are there."""
     from models.native_stderr import SHOW_ALL_ENV
 
     handler = logging.StreamHandler(sys.stderr)
-    if debug:
+    if debug or server:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        os.environ[SHOW_ALL_ENV] = "1"
     else:
         handler.setFormatter(_OneLineErrors())
+    if debug:
+        os.environ[SHOW_ALL_ENV] = "1"
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     for ours in ("interview", "interview_verify", "models"):  # our own debug lines, not every library's
         logging.getLogger(ours).setLevel(logging.DEBUG if debug else logging.NOTSET)
@@ -403,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     args.debug = getattr(args, "debug", False)
-    configure_logging(args.debug)
+    configure_logging(args.debug, server=args.command == "serve")
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
                 "serve": _serve, "calibrate": _calibrate}
