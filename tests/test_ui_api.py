@@ -3,6 +3,8 @@ server: a real talking-head clip with an ID card photo of the same person."""
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 
 from tests.conftest import dev_file
@@ -36,6 +38,7 @@ def test_endpoint_is_documented(client):
     info = client.view_api(print_info=False, return_format="dict")
     endpoint = info["named_endpoints"]["/analyze_recording"]
     assert [p["parameter_name"] for p in endpoint["parameters"]] == ["video", "id_photo", "candidate"]
+    assert [p["parameter_has_default"] for p in endpoint["parameters"]] == [False, True, True]  # only video required
     assert "summary" in endpoint.get("description", "") or endpoint["returns"]
 
 
@@ -58,6 +61,10 @@ def test_analyze_recording_returns_the_summary(client, server, id_card):
     stored = Store(server.db_path).get_session(summary["session_id"])
     assert stored.candidate == "Jane API"
     assert {r.name for r in stored.reports} >= {"summary.json", "report.html", "report.pdf"}
+    with urllib.request.urlopen(summary["report_urls"]["html"], timeout=30) as response:  # the link works
+        assert summary["overall"]["headline"][:40] in response.read().decode()
+    with urllib.request.urlopen(summary["report_urls"]["pdf"], timeout=30) as response:
+        assert response.read(5) == b"%PDF-"
 
 
 def test_bad_input_is_one_sentence(client, tmp_path):
@@ -82,8 +89,8 @@ def test_duration_limit_is_one_sentence(server):
     config = replace(AppConfig(data_dir=server.data_dir, db_path=server.db_path), max_duration_s=3.0)
     with pytest.raises(Exception) as raised:
         run_analysis(AppContext(config, Store(server.db_path)), str(dev_file(CLIP)), None, "")
-    assert str(raised.value.message) == ("The recording is 5 s long and the limit is 3 s: trim it, or start the "
-                                         "server with a larger --max-duration.")
+    assert str(raised.value.message) == ("The recording is 5 s long and the limit is 3 s: trim it, or ask whoever "
+                                         "runs this server to allow longer recordings.")  # no command-line flag
 
 
 def test_other_hosts_need_a_login(tmp_path, monkeypatch):

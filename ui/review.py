@@ -15,17 +15,19 @@ from interview.analyze import analyze_recording
 from interview.checks.base import ChallengeMark
 from interview.id_photo import read_id_photo
 from interview.media import probe
-from ui.app import AppContext
-from ui.errors import fail, friendly
+from interview.report import FILE_NAMES
+from ui.app import STATIC, AppContext
+from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
 API_DESCRIPTION = """Analyse an interview recording and return its summary (the same dict as summary.json).
 
-Inputs: `video` a recording (any container FFmpeg reads, with video and/or audio); `id_photo` a photo
-of the candidate's ID or a portrait, or None; `candidate` the candidate's name or reference ("" for
-none). Output: the summary: `overall` (status, headline, per-check lights), `checks` (status, risk,
-coverage, findings with times and reasons), `measurements`, `transcript`, `session_id`. The session
-is stored for sign-off and its report (HTML, PDF, JSON) written on the server.
+Inputs: `video` (required) a recording (any container FFmpeg reads, with video and/or audio);
+`id_photo` (optional, default None) a photo of the candidate's ID or a portrait; `candidate`
+(optional, default None) the candidate's name or reference. Output: the summary: `overall` (status,
+headline, per-check lights), `checks` (status, risk, coverage, findings with times and reasons),
+`measurements`, `transcript`, `session_id`, and `report_urls`: the URLs of its report.html,
+report.pdf and summary.json on this server. The session is stored for sign-off.
 
 Call it with `Client(url, download_files=False)`: the summary's `input` has a `path` key, which
 gradio_client would otherwise take for a file to download and replace with a local path."""
@@ -66,7 +68,7 @@ def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidat
     limit = ctx.config.max_duration_s
     if media.duration_s > limit:
         raise fail(f"The recording is {_duration(media.duration_s)} long and the limit is {_duration(limit)}: "
-                   "trim it, or start the server with a larger --max-duration.")
+                   "trim it, or ask whoever runs this server to allow longer recordings.")
     id_photo = Path(photo) if photo else None
     if id_photo is not None:
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
@@ -92,16 +94,20 @@ def build_review_tab(ctx: AppContext) -> None:
                                     info="KIND@SECONDS into the recording, separated by commas; kinds: "
                                          + ", ".join(challenges.CATALOGUE))
     run = gr.Button("Analyse", variant="primary", elem_id="iv-review-run")
+    gr.HTML("", elem_id="iv-review-queue", js_on_load=(STATIC / "queue.js").read_text())
     status = gr.Markdown("Results appear here; a progress bar shows each stage while the recording is analysed.",
                          elem_id="iv-review-status", min_height=60)
     results = ResultsView()
 
-    @friendly
     def analyse(video_path, photo_path, name, challenge_text, progress=gr.Progress()):
-        marks = parse_challenges(challenge_text)
-        started = time.monotonic()
-        summary, out_dir = run_analysis(ctx, video_path, photo_path, name, marks,
-                                        lambda fraction, stage: progress(fraction, desc=stage))
+        """A problem stays in the status area (a pop-up would vanish) and hides the previous result."""
+        try:
+            marks = parse_challenges(challenge_text)
+            started = time.monotonic()
+            summary, out_dir = run_analysis(ctx, video_path, photo_path, name, marks,
+                                            lambda fraction, stage: progress(fraction, desc=stage))
+        except Exception as exc:
+            return [error_html(message_for(exc)), *results.hidden()]
         note = (f"Analysed in {time.monotonic() - started:.0f} s. Session `{summary['session_id']}` "
                 "is listed under Sign-off.")
         return [note, *results.values(summary, out_dir)]
@@ -116,8 +122,11 @@ def build_review_tab(ctx: AppContext) -> None:
     api_summary = gr.JSON(label="summary", visible=False)
 
     @friendly
-    def analyze_recording_endpoint(video, id_photo, candidate):  # parameter names are the API's
-        return run_analysis(ctx, video, id_photo, candidate)[0]
+    def analyze_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+        summary, out_dir = run_analysis(ctx, video, id_photo, candidate)  # parameter names are the API's
+        root = str(request.request.base_url).rstrip("/") if request is not None else ""
+        summary["report_urls"] = {kind: f"{root}/gradio_api/file={out_dir / name}" for kind, name in FILE_NAMES.items()}
+        return summary
 
     gr.Button(visible=False).click(analyze_recording_endpoint, [api_video, api_photo, api_candidate], api_summary,
                                    api_name="analyze_recording", api_description=API_DESCRIPTION)
