@@ -41,7 +41,7 @@ from interview.calibration.build import build_profile, readings_of
 from interview.config import AnalysisConfig
 from interview.forensics import fusion
 
-MEASURE_VERSION = "2"
+MEASURE_VERSION = "3"
 CHECKS = ("liveness", "identity", "deepfake", "relay")
 OVERALL = "overall"  # what the headline shows: alert with any check at alert or two at review
 GENUINE, ATTACK = "genuine", "attack"

@@ -250,3 +250,18 @@ def test_fusion_reads_only_the_synthetic_direction_against_genuine_sessions():
     assert deviations({"mouth": more}, profile)["mouth"] == 0.0  # more detail than genuine faces: not suspicious
     assert deviations({"mouth": less}, profile)["mouth"] == pytest.approx(2.0)
     assert fuse({"a": 4.0, "b": 2.0, "c": 0.0}) == pytest.approx(3.0)
+
+
+def test_flicker_ignores_light_that_dims_face_and_room_alike():
+    """Lamps and auto-exposure multiply face and surroundings by the same gain: no flicker. A face
+    whose colour wobbles alone (re-estimated colour correction of a swap) flickers."""
+    from interview.forensics.flicker import colour_flicker
+
+    rng = np.random.default_rng(5)
+    gain = 1 + 0.1 * rng.standard_normal(60)[:, None]
+    lamp = np.stack([np.array([150.0, 110, 90]) * gain, np.array([70.0, 80, 90]) * gain], axis=1)
+    assert colour_flicker(lamp) < 0.05
+    wobble = lamp.copy()
+    wobble[:, 0] = np.array([150.0, 110, 90]) + 3 * rng.standard_normal((60, 3))
+    wobble[:, 1] = [70.0, 80, 90]
+    assert colour_flicker(wobble) > 3
