@@ -19,20 +19,12 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 def _challenge(text: str) -> ChallengeMark:
-    from interview.challenges import validate_kind
+    from interview.challenges import parse_mark
 
-    kind, sep, seconds = text.rpartition("@")
     try:
-        if not sep or not kind:
-            raise ValueError
-        mark = ChallengeMark(kind=kind.strip(), asked_s=float(seconds))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KIND@SECONDS such as turn_left@12.5, got {text!r}") from None
-    try:
-        validate_kind(mark.kind)
+        return parse_mark(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return mark
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,9 +32,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     commands = parser.add_subparsers(dest="command", required=True)
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", type=Path, help="session database (default: $INTERVIEW_VERIFY_DB or the user data dir)")
+    db.add_argument("--db", help="session database: a SQLite file or postgresql://USER@HOST/DB "
+                    "(default: $INTERVIEW_VERIFY_DB or the user data dir)")
+    settings = argparse.ArgumentParser(add_help=False)
+    settings.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en")
+    settings.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
+    settings.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... "
+                          "(pgvector), http://... (qdrant), or off (default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
+    settings.add_argument("--no-face-store", action="store_true",
+                          help="search the face registry but keep none of this candidate's face data (no consent)")
+    settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
+    settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
+    queue = argparse.ArgumentParser(add_help=False)
+    queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB, or a SQLite file "
+                       "(default: queue.sqlite in the data dir, this machine only)")
+    queue.add_argument("--data-dir", type=Path, help="where session reports are kept; shared by every worker "
+                       "(default: the user data dir)")
 
-    analyze = commands.add_parser("analyze", parents=[db],
+    analyze = commands.add_parser("analyze", parents=[db, settings],
                                   help="analyse a recording, write DIR/report.html, report.pdf, summary.json")
     analyze.add_argument("video", type=Path)
     analyze.add_argument("--id-photo", type=Path, help="photo of the candidate's ID or a portrait")
@@ -50,14 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--challenge", type=_challenge, action="append", default=[],
                          metavar="KIND@SECONDS", help="an active challenge asked at that time (repeatable)")
     analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
-    analyze.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en")
-    analyze.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
-    analyze.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
-                         "http://... (qdrant), or off (default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
-    analyze.add_argument("--no-face-store", action="store_true",
-                         help="search the face registry but keep none of this candidate's face data (no consent)")
-    analyze.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
-    analyze.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
+
+    batch = commands.add_parser("batch", parents=[db, settings, queue],
+                                help="analyse many recordings on the job queue, skipping those already analysed")
+    batch.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="recordings, or folders of them")
+    batch.add_argument("--manifest", type=Path, metavar="CSV",
+                       help="per file: file, id_photo, candidate, challenges (KIND@SECONDS separated by ;)")
+    batch.add_argument("--workers", type=int, help="analyses run here at once (default: 1 with the embedded "
+                       "queue, 0 with Redis, where `interview-verify worker` runs them)")
+    batch.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
+                       help="a job whose worker sends no heartbeat for this long is queued again (default: 60)")
+    batch.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+
+    worker = commands.add_parser("worker", parents=[queue], help="analyse jobs from the queue until stopped")
+    worker.add_argument("--workers", type=int, default=1, help="analyses at once (default: 1)")
 
     demo = commands.add_parser("demo", parents=[db], help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
     demo.add_argument("--out", type=Path, default=Path("demo-report"), help="output folder (default: ./demo-report)")
@@ -131,9 +144,15 @@ def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None) -> int
         print(f"note: {problem}", file=sys.stderr)
     print("\n".join(console_lines(summary)))
     print(f"report: {out / 'report.html'} (also report.pdf, summary.json)")
-    print(f"session {summary['session_id']} stored in {store.path}; sign off with: interview-verify signoff "
+    print(f"session {summary['session_id']} stored in {store.location}; sign off with: interview-verify signoff "
           f"{summary['session_id']} --decision approve|reject|escalate --name NAME")
     return 0
+
+
+def _settings(args: argparse.Namespace, **person) -> AnalysisConfig:
+    return AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
+                          whisper_model=args.whisper, transcribe=not args.no_transcript,
+                          face_db=args.face_db or default_face_db(), store_face=not args.no_face_store, **person)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -141,11 +160,45 @@ def _analyze(args: argparse.Namespace) -> int:
 
     if args.id_photo is not None and not args.id_photo.is_file():  # a typo should not cost a whole analysis
         raise ImageError(args.id_photo, "file not found")
-    config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
-                            whisper_model=args.whisper, transcribe=not args.no_transcript,
-                            id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge),
-                            face_db=args.face_db or default_face_db(), store_face=not args.no_face_store)
+    config = _settings(args, id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
     return _run(args.video, config, args.out, args.db)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from interview.batch import collect, run_batch, table
+    from interview.job_queue import JobQueue, is_redis
+    from interview.store import Store, StoreError, default_data_dir
+
+    if not args.paths and not args.manifest:
+        raise StoreError("give recordings or folders to analyse (or --manifest CSV)")
+    data_dir = (args.data_dir or default_data_dir()).resolve()
+    workers = args.workers if args.workers is not None else (0 if is_redis(args.queue) else 1)
+    if workers == 0 and not is_redis(args.queue):
+        print("note: --workers 0 with the embedded queue: waiting for `interview-verify worker` on this machine",
+              file=sys.stderr)
+    items, rows = collect(args.paths, _settings(args), args.manifest)
+    store = Store(args.db)
+    rows = run_batch(items, store, JobQueue(args.queue, data_dir), data_dir, workers, args.lease) + rows
+    if args.json:
+        print(json.dumps([row.to_dict() for row in rows], indent=1))
+    else:
+        print(table(rows))
+    return 0 if all(row.session_id for row in rows) else 1
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from interview.job_queue import JobQueue
+    from interview.store import default_data_dir
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(processName)s %(message)s")
+    logging.getLogger("interview.jobs").setLevel(logging.INFO)
+    queue = JobQueue(args.queue, (args.data_dir or default_data_dir()).resolve())
+    print(f"interview-verify worker: {args.workers} analyses at once from {queue.location}; Ctrl+C stops",
+          file=sys.stderr, flush=True)
+    queue.consumer(args.workers).run()
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -271,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve}
+                "serve": _serve, "batch": _batch, "worker": _worker}
     try:
         return handlers[args.command](args)
     except (MediaError, ImageError, ModelMissingError, StoreError) as exc:

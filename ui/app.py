@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from secrets import token_hex
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no telemetry, before gradio loads
@@ -18,18 +16,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no 
 import gradio as gr  # noqa: E402
 
 from interview.config import AnalysisConfig  # noqa: E402
-from interview.store import Store  # noqa: E402
+from interview.store import Store, default_data_dir, new_session_dir  # noqa: E402
 
 if TYPE_CHECKING:
     from ui.live import LiveRegistry
 
 STATIC = Path(__file__).parent / "static"
-
-
-def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("interview-verify")) / "sessions"
 
 
 @dataclass(frozen=True)
@@ -54,9 +46,7 @@ class AppContext:
     live: LiveRegistry | None = None  # set by build_app once the context exists
 
     def new_session_dir(self) -> Path:
-        path = self.config.data_dir / f"{datetime.now():%Y%m%d-%H%M%S}-{token_hex(3)}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return new_session_dir(self.config.data_dir)
 
 
 def build_app(config: AppConfig) -> gr.Blocks:
