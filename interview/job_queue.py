@@ -26,12 +26,16 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from interview import jobs
-from interview.store import Store, new_session_dir
+from interview.store import Store, StoreError, new_session_dir
 
 DEFAULT_LEASE_S = 60.0
 QUEUE_FILE = "queue.sqlite"
 RETRIES, RETRY_DELAY_S = 3, 10
 log = logging.getLogger("interview.jobs")
+
+
+class QueueError(StoreError):
+    """The queue cannot be reached or opened (one line)."""
 
 
 def is_redis(queue: str | None) -> bool:
@@ -43,8 +47,14 @@ class JobQueue:
 
     def __init__(self, queue: str | None, data_dir: Path):
         if is_redis(queue):
+            from redis.exceptions import RedisError
+
             self.huey: Huey = RedisHuey("interview-verify", url=queue, results=False)
             self.location = queue
+            try:
+                self.huey.storage.conn.ping()
+            except RedisError as exc:
+                raise QueueError(f"cannot reach the job queue {queue}: {exc}") from None
         else:
             path = Path(queue) if queue else Path(data_dir) / QUEUE_FILE
             path.parent.mkdir(parents=True, exist_ok=True)

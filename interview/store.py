@@ -177,13 +177,17 @@ class Store:
     """Open (and create or migrate) the database at `path`: a SQLite file or a postgresql:// URL."""
 
     def __init__(self, path: Path | str | None = None):
-        self.db = open_database(path or default_path())
+        try:
+            self.db = open_database(path or default_path())
+        except ImportError as exc:  # postgresql:// without psycopg installed
+            raise StoreError(str(exc)) from None
         self.url, self.location = self.db.url, self.db.location  # location: for messages (no password)
         self.path = getattr(self.db, "path", None)  # the SQLite file; None on PostgreSQL
         try:
             version = self.db.migrate(MIGRATIONS)
         except self.db.errors as exc:
-            raise StoreError(f"cannot open the session database {self.location}: {exc}") from None
+            problem = " ".join(str(exc).split())  # psycopg's messages span lines
+            raise StoreError(f"cannot open the session database {self.location}: {problem}") from None
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.location} has schema version {version}, newer than this interview-verify "
