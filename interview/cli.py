@@ -46,8 +46,6 @@ def _parser() -> argparse.ArgumentParser:
     queue = argparse.ArgumentParser(add_help=False)
     queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB, or a SQLite file "
                        "(default: queue.sqlite in the data dir, this machine only)")
-    queue.add_argument("--data-dir", type=Path, help="where session reports are kept; shared by every worker "
-                       "(default: the user data dir)")
 
     analyze = commands.add_parser("analyze", parents=[db, settings],
                                   help="analyse a recording, write DIR/report.html, report.pdf, summary.json")
@@ -61,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("batch", parents=[db, settings, queue],
                                 help="analyse many recordings on the job queue, skipping those already analysed")
     batch.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="recordings, or folders of them")
+    batch.add_argument("--data-dir", type=Path, help="where session reports are kept; shared by every worker "
+                       "(default: the user data dir)")
     batch.add_argument("--manifest", type=Path, metavar="CSV",
                        help="per file: file, id_photo, candidate, challenges (KIND@SECONDS separated by ;)")
     batch.add_argument("--workers", type=int, help="analyses run here at once (default: 1 with the embedded "
@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", parents=[queue], help="analyse jobs from the queue until stopped")
     worker.add_argument("--workers", type=int, default=1, help="analyses at once (default: 1)")
+    worker.add_argument("--data-dir", type=Path, help="where the embedded queue is (default: the user data dir)")
 
     demo = commands.add_parser("demo", parents=[db], help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
     demo.add_argument("--out", type=Path, default=Path("demo-report"), help="output folder (default: ./demo-report)")
@@ -115,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     consent.add_argument("--disclosed", help="what they were told (default: the standard disclosure)")
     consent.add_argument("--at", help="when consent was given, ISO 8601 (default: now)")
 
-    serve = commands.add_parser("serve", parents=[db], help="start the web app (review, live call, sign-off)")
+    serve = commands.add_parser("serve", parents=[db, queue], help="start the web app (review, live call, sign-off)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, help="port (default: 7860 or the next free one)")
     serve.add_argument("--auth-file", type=Path, help="user:password lines; required to listen beyond this machine "
@@ -124,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-upload-mb", type=int, default=2048, help="largest recording accepted (default: 2048)")
     serve.add_argument("--max-duration", type=float, default=3.0, metavar="HOURS",
                        help="longest recording accepted, in hours (default: 3)")
+    serve.add_argument("--workers", type=int, help="analyses at once in the app's own worker process "
+                       "(default: 1 with the embedded queue, 0 with Redis)")
     return parser
 
 
@@ -308,7 +311,8 @@ def _serve(args: argparse.Namespace) -> int:
     from ui.serve import ServeError, serve
 
     try:
-        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration)
+        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration,
+              args.queue, args.workers)
     except ServeError as exc:
         print(f"interview-verify: error: {exc}", file=sys.stderr)
         return 2

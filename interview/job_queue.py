@@ -3,8 +3,8 @@ or Redis (`redis://HOST:PORT/DB`) for workers on many machines.
 
 Two tasks travel on it, both carrying the store's location and a job id (interview.jobs):
 
-- `analyse` claims the job, analyses the recording with a heartbeat thread beating every quarter
-  lease, and stores the session. Huey retries it (RETRIES times) when the store itself fails.
+- `analyse` claims the job, analyses the recording with a heartbeat thread (every 2 s, at most a
+  quarter lease, carrying the progress), and stores the session. Huey retries it (RETRIES times) when the store itself fails.
 - `watch` is scheduled one lease after each claim, runs on any worker, and asks the store whether
   that attempt is still beating: if so it looks again a lease later; if its worker died (killed,
   out of memory, machine gone: Huey never re-queues a task whose process vanished) it queues the
@@ -18,6 +18,8 @@ and the data dir must be at the same paths on every worker (a shared folder).
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from interview import jobs
 from interview.store import Store, StoreError, new_session_dir
 
 DEFAULT_LEASE_S = 60.0
+PROGRESS_EVERY_S = 2.0  # the heartbeat also carries the progress the app and `batch` show
 QUEUE_FILE = "queue.sqlite"
 RETRIES, RETRY_DELAY_S = 3, 10
 log = logging.getLogger("interview.jobs")
@@ -89,6 +92,13 @@ class JobQueue:
             self.enqueue(db, job_id, lease_s)
 
 
+def spawn_worker(queue: JobQueue, workers: int) -> subprocess.Popen:
+    """`interview-verify worker` on `queue` as a child process (the app's own analyses); stop it
+    with `.terminate()`: a job it was on is retried after its lease."""
+    return subprocess.Popen([sys.executable, "-m", "interview.cli", "worker", "--queue", queue.location,
+                             "--workers", str(workers)])
+
+
 class Heartbeat:
     """Beats for a claimed job on a thread while the analysis runs; `progress` is its callback."""
 
@@ -128,7 +138,7 @@ def analyse_job(store: Store, job: jobs.Job, lease_s: float) -> None:
     log.info("job %s: analysing %s (attempt %d)", job.id, name, job.attempts)
     try:
         out_dir = new_session_dir(Path(job.data_dir))
-        with Heartbeat(store, job, max(1.0, lease_s / 4)) as beat:
+        with Heartbeat(store, job, min(lease_s / 4, PROGRESS_EVERY_S)) as beat:
             summary = analyze_recording(job.input_path, job.config, out_dir, beat.progress)
     except (MediaError, ImageError) as exc:
         jobs.give_up(store, job, str(exc), unusable=True)

@@ -111,7 +111,7 @@ def config_from_settings(settings: dict) -> AnalysisConfig:
 def job_key(input_sha256: str, settings: dict) -> str:
     """Same recording bytes + same settings that change the result = same job (analysed once).
     Where the files are and where face embeddings go do not change the analysis."""
-    relevant = {k: v for k, v in settings.items() if k not in ("id_photo", "face_db", "store_face")}
+    relevant = {k: v for k, v in settings.items() if k not in ("id_photo", "face_db", "store_face", "media_copy")}
     return audit.sha256_text(audit.canonical([input_sha256, relevant]))
 
 
@@ -119,12 +119,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def submit(store: Store, recording: Path, config: AnalysisConfig, data_dir: Path) -> Submission:
+def submit(store: Store, recording: Path, config: AnalysisConfig, data_dir: Path,
+           media_copy: Path | None = None) -> Submission:
     """Add a job for `recording` unless the same bytes were already analysed (or are being
-    analysed) with the same settings. The caller enqueues the job's id when `enqueue` is True."""
+    analysed) with the same settings. The caller enqueues the job's id when `enqueue` is True.
+    `media_copy`: the recording is the tool's own copy (an upload), deleted by a purge."""
     recording = Path(recording).resolve()
     sha = file_sha256(recording)
-    settings = settings_of(config)
+    settings = settings_of(config) | {"media_copy": str(media_copy) if media_copy else None}
     key = job_key(sha, settings)
     now = time.time()
     with store.write() as conn:
@@ -181,7 +183,7 @@ def complete(store: Store, job: Job, summary: dict, out_dir: Path) -> bool:
         state = conn.execute("SELECT state FROM jobs WHERE id = ?", (job.id,)).fetchone()[0]
         if state in FINISHED:
             return False
-        store.insert_session(conn, summary, out_dir)
+        store.insert_session(conn, summary, out_dir, job.settings.get("media_copy"))
         conn.execute(
             "UPDATE jobs SET state = 'done', session_id = ?, progress = 1, finished_at = ?, error = NULL WHERE id = ?",
             (summary["session_id"], time.time(), job.id),

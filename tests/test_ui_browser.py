@@ -86,7 +86,7 @@ def reviewed(server, browser, id_card, tmp_path_factory):
     page.locator("#iv-review-candidate textarea").fill("Jane Browser")
     page.wait_for_selector("#iv-review-photo >> text=.jpg")
     page.click("#iv-review-run")
-    page.wait_for_selector("text=/analysing video and audio - \\d+(\\.\\d+)?%/", timeout=60_000)  # stage and percentage
+    page.wait_for_selector("text=/analysing the recording - \\d+(\\.\\d+)?%/", timeout=60_000)  # on the queue's worker
     shot(page, "review-progress")
     page.wait_for_selector(".iv-result-headline .iv-headline", timeout=180_000)
     shot(page, "review-result")

@@ -5,6 +5,7 @@ problem the user can fix names the file and the fix, anything else says where th
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from html import escape
@@ -42,6 +43,24 @@ def fail(message: str) -> gr.Error:
 def friendly(fn: Callable) -> Callable:
     """Turn any exception from an event handler into a one-sentence gr.Error."""
 
+    def one_sentence(exc: Exception) -> gr.Error:
+        if not isinstance(exc, (MediaError, ImageError, StoreError, LiveSessionClosed)):
+            log.exception("unexpected error in %s", fn.__name__)
+        return fail(user_message(exc))
+
+    if inspect.isgeneratorfunction(fn):  # a handler that yields updates (the review tab's queue)
+
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                raise one_sentence(exc) from None
+
+        return generator
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -49,8 +68,6 @@ def friendly(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except Exception as exc:
-            if not isinstance(exc, (MediaError, ImageError, StoreError, LiveSessionClosed)):
-                log.exception("unexpected error in %s", fn.__name__)
-            raise fail(user_message(exc)) from None
+            raise one_sentence(exc) from None
 
     return wrapper
