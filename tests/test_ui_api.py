@@ -59,6 +59,15 @@ def test_analyze_recording_returns_the_summary(client, server, id_card):
     stored = Store(server.db_path).get_session(summary["session_id"])
     assert stored.candidate == "Jane API"
     assert {r.name for r in stored.reports} >= {"summary.json", "report.html", "report.pdf"}
+    # the workers read copies of the uploads from the data dir; a purge deletes both with the face data
+    from pathlib import Path
+
+    from interview.retention import purge
+
+    copies = [Path(stored.media_copy), Path(summary["measurements"]["id_photo"]["path"])]
+    assert [p.parent for p in copies] == [server.data_dir / "uploads"] * 2 and all(p.is_file() for p in copies)
+    purge(Store(server.db_path), session_id=summary["session_id"])
+    assert not any(p.exists() for p in copies)
 
 
 def test_submit_returns_a_job_to_poll_with_its_place_in_the_queue(client, server):
