@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from interview import audit, jobs
+from interview.batch import collect
+from interview.challenges import CATALOGUE
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
 from interview.hashing import file_sha256
@@ -42,6 +44,10 @@ def clips(tmp_path_factory) -> Path:
         (folder / f"{name}.mpg").symlink_to(dev_file(f"A_talking_head/{name}.mpg"))
     (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
     (folder / "notes.txt").write_text("not a recording: a folder's other files are left alone")
+    (folder / "day.csv").write_text(
+        "file,id_photo,candidate,challenges\n"
+        f"gr_bbaf2n.mpg,{dev_file('B_identity/df_img1.jpg')},Ann Grid,\n"
+        "gr_brbk7n.mpg,,Bo Grid,smile@1.0; turn_left@2\n")
     return folder
 
 
@@ -76,8 +82,8 @@ def job_rows(store: Store) -> list[jobs.Job]:
 
 def test_batch_on_the_embedded_queue_resumes_after_a_crash_and_skips_what_is_done(clips, tmp_path):
     db, data = tmp_path / "sessions.db", tmp_path / "data"
-    args = ["batch", str(clips), "--db", str(db), "--data-dir", str(data), "--workers", "2", "--lease", str(LEASE_S),
-            "--json"]
+    args = ["batch", str(clips), "--manifest", str(clips / "day.csv"), "--db", str(db), "--data-dir", str(data),
+            "--workers", "2", "--lease", str(LEASE_S), "--json"]
     store = Store(db)
 
     # 1. Killed (SIGKILL, batch and its workers) once two sessions are stored and others are running.
@@ -103,6 +109,11 @@ def test_batch_on_the_embedded_queue_resumes_after_a_crash_and_skips_what_is_don
     assert sorted(stored_sessions(store)) == sorted(hashes)
     for name in CLIPS:
         assert hashes[store.get_session(rows[f"{name}.mpg"]["session_id"]).input_sha256] == name
+    # the manifest's candidate, ID photo and challenges went with their files
+    ann, bo = (store.get_session(rows[f"{name}.mpg"]["session_id"]) for name in ("gr_bbaf2n", "gr_brbk7n"))
+    assert (ann.candidate, bo.candidate) == ("Ann Grid", "Bo Grid")
+    assert ann.summary["measurements"]["id_photo"]["path"] == str(dev_file("B_identity/df_img1.jpg").resolve())
+    assert [c["kind"] for c in bo.summary["challenges_asked"]] == ["smile", "turn_left"]
 
     # 3. Once more: nothing to analyse, and it says so.
     third = subprocess.run(CLI + args, capture_output=True, text=True, timeout=120)
@@ -111,6 +122,19 @@ def test_batch_on_the_embedded_queue_resumes_after_a_crash_and_skips_what_is_don
     assert [again[f"{name}.mpg"]["session_id"] for name in CLIPS] == [rows[f"{name}.mpg"]["session_id"] for name in CLIPS]
     assert len(store.list_sessions()) == 6
     assert audit.verify(store).ok
+
+
+def test_manifest_problems_are_rows_not_stops(clips, tmp_path):
+    manifest = tmp_path / "day.csv"
+    manifest.write_text("file,candidate,challenges\n"
+                        f"{clips / 'gr_bbaf2n.mpg'},Ann,wave@3\n"
+                        f"{clips / 'gr_lbax4n.mpg'},Cy,\n"
+                        f"{clips / 'missing.mp4'},Dee,\n")
+    items, problems = collect([], AnalysisConfig(), manifest)
+    assert [(i.path.name, i.config.candidate) for i in items] == [("gr_lbax4n.mpg", "Cy")]
+    assert {Path(p.file).name: p.detail for p in problems} == {
+        "gr_bbaf2n.mpg": "manifest line 2: unknown challenge 'wave'; known: " + ", ".join(CATALOGUE),
+        "missing.mp4": "file not found"}
 
 
 def test_a_job_is_the_same_bytes_with_the_same_settings(tmp_path):
