@@ -183,7 +183,7 @@ def complete(store: Store, job: Job, summary: dict, out_dir: Path) -> bool:
         state = conn.execute("SELECT state FROM jobs WHERE id = ?", (job.id,)).fetchone()[0]
         if state in FINISHED:
             return False
-        store.insert_session(conn, summary, out_dir, job.settings.get("media_copy"))
+        store.record_session(summary, out_dir, job.settings.get("media_copy"), conn=conn)
         conn.execute(
             "UPDATE jobs SET state = 'done', session_id = ?, progress = 1, finished_at = ?, error = NULL WHERE id = ?",
             (summary["session_id"], time.time(), job.id),

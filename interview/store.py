@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -181,6 +181,8 @@ class Store:
             self.db = open_database(path or default_path())
         except ImportError as exc:  # postgresql:// without psycopg installed
             raise StoreError(str(exc)) from None
+        except OSError as exc:  # the SQLite file's folder cannot be made
+            raise StoreError(f"cannot open the session database {path or default_path()}: {exc}") from None
         self.url, self.location = self.db.url, self.db.location  # location: for messages (no password)
         self.path = getattr(self.db, "path", None)  # the SQLite file; None on PostgreSQL
         try:
@@ -205,18 +207,12 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def record_session(self, summary: dict, out_dir: Path | str, media_copy: Path | str | None = None) -> str:
+    def record_session(self, summary: dict, out_dir: Path | str, media_copy: Path | str | None = None,
+                       conn: Connection | None = None) -> str:
         """Store an analysed session: its summary, findings and the hashes of the report files in
         `out_dir`; `media_copy` is a copy of the recording the tool keeps (deleted by a purge).
-        Returns the session id."""
-        with self.write() as conn:
-            return self.insert_session(conn, summary, out_dir, media_copy)
-
-    def insert_session(
-        self, conn: Connection, summary: dict, out_dir: Path | str, media_copy: Path | str | None = None
-    ) -> str:
-        """`record_session` inside the caller's write transaction (a batch job stores its session
-        and marks itself done in one transaction, see `interview.jobs.complete`)."""
+        Inside the caller's write transaction `conn` when given (a batch job stores its session and
+        marks itself done in one, see `interview.jobs.complete`). Returns the session id."""
         out_dir = Path(out_dir).resolve()
         session_id = summary["session_id"]
         files = {name: out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()}
@@ -225,48 +221,49 @@ class Store:
             files |= {f"evidence/{p.name}": p for p in sorted(evidence.iterdir()) if p.is_file()}
         overall = summary.get("overall") or {}
         media = summary.get("input") or {}
-        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
-            raise StoreError(f"session {session_id} is already stored")
-        candidate_id = self._candidate(conn, summary.get("candidate"))
-        conn.execute(
-            "INSERT INTO sessions (id, candidate_id, created_at, recorded_at, input_path, input_sha256, out_dir, "
-            "media_copy, status, risk, headline, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                session_id,
-                candidate_id,
-                summary.get("created_at") or _now(),
-                _now(),
-                media.get("path"),
-                media.get("sha256"),
-                str(out_dir),
-                str(media_copy) if media_copy else None,
-                overall.get("status", "insufficient"),
-                float(overall.get("risk", 0.0)),
-                overall.get("headline", ""),
-                json.dumps(summary, ensure_ascii=False),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO findings (session_id, check_name, t0, t1, risk, reason, signal, frame) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            [
+        with nullcontext(conn) if conn is not None else self.write() as conn:
+            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise StoreError(f"session {session_id} is already stored")
+            candidate_id = self._candidate(conn, summary.get("candidate"))
+            conn.execute(
+                "INSERT INTO sessions (id, candidate_id, created_at, recorded_at, input_path, input_sha256, out_dir, "
+                "media_copy, status, risk, headline, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     session_id,
-                    name,
-                    f.get("t0"),
-                    f.get("t1"),
-                    f.get("risk"),
-                    f.get("reason"),
-                    f.get("signal"),
-                    f.get("frame"),
-                )
-                for name, check in (summary.get("checks") or {}).items()
-                for f in check.get("findings") or []
-            ],
-        )
-        seq = self._next_seq(conn)
-        self._add_reports(conn, session_id, {name: path for name, path in files.items()}, seq)
-        self._log(conn, "session", session_id, session_id)
+                    candidate_id,
+                    summary.get("created_at") or _now(),
+                    _now(),
+                    media.get("path"),
+                    media.get("sha256"),
+                    str(out_dir),
+                    str(media_copy) if media_copy else None,
+                    overall.get("status", "insufficient"),
+                    float(overall.get("risk", 0.0)),
+                    overall.get("headline", ""),
+                    json.dumps(summary, ensure_ascii=False),
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO findings (session_id, check_name, t0, t1, risk, reason, signal, frame) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        session_id,
+                        name,
+                        f.get("t0"),
+                        f.get("t1"),
+                        f.get("risk"),
+                        f.get("reason"),
+                        f.get("signal"),
+                        f.get("frame"),
+                    )
+                    for name, check in (summary.get("checks") or {}).items()
+                    for f in check.get("findings") or []
+                ],
+            )
+            seq = self._next_seq(conn)
+            self._add_reports(conn, session_id, {name: path for name, path in files.items()}, seq)
+            self._log(conn, "session", session_id, session_id)
         return session_id
 
     def record_consent(
