@@ -119,35 +119,40 @@ def collect(paths: list[Path], base: AnalysisConfig, manifest: Path | None) -> t
 def run_batch(items: list[Item], store: Store, queue: JobQueue, data_dir: Path, workers: int,
               lease_s: float = DEFAULT_LEASE_S, out: TextIO = sys.stderr) -> list[Row]:
     """Submit, analyse (here with `workers` processes, and on any worker of the queue), wait."""
-    order, earlier = [], set()
+    order, earlier, unreadable = [], set(), []
     for item in items:
-        submission = jobs.submit(store, item.path, item.config, data_dir)
+        try:
+            submission = jobs.submit(store, item.path, item.config, data_dir)
+        except OSError as exc:  # vanished or unreadable since it was listed
+            unreadable.append(Row(str(item.path), "unusable", detail=f"cannot read it: {exc.strerror}"))
+            continue
         for note in submission.notes:
             print(f"{item.path.name}: {note}", file=out)
         if submission.enqueue:
             queue.enqueue(store.url, submission.job.id, lease_s)
         if submission.job.state in jobs.FINISHED:
             earlier.add(submission.job.id)
-        order.append(submission.job.id)
-    waiting = [job_id for job_id in order if job_id not in earlier]
+        order.append((item.path, submission.job.id))
+    waiting = list(dict.fromkeys(job_id for _, job_id in order if job_id not in earlier))
     done_before = sum(job.state == "done" for job in jobs.get(store, list(earlier)))
-    print(f"{len(items)} recordings: {len(waiting)} to analyse, {done_before} already analysed with the same "
+    print(f"{len(order)} recordings: {len(waiting)} to analyse, {done_before} already analysed with the same "
           f"settings" + (f", {len(earlier) - done_before} unusable before" if len(earlier) > done_before else "")
           + (f"; queue {queue.location}" if waiting else ""), file=out)
     if waiting:
         _wait(waiting, store, queue, workers, lease_s, out)
-    return [_row(store, job, job.id in earlier) for job in jobs.get(store, order)]
+    finished = {job.id: job for job in jobs.get(store, [job_id for _, job_id in order])}
+    return [_row(store, str(path), finished[job_id], job_id in earlier) for path, job_id in order] + unreadable
 
 
-def _row(store: Store, job: jobs.Job, earlier: bool) -> Row:
+def _row(store: Store, file: str, job: jobs.Job, earlier: bool) -> Row:
     if job.state == "done":
         session = store.get_session(job.session_id)
         seconds = round(job.finished_at - job.started_at, 1) if job.finished_at and job.started_at else None
-        return Row(job.input_path, "already analysed" if earlier else "analysed", job.id, job.session_id,
-                   session.status, session.headline, job.attempts, seconds)
+        return Row(file, "already analysed" if earlier else "analysed", job.id, job.session_id, session.status,
+                   session.headline, job.attempts, seconds)
     if job.state in ("queued", "running"):
-        return Row(job.input_path, "interrupted", job.id, detail=f"still {job.state}: run the same command again")
-    return Row(job.input_path, job.state, job.id, detail=job.error or "", attempts=job.attempts)
+        return Row(file, "interrupted", job.id, detail=f"still {job.state}: run the same command again")
+    return Row(file, job.state, job.id, detail=job.error or "", attempts=job.attempts)
 
 
 class _LocalWorkers:

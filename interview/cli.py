@@ -174,6 +174,8 @@ def _batch(args: argparse.Namespace) -> int:
 
     if not args.paths and not args.manifest:
         raise StoreError("give recordings or folders to analyse (or --manifest CSV)")
+    if (args.workers or 0) < 0 or args.lease <= 0:
+        raise StoreError("--workers must be 0 or more and --lease more than 0 seconds")
     data_dir = (args.data_dir or default_data_dir()).resolve()
     workers = args.workers if args.workers is not None else (0 if is_redis(args.queue) else 1)
     if workers == 0 and not is_redis(args.queue):
@@ -193,8 +195,10 @@ def _worker(args: argparse.Namespace) -> int:
     import logging
 
     from interview.job_queue import JobQueue
-    from interview.store import default_data_dir
+    from interview.store import StoreError, default_data_dir
 
+    if args.workers < 1:
+        raise StoreError("--workers must be 1 or more")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(processName)s %(message)s")
     logging.getLogger("interview.jobs").setLevel(logging.INFO)
     queue = JobQueue(args.queue, (args.data_dir or default_data_dir()).resolve())
