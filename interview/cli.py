@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.media import SamplingPolicy
@@ -43,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="search the face registry but keep none of this candidate's face data (no consent)")
     settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
     settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
+    settings.add_argument("--profile", type=Path, help="calibration profile that findings are read against "
+                          "(default: $INTERVIEW_VERIFY_PROFILE or the shipped profile of the public dev corpus)")
     queue = argparse.ArgumentParser(add_help=False)
     queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB, or a SQLite file "
                        "(default: queue.sqlite in the data dir, this machine only)")
@@ -55,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--challenge", type=_challenge, action="append", default=[],
                          metavar="KIND@SECONDS", help="an active challenge asked at that time (repeatable)")
     analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
+
+    calibrate = commands.add_parser("calibrate", help="measure recordings known to be genuine and write a calibration "
+                                    "profile, e.g. calibrate interviews/genuine --out acme.profile.json")
+    calibrate.add_argument("folders", type=Path, nargs="+", metavar="DIR",
+                           help="folders of genuine recordings (searched recursively)")
+    calibrate.add_argument("--out", type=Path, required=True, help="profile file to write (JSON, numbers only)")
+    calibrate.add_argument("--name", help="the profile's name in reports (default: the --out file's stem)")
 
     batch = commands.add_parser("batch", parents=[db, settings, queue],
                                 help="analyse many recordings on the job queue, skipping those already analysed")
@@ -127,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="longest recording accepted, in hours (default: 3)")
     serve.add_argument("--workers", type=int, help="analyses at once in the app's own worker process "
                        "(default: 1 with the embedded queue, 0 with Redis)")
+    serve.add_argument("--profile", type=Path, help="calibration profile for every analysis the app runs")
     return parser
 
 
@@ -155,7 +166,8 @@ def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None) -> int
 def _settings(args: argparse.Namespace, **person) -> AnalysisConfig:
     return AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
                           whisper_model=args.whisper, transcribe=not args.no_transcript,
-                          face_db=args.face_db or default_face_db(), store_face=not args.no_face_store, **person)
+                          face_db=args.face_db or default_face_db(), store_face=not args.no_face_store,
+                          profile=load_profile(args.profile), **person)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -205,6 +217,31 @@ def _worker(args: argparse.Namespace) -> int:
     print(f"interview-verify worker: {args.workers} analyses at once from {queue.location}; Ctrl+C stops",
           file=sys.stderr, flush=True)
     queue.consumer(args.workers).run()
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from interview.calibration.build import calibrate, recordings_in
+    from interview.media import MediaError
+
+    recordings = [path for folder in args.folders for path in recordings_in(folder)]
+    if not recordings:
+        raise MediaError(args.folders[0], "no video recordings found in the folder(s)")
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r[{done + 1}/{total}] {name[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    profile, skipped = calibrate(recordings, args.name or args.out.stem, AnalysisConfig(), progress)
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    args.out.write_text(profile.to_json())
+    levels = profile.thresholds.get("deepfake", {})
+    print(f"\nprofile '{profile.name}': {profile.sessions} genuine sessions from {len(profile.sources)} folder(s), "
+          f"{len(profile.signals)} signals; deepfake review above fused score {levels.get('review', float('nan')):.2f}, "
+          f"alert above {levels.get('alert', float('nan')):.2f} with {profile.budget.corroboration} signals agreeing")
+    print(f"wrote {args.out}; use it with: interview-verify analyze VIDEO --profile {args.out} "
+          f"(or serve --profile, or {PROFILE_ENV}={args.out})")
     return 0
 
 
@@ -314,6 +351,9 @@ def _consent(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from ui.serve import ServeError, serve
 
+    if args.profile is not None:  # every analysis the app starts reads it through AnalysisConfig
+        load_profile(args.profile)
+        os.environ[PROFILE_ENV] = str(args.profile.resolve())
     try:
         serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration,
               args.queue, args.workers)
@@ -332,10 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve, "batch": _batch, "worker": _worker}
+                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}
     try:
         return handlers[args.command](args)
-    except (MediaError, ImageError, ModelMissingError, StoreError) as exc:
+    except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:
         if args.debug:
             raise
         print(f"interview-verify: error: {exc}", file=sys.stderr)

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from interview.calibration.profile import Profile, load_profile
 from interview.checks.base import ChallengeMark
 from interview.media import SamplingPolicy
 
@@ -43,3 +44,6 @@ class AnalysisConfig:
     face_db_backend: str = "auto"
     store_face: bool = True
     face_retention_days: float | None = None
+    # What genuine sessions look like (interview/calibration): the shipped profile of the public dev
+    # corpus unless $INTERVIEW_VERIFY_PROFILE or --profile names an organisation's own.
+    profile: Profile = field(default_factory=load_profile)

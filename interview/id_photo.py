@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from interview.face_match import photo_face
+from interview.face_match import photo_face, the_one_face
 from interview.images import ImageError, load_photo
 from interview.observations import FaceIdentity
 
@@ -101,18 +101,7 @@ def _face_in_tiles(path: Path, image: np.ndarray) -> FaceIdentity:
     if not found:
         raise ImageError(path, "no face found in the photo (not on the document either); "
                                "use a sharper, closer photo of the ID or a portrait")
-    # the same face seen in overlapping tiles counts once: keep the largest per location
-    found.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
-    distinct: list[FaceIdentity] = []
-    for face in found:
-        cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
-        if not any(abs(cx - d.box[0] - d.box[2] / 2) < d.box[2] / 2 and abs(cy - d.box[1] - d.box[3] / 2) < d.box[3] / 2
-                   for d in distinct):
-            distinct.append(face)
-    rivals = [f for f in distinct[1:] if f.box[2] * f.box[3] > 0.5 * distinct[0].box[2] * distinct[0].box[3]]
-    if rivals:
-        raise ImageError(path, f"{len(rivals) + 1} faces of similar size in the photo; use a photo of one person")
-    return distinct[0]
+    return the_one_face(path, found)
 
 
 def read_id_photo(path: Path | str) -> IdPhoto:

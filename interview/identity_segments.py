@@ -81,6 +81,17 @@ class IdentityTracker:
         embeddings = np.stack([s.embedding for s in samples])
         return bool((embeddings @ embeddings.T).min() >= self.threshold)
 
+    def continuing(self, embeddings: list[np.ndarray]) -> int | None:
+        """Which of several faces on one frame is the person being followed (the most similar one
+        at or above the threshold), or None when none is: with two faces in the picture, the main
+        person is the one who was there, not whichever face happens to be largest (a bystander
+        leaning in, a face on a screen behind)."""
+        if not self._segments:
+            return None
+        similarities = [self._similarity(self._segments[-1].person, e) for e in embeddings]
+        best = int(np.argmax(similarities))
+        return best if similarities[best] >= self.threshold else None
+
     @property
     def pending_times(self) -> list[float]:
         """Samples that may be the start of a new person (callers keep their frames for evidence)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interview import audit
+from interview.calibration.profile import Profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.database import Connection
@@ -92,6 +93,7 @@ def settings_of(config: AnalysisConfig) -> dict:
         "challenges": [[mark.kind, mark.asked_s] for mark in config.challenges],
         "face_db": config.face_db,
         "store_face": config.store_face,
+        "profile": config.profile.to_json(),  # what genuine sessions look like: it changes the findings
     }
 
 
@@ -105,6 +107,7 @@ def config_from_settings(settings: dict) -> AnalysisConfig:
         challenges=tuple(ChallengeMark(kind, asked) for kind, asked in settings["challenges"]),
         face_db=settings.get("face_db") or default_face_db(),
         store_face=settings["store_face"],
+        profile=Profile.from_json(settings["profile"]),
     )
 
 

@@ -156,6 +156,8 @@ def _whiten(values: np.ndarray, mask: np.ndarray | None = None, ridge: float = 0
         return np.zeros(values.shape)
     centred = values - ref.mean(axis=0)
     cov = np.atleast_2d(np.cov(ref, rowvar=False, bias=True))
+    if np.trace(cov) <= 0:  # nothing varies (a mouth that never moved, silence): nothing to correlate
+        return np.zeros(values.shape)
     cov += ridge * np.trace(cov) / len(cov) * np.eye(len(cov))
     eigval, eigvec = np.linalg.eigh(cov)
     whitened = centred @ eigvec @ np.diag(eigval ** -0.5) @ eigvec.T

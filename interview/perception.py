@@ -4,11 +4,20 @@ The landmarker runs on every sampled frame; the identity embedding on a lower ca
 once when the number of faces changes, so a new face is identified without waiting); hands
 only while some check asks for them (challenge windows) and on their own cadence, since they cost
 as much as the face.
+
+Small faces: the landmarker's detector misses faces under about 40 px in the analysed picture (a
+phone held up in front of a webcam, a candidate far from the camera), which YuNet still finds. When
+the landmarker sees no face but YuNet does, the face is landmarked on a crop around it, cut from
+the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost.
+Landmarks come back in the analysed picture's pixels, so no check needs to know.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
+import numpy as np
 
 from interview.media import SamplingPolicy
 from interview.observations import Frame, FrameObservation
@@ -36,15 +45,21 @@ class Perceiver:
         self._next_embed_t = float("-inf")
         self._next_hands_t = float("-inf")
         self._last_face_count = -1
+        self._zoom = Zoom()
 
     def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
         with self.stopwatch.time("face_landmarks"):
-            faces = tuple(self._landmarker.detect(frame.image, frame.t))
+            faces = self._zoom.follow(frame) if self._zoom.active else ()
+            if not faces:
+                faces = tuple(self._landmarker.detect(frame.image, frame.t))
         identities = None
         if frame.t >= self._next_embed_t or len(faces) != self._last_face_count:
             with self.stopwatch.time("face_embedding"):
                 identities = tuple(self._embedder.identify(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)))
             self._next_embed_t = frame.t + self.policy.embed_every_s
+        if not faces and identities:
+            with self.stopwatch.time("face_landmarks"):
+                faces = self._zoom.start(frame, identities[0].box)
         self._last_face_count = len(faces)
         hands = None
         if want_hands and frame.t >= self._next_hands_t:
@@ -61,5 +76,66 @@ class Perceiver:
 
     def close(self) -> None:
         self._landmarker.close()
+        self._zoom.close()
         if self._hands is not None:
             self._hands.close()
+
+
+class Zoom:
+    """Landmarks of one small face, found on an enlarged crop around it (see the module docstring).
+
+    It has its own landmarker (VIDEO mode tracks one image stream), made the first time a small
+    face turns up; recordings whose faces the landmarker finds never pay for it."""
+
+    CONTEXT = 3.0  # crop side: this many times the face's larger side
+    SIDE_PX = 256  # the crop is landmarked at this size
+
+    def __init__(self):
+        self._landmarker = None
+        self._region: tuple[float, float, float] | None = None  # x, y, side in analysed pixels
+
+    @property
+    def active(self) -> bool:
+        return self._region is not None
+
+    def start(self, frame: Frame, box: tuple[float, float, float, float]) -> tuple:
+        """Landmark the face in `box` (analysed pixels) on a crop; keep following it if found."""
+        self._aim(box)
+        return self.follow(frame)
+
+    def follow(self, frame: Frame) -> tuple:
+        """The followed face on this frame, re-aimed at it; () and stop when it is lost."""
+        if self._landmarker is None:
+            from models.face_landmarker import MediaPipeFaceLandmarker
+
+            self._landmarker = MediaPipeFaceLandmarker()
+        x, y, side = self._region
+        source = frame.source_image()
+        scale = source.shape[1] / frame.image.shape[1]
+        x0, y0 = max(0, int(x * scale)), max(0, int(y * scale))
+        crop = source[y0:int((y + side) * scale), x0:int((x + side) * scale)]
+        if crop.size == 0:
+            self._region = None
+            return ()
+        factor = self.SIDE_PX / max(crop.shape[:2])
+        enlarged = np.ascontiguousarray(cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
+        found = self._landmarker.detect(enlarged, frame.t)
+        if not found:
+            self._region = None
+            return ()
+        back = 1.0 / (factor * scale)  # crop pixels -> analysed pixels
+        offset = np.array([x0 / scale, y0 / scale, 0.0], np.float32)
+        faces = tuple(replace(f, landmarks=f.landmarks * back + offset,
+                              box=(f.box[0] * back + offset[0], f.box[1] * back + offset[1], f.box[2] * back, f.box[3] * back))
+                      for f in found)
+        self._aim(faces[0].box)
+        return faces
+
+    def _aim(self, box: tuple[float, float, float, float]) -> None:
+        bx, by, bw, bh = box
+        side = self.CONTEXT * max(bw, bh)
+        self._region = (bx + bw / 2 - side / 2, by + bh / 2 - side / 2, side)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()

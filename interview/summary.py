@@ -50,6 +50,7 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
         "sampling": {"max_fps": config.policy.max_fps, "max_side": config.policy.max_side,
                      "embed_every_s": config.policy.embed_every_s, "whisper_model": config.whisper_model},
         "models": model_card(config),
+        "profile": config.profile.describe(),
     }
 
 

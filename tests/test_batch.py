@@ -14,12 +14,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from interview import audit, jobs
 from interview.batch import collect
+from interview.calibration.profile import load_profile
 from interview.challenges import CATALOGUE
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
@@ -147,7 +149,9 @@ def test_a_job_is_the_same_bytes_with_the_same_settings(tmp_path):
     assert jobs.job_key("other sha", base) != key
     for other in (AnalysisConfig(candidate="John Doe", id_photo=photo), AnalysisConfig(candidate="Jane Doe"),
                   AnalysisConfig(candidate="Jane Doe", id_photo=photo, policy=SamplingPolicy(max_fps=25)),
-                  AnalysisConfig(candidate="Jane Doe", id_photo=photo, challenges=(ChallengeMark("smile", 1.0),))):
+                  AnalysisConfig(candidate="Jane Doe", id_photo=photo, challenges=(ChallengeMark("smile", 1.0),)),
+                  AnalysisConfig(candidate="Jane Doe", id_photo=photo,
+                                 profile=replace(load_profile(), thresholds={"deepfake": {"review": 9.0}}))):
         assert jobs.job_key("sha", jobs.settings_of(other)) != key
     assert jobs.config_from_settings(base) == AnalysisConfig(candidate="Jane Doe", id_photo=photo.resolve(), face_db="off")
 

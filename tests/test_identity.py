@@ -138,6 +138,40 @@ def test_unusable_id_photos_say_why():
         read_id_photo(two_people(photo_path("df_img1.jpg"), photo_path("df_img13.jpg")).path)
 
 
+@pytest.mark.parametrize("framing", [0.0, 0.15, 0.7])
+def test_plain_portraits_framed_any_way_are_one_face(framing, tmp_path):
+    """Every single-person portrait of the dev set, cropped from tight (the face fills the picture)
+    to loose and resized to a 1200 px or 2400 px studio square, is read as one face."""
+    import cv2
+
+    for n in range(1, 26):
+        source = dev_file(f"B_identity/df_img{n}.jpg")
+        x, y, w, h = photo_face(source).box
+        side = max(w, h) * (1 + 2 * framing)
+        image = cv2.imread(str(source))
+        top, left = int(max(0, y + h / 2 - side / 2)), int(max(0, x + w / 2 - side / 2))
+        crop = image[top:int(y + h / 2 + side / 2), left:int(x + w / 2 + side / 2)]
+        for size in (1200, 2400):
+            path = tmp_path / f"portrait_{n}_{size}.jpg"
+            cv2.imwrite(str(path), cv2.resize(crop, (size, size)))
+            assert read_id_photo(path).face is not None, path.name
+
+
+def test_the_same_face_detected_twice_is_one_face_and_a_second_person_is_not():
+    from interview.face_match import the_one_face
+    from interview.observations import FaceIdentity
+
+    def face(x, y, w, h):
+        return FaceIdentity((x, y, w, h), np.zeros((5, 2)), 0.9, np.zeros(128, np.float32))
+
+    head, part = face(100, 100, 600, 700), face(150, 150, 500, 560)  # most of the face, boxed again inside it
+    assert the_one_face("p.jpg", [part, head]) is head
+    ghost = face(800, 500, 120, 140)  # the small second portrait printed on many ID cards
+    assert the_one_face("p.jpg", [head, ghost]) is head
+    with pytest.raises(ImageError, match="2 faces of similar size"):
+        the_one_face("p.jpg", [head, face(750, 120, 560, 650)])
+
+
 def test_small_or_blurred_faces_are_named(tmp_path):
     import cv2
 

@@ -20,8 +20,6 @@ import cv2
 import numpy as np
 
 from interview.checks.base import (
-    ALERT_RISK,
-    REVIEW_RISK,
     CheckResult,
     Finding,
     SessionContext,
@@ -177,6 +175,13 @@ def _run_median(samples: list[Sample], measure) -> float:
     return float(np.average(values, weights=weights)) if values else float("nan")
 
 
+def session_values(windows: list[Window]) -> dict[str, float]:
+    """A session's value of each signal: the median over its scored windows (what the profile holds)."""
+    values = {spec.name: _median([w.values[spec.name] for w in windows if spec.name in w.values])
+              for spec in fusion.SIGNALS}
+    return {k: v for k, v in values.items() if not math.isnan(v)}
+
+
 def window_values(samples: list[Sample]) -> dict[str, float]:
     """Per-window signal values: medians of the per-frame signals, temporal signals over runs."""
     values = {name: _median([s.values[name] for s in samples if name in s.values]) for name in fusion.PER_FRAME}
@@ -190,6 +195,7 @@ class DeepfakeCheck:
 
     def __init__(self, config: AnalysisConfig):
         self.config = config
+        self.profile = config.profile
         self.windows: list[Window] = []
         self.embeddings: list[tuple[float, np.ndarray]] = []
         self._next_heavy_t = float("-inf")
@@ -222,7 +228,7 @@ class DeepfakeCheck:
             sample.values, sample.seam_rho = image_signals(frame, face)
             self.cost_s["image_signals"] += time.perf_counter() - heavy_started
             self.heavy_frames += 1
-            strength = fusion.fuse(fusion.scores(sample.values))
+            strength = fusion.fuse(fusion.deviations(sample.values, self.profile))
             if not math.isnan(strength) and (self._best is None or strength > self._best[0]):
                 self._best = (strength, frame, face, sample.seam_rho)
         window.samples.append(sample)
@@ -242,7 +248,7 @@ class DeepfakeCheck:
     def _close(self, window: Window) -> None:
         """Score a finished window on what it saw itself, and keep its best frame if it is a candidate."""
         window.values = window_values(window.samples)
-        window.fused = fusion.fuse(fusion.scores(window.values))
+        window.fused = fusion.fuse(fusion.deviations(window.values, self.profile))
         if self._best is not None and not math.isnan(window.fused):
             _, frame, face, rho = self._best
             candidate = _Candidate(window.fused, frame.t, frame.image, face.landmarks, rho)
@@ -257,7 +263,7 @@ class DeepfakeCheck:
         times = np.array([t for t, _ in self.embeddings])
         vectors = np.array([e for _, e in self.embeddings]) if self.embeddings else np.zeros((0, 0))
         heavy = [s for w in self.windows for s in w.samples if s.values]
-        frame_scores = np.array([fusion.fuse(fusion.scores(s.values)) for s in heavy])
+        frame_scores = np.array([fusion.fuse(fusion.deviations(s.values, self.profile)) for s in heavy])
         stressed = np.array([s.stressed for s in heavy], bool)
         unstressed = frame_scores[~stressed & ~np.isnan(frame_scores)] if len(heavy) else np.zeros(0)
         for window in self.windows:
@@ -272,7 +278,7 @@ class DeepfakeCheck:
                                                     np.zeros(len(unstressed), bool)]))
                 if not math.isnan(value):
                     window.values["stress"] = value
-            window.scores = fusion.scores(window.values)
+            window.scores = fusion.deviations(window.values, self.profile)
             window.fused = fusion.fuse(window.scores)
 
     def finish(self, ctx: SessionContext) -> CheckResult:
@@ -284,17 +290,17 @@ class DeepfakeCheck:
         if not scored:
             return CheckResult(self.name, "insufficient", 0.0, coverage,
                                measurements={"deepfake_score": None})
-        score = float(np.mean([w.fused for w in scored]))
-        measurements = {"deepfake_score": round(score, 3)}
-        for spec in fusion.SIGNALS:
-            values = [w.values[spec.name] for w in scored if spec.name in w.values]
-            measurements[f"deepfake_{spec.name}"] = round(float(np.median(values)), 4) if values else None
+        values = session_values(scored)
+        judgement = fusion.judge(values, self.profile)
+        measurements = {"deepfake_score": round(judgement.fused, 3)}
+        measurements.update({f"deepfake_{spec.name}": (round(values[spec.name], 4) if spec.name in values else None)
+                             for spec in fusion.SIGNALS})
         too_compressed = self._compression_note(ctx)
         if too_compressed is not None:  # measured, kept, but not judged
             return CheckResult(self.name, "insufficient", 0.0, coverage, [too_compressed], measurements)
-        risk = fusion.risk_from_score(score)
-        findings = self._findings(scored, risk, ctx)
-        return CheckResult(self.name, status_for(risk, coverage), risk, coverage, findings, measurements)
+        findings = self._findings(scored, judgement, ctx) if judgement.level != "ok" else []
+        status = judgement.level if status_for(judgement.risk, coverage) != "insufficient" else "insufficient"
+        return CheckResult(self.name, status, judgement.risk, coverage, findings, measurements)
 
     @staticmethod
     def _compression_note(ctx: SessionContext) -> Finding | None:
@@ -314,11 +320,11 @@ class DeepfakeCheck:
                        f"to this check. A recording at {needed:.0f} kb/s or more can be judged",
                        None, "compression")
 
-    def _findings(self, scored: list[Window], risk: float, ctx: SessionContext) -> list[Finding]:
-        """Runs of consecutive windows at review level or above (alert level while the recording as a
-        whole is ok: single windows of real faces reach review), strongest first."""
-        floor = REVIEW_RISK if risk >= REVIEW_RISK else ALERT_RISK
-        flagged = [w for w in scored if fusion.risk_from_score(w.fused) >= floor]
+    def _findings(self, scored: list[Window], judgement: fusion.Judgement, ctx: SessionContext) -> list[Finding]:
+        """Runs of consecutive windows whose own fused score passes the review level, strongest first,
+        each naming its strongest signal (a window never outranks the session's judgement)."""
+        review = self.profile.thresholds[fusion.CHECK]["review"]
+        flagged = [w for w in scored if w.fused > review]
         spans: list[list[Window]] = []
         for window in flagged:
             if spans and abs(window.t0 - spans[-1][-1].t1) < 1e-6:
@@ -332,8 +338,9 @@ class DeepfakeCheck:
             signal = max(peak.scores, key=peak.scores.get)
             spec = fusion.BY_NAME[signal]
             frame = self._evidence_image(span, spec, ctx, n)
-            findings.append(Finding(span[0].t0, span[-1].t1, fusion.risk_from_score(peak.fused),
-                                    spec.reason(peak.values[signal]), frame, signal))
+            risk = min(judgement.risk, fusion.judge(peak.values, self.profile).risk)
+            findings.append(Finding(span[0].t0, span[-1].t1, risk, fusion.reason(spec, peak.values[signal], self.profile),
+                                    frame, signal))
         return findings
 
     def _evidence_image(self, span: list[Window], spec: fusion.SignalSpec, ctx: SessionContext, n: int) -> str | None:

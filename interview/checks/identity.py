@@ -133,6 +133,9 @@ class IdentityCheck:
 
     def _identity_sample(self, obs: FrameObservation, frame: Frame) -> None:
         main = max(obs.identities, key=lambda f: f.box[2] * f.box[3])
+        if len(obs.identities) > 1:
+            following = self.tracker.continuing([f.embedding for f in obs.identities])
+            main = obs.identities[following] if following is not None else main
         x, y, w, h = main.box
         pose = next((f.pose for f in obs.faces
                      if x <= f.box[0] + f.box[2] / 2 <= x + w and y <= f.box[1] + f.box[3] / 2 <= y + h), None)

@@ -10,6 +10,8 @@ usable face no signal can judge, and the status is "insufficient" whatever the c
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from interview.challenges import ChallengeResult, hand_window, verify
@@ -75,6 +77,7 @@ class LivenessCheck:
                          "signals": {s.name: s.to_dict() for s in signals}},
             "challenges": [c.to_dict() for c in challenges],
         }
+        findings = [replace(f, risk=min(f.risk, risk)) for f in findings]  # none outranks its check
         return CheckResult(self.name, status, risk, coverage,
                            sorted(findings, key=lambda f: -f.risk), measurements)
 

@@ -12,6 +12,8 @@ Each signal scores itself on the shared scale (review >= 0.4, alert >= 0.7):
   challenges    one failed 0.5, two or more 0.75; every answer slow (>= 2 answers) 0.45
 Signals at review level or above are independent pieces of evidence and combine like
 independent probabilities: risk = 1 - prod(1 - score). Weaker ones only count alone (the largest).
+Alert needs corroboration (checks.base.corroborated): two signals at review level or above, or a
+failed challenge; a single passive signal, however strong, stays at review.
 Confidence is the mean confidence of the signals that could measure anything.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from interview.challenges import ChallengeResult, is_slow
-from interview.checks.base import REVIEW_RISK
+from interview.checks.base import REVIEW_RISK, corroborated
 from interview.liveness.signal import SignalResult
 
 ONE_FAILED, MANY_FAILED, ALL_SLOW = 0.5, 0.75, 0.45
@@ -52,10 +54,12 @@ def challenge_signal(results: list[ChallengeResult]) -> SignalResult | None:
 
 
 def combined_risk(signals: list[SignalResult]) -> float:
-    strong = [s.score for s in signals if s.score >= REVIEW_RISK]
+    strong = [s for s in signals if s.score >= REVIEW_RISK]
     if not strong:
         return max((s.score for s in signals), default=0.0)
-    return float(1 - np.prod([1 - score for score in strong]))
+    risk = float(1 - np.prod([1 - s.score for s in strong]))
+    failed_challenge = any(s.name == "challenges" and s.measurements.get("challenges_failed") for s in strong)
+    return corroborated(risk, len(strong), decisive=failed_challenge)
 
 
 def confidence(signals: list[SignalResult]) -> float:

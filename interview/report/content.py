@@ -313,6 +313,15 @@ def _thresholds(summary: dict, measurements: dict) -> list[list[str]]:
         for key, value in measurements.items()
         if "threshold" in key and key != "id_threshold"
     ]  # id_threshold is the "Same person" row
+    profile = summary.get("profile")
+    if profile:
+        budget = profile.get("budget") or {}
+        rows.append(["Calibration profile",
+                     f"'{profile['name']}': {profile['sessions']} genuine sessions, {profile['sources']} sources "
+                     f"({profile['created'][:10]})",
+                     f"findings are read against these genuine sessions; review for at most "
+                     f"{budget.get('review_share', 0):.0%} of them, alert only with "
+                     f"{budget.get('corroboration', 2)} signals agreeing"])
     sampling = summary.get("sampling") or {}
     if sampling:
         rows.append(["Sampling", ", ".join(f"{k} {v}" for k, v in sampling.items()), "what perception saw"])

@@ -1,0 +1,1 @@
+"""Calibration: what genuine sessions look like (profiles), and thresholds from false-alarm budgets."""
