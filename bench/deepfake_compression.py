@@ -23,17 +23,20 @@ from bench.deepfake_auc import FAKES, PAIRS, REALS
 from fixtures.av_edit import reencode
 from fixtures.cache import dev_media
 from fixtures.generate import BITS_PER_PIXEL as LEVELS  # bits per pixel asked of x264, best first
-from interview.checks.base import status_for
+from interview.calibration.profile import load_profile
 from interview.checks.deepfake import MIN_BITS_PER_PIXEL, run_on_file
 from interview.forensics import fusion
 from interview.media import SamplingPolicy, probe
 
 
-def score_status(score: float | None) -> tuple[float, str]:
-    """The fused score and the status it gives by itself (full coverage)."""
-    if score is None or math.isnan(score):
+def score_status(measurements: dict) -> tuple[float, str]:
+    """The fused score and the status it gives by itself under the shipped profile (the bitrate floor ignored)."""
+    values = {spec.name: measurements[f"deepfake_{spec.name}"] for spec in fusion.SIGNALS
+              if measurements.get(f"deepfake_{spec.name}") is not None}
+    if not values:
         return float("nan"), "insufficient"
-    return score, status_for(fusion.risk_from_score(score), 1.0)
+    judgement = fusion.judge(values, load_profile())
+    return judgement.fused, judgement.level
 
 
 def run() -> dict[tuple[str, float], tuple[float, float, str]]:
@@ -44,7 +47,7 @@ def run() -> dict[tuple[str, float], tuple[float, float, str]]:
             fixture = reencode(dev_media(rel), level)
             result, _ = run_on_file(fixture.path, SamplingPolicy())
             out[rel, level] = (fixture.truth["measured_bits_per_pixel"],
-                               *score_status(result.measurements.get("deepfake_score")))
+                               *score_status(result.measurements))
             print(f"  {rel.split('/')[-1][:34]:34s} asked {level:<7} measured {out[rel, level][0]:.4f} "
                   f"score {out[rel, level][1]:5.2f} {out[rel, level][2]}", flush=True)
     return out

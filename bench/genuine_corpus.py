@@ -43,6 +43,7 @@ from interview.forensics import fusion
 
 MEASURE_VERSION = "2"
 CHECKS = ("liveness", "identity", "deepfake", "relay")
+OVERALL = "overall"  # what the headline shows: alert with any check at alert or two at review
 GENUINE, ATTACK = "genuine", "attack"
 
 
@@ -123,6 +124,12 @@ def statuses(session: Session, profile) -> dict[str, str]:
     return out
 
 
+def overall_level(statuses: dict[str, str]) -> str:
+    """The headline's level from the checks' (interview.overall's rule, without its wording)."""
+    raised = [s for s in statuses.values() if s in ("review", "alert")]
+    return "alert" if "alert" in raised or len(raised) >= 2 else "review" if raised else "ok"
+
+
 def bootstrap(flags_by_source: dict[str, list[bool]], rounds: int = 2000, seed: int = 7) -> tuple[float, float]:
     """95% interval of the pooled rate, resampling sources (a source's sessions move together)."""
     rng = np.random.default_rng(seed)
@@ -147,10 +154,10 @@ def evaluate(sessions: list[Session], held_out: bool) -> dict[str, dict]:
             profile = everything
         judged.append((session, statuses(session, profile)))
     table = {}
-    for check in CHECKS:
+    for check in (*CHECKS, OVERALL):
         rows = {"review": defaultdict(list), "alert": defaultdict(list), "caught": defaultdict(list)}
         for session, status in judged:
-            value = status.get(check, "insufficient")
+            value = overall_level(status) if check == OVERALL else status.get(check, "insufficient")
             if session.clip.label == GENUINE:
                 rows["review"][session.clip.source].append(value == "review")
                 rows["alert"][session.clip.source].append(value == "alert")
@@ -176,7 +183,7 @@ def report(sessions: list[Session]) -> None:
                  else "in sample (profile from every genuine session)")
         print(f"\n## {title}: {len(table['_sources'])} genuine sources")
         print(f"{'check':<10} {'genuine at review':<30} {'genuine at alert':<30} {'attacks at review/alert':<30}")
-        for check in CHECKS:
+        for check in (*CHECKS, OVERALL):
             rows = table[check]
             print(f"{check:<10} {_rate(rows['review']):<30} {_rate(rows['alert']):<30} {_rate(rows['caught']):<30}")
 

@@ -83,6 +83,19 @@ def random_phrase(words: int = 3) -> str:
     return " ".join(secrets.choice(_WORDS) for _ in range(words))
 
 
+# What the live panel's buttons, its table and the report call each kind (one wording everywhere).
+LABELS = {"turn_left": "Turn to your left", "turn_right": "Turn to your right", "look_up": "Look up",
+          "hand_over_face": "Hand in front of the face", "blink_twice": "Blink twice", "smile": "Smile",
+          "read_phrase": "Read a phrase"}
+
+
+def label_of(text: str) -> str:
+    """'Read a phrase: “amber river falcon”' for the marked kind 'read_phrase:amber river falcon'."""
+    kind, argument = split_kind(text)
+    label = LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return f"{label}: “{argument}”" if argument else label
+
+
 def split_kind(text: str) -> tuple[str, str]:
     """("read_phrase", "amber river falcon") from "read_phrase:amber river falcon"; ("smile", "") from "smile"."""
     kind, _, argument = text.partition(":")

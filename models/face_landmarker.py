@@ -39,7 +39,7 @@ class MediaPipeFaceLandmarker(VideoTask):
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        super().__init__(vision.FaceLandmarker.create_from_options(options))
+        super().__init__(lambda: vision.FaceLandmarker.create_from_options(options))
 
     def detect(self, image: np.ndarray, t: float) -> list[Face]:
         """Faces in an RGB uint8 image at session time t (seconds)."""

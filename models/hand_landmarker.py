@@ -22,7 +22,7 @@ class MediaPipeHandLandmarker(VideoTask):
             min_hand_presence_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
         )
-        super().__init__(vision.HandLandmarker.create_from_options(options))
+        super().__init__(lambda: vision.HandLandmarker.create_from_options(options))
 
     def detect(self, image: np.ndarray, t: float) -> list[np.ndarray]:
         result = self._detect(image, t)

@@ -1,13 +1,17 @@
 """What every MediaPipe Tasks runner in VIDEO mode shares: one per stream, timestamps strictly
-increasing (equal ones are nudged forward by 1 ms), a C-contiguous image, and a close()."""
+increasing (equal ones are nudged forward by 1 ms), a C-contiguous image, a close(), and no native
+start-up chatter on stderr (building the runner, its first frame and closing it run under quiet_native_start)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from functools import cache
 
 import mediapipe as mp
 import numpy as np
 
+from models.native_stderr import quiet_native_start
 from models.registry import model_path
 
 
@@ -18,19 +22,26 @@ def model_bytes(name: str) -> bytes:
 
 
 class VideoTask:
-    def __init__(self, task):
-        self._task = task
+    def __init__(self, create: Callable):
+        with quiet_native_start():
+            self._task = create()
         self._last_ms = -1
+        self._frames = 0
 
     def _detect(self, image: np.ndarray, t: float):
         """Run the task on an RGB uint8 image at session time t (seconds)."""
         ms = max(int(round(t * 1000)), self._last_ms + 1)
         self._last_ms = ms
         # A strided array makes the task silently find nothing: copy to contiguous memory first.
-        return self._task.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image)), ms)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+        first_frame = self._frames == 0
+        self._frames += 1
+        with quiet_native_start() if first_frame else nullcontext():
+            return self._task.detect_for_video(image, ms)
 
     def close(self) -> None:
-        self._task.close()
+        with quiet_native_start():
+            self._task.close()
 
     def __enter__(self):
         return self

@@ -1,8 +1,15 @@
-"""The deepfake check on the labelled dev media at the product's default sampling: fakes ranked
-above their originals, no real clip at alert, recordings too compressed to judge said to be so,
-and evidence images that mark the region that fired.
+"""The deepfake check on the labelled dev media at the product's default sampling: the roop swap
+ranked above its original, no real clip at alert, recordings too compressed to judge said to be
+so, and evidence images that mark the region that fired.
 
-The DFDC fake's own original is not in the set: it is ranked against the real DFDC clip. The
+Judged against the shipped profile (50 genuine clips from 14 sources and their variants, review
+for at most 2% of them), the passive signals no longer put the dev swaps at review: the thresholds
+the first set was judged by were chosen on these very clips, and half of the genuine talking heads
+of other sources reached review or alert under them. The DFDC fake's own original is not in the
+set, and against the real DFDC clip (another person, filmed elsewhere) it does not rank higher
+under the profile (1.7 vs 2.1): that comparison was never a pair and is no longer asserted.
+The findings test therefore judges the swaps against a deliberately narrow profile (three steady
+dev talking heads), so the evidence images are still checked. The
 FaceForensics++ NeuralTextures original is a 114 kb/s copy (0.005 bits per pixel; the fake: 803
 kb/s), below the floor under which the check does not judge, so it is "insufficient", and the pair is
 not ranked. Squeezed to the same rate, the fake is not separated from its original either (bench/
@@ -18,7 +25,8 @@ import pytest
 
 from fixtures.av_edit import reencode
 from interview.checks.deepfake import MIN_BITS_PER_PIXEL, run_on_file
-from interview.forensics.fusion import SIGNALS
+from interview.calibration.build import build_profile, readings_of
+from interview.forensics.fusion import SIGNALS, deviations
 from interview.media import SamplingPolicy, probe
 from tests.conftest import dev_file
 
@@ -26,7 +34,7 @@ FAKES = ["C_deepfake/ffpp_004_982_NeuralTextures.mp4", "C_deepfake/roop_snapshot
          "C_deepfake/dfdc_widuwuoiur_fake.mp4"]
 REALS = ["C_deepfake/ffpp_004_real.mp4", "C_deepfake/roop_target.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4",
          "A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4", "D_presentation_attack/tv_real.mp4"]
-PAIRS = [pytest.param(FAKES[1], REALS[1], id="roop"), pytest.param(FAKES[2], REALS[2], id="dfdc")]
+PAIRS = [pytest.param(FAKES[1], REALS[1], id="roop")]
 BELOW_FLOOR = "C_deepfake/ffpp_004_real.mp4"  # 0.005 bits per pixel
 JUDGED_BPP = 0.02  # a rate well above the floor (measured: ~0.017)
 
@@ -86,12 +94,15 @@ def test_a_real_face_squeezed_below_the_floor_is_not_called_manipulated(models_r
 
 
 @pytest.mark.parametrize("fake", FAKES[1:], ids=["roop", "dfdc"])
-def test_face_swaps_reach_review_on_their_upscaled_faces(runs, fake):
+def test_face_swaps_show_their_upscaled_faces(runs, fake):
     """Both swaps paint a low-resolution face into a sharper head: at source resolution the face is
-    smoother than the hair and neck around it, and the recording reaches review or alert."""
-    result = runs[fake][0]
-    assert result.status in ("review", "alert")
-    assert result.measurements["deepfake_sharpness"] < min(runs[real][0].measurements["deepfake_sharpness"] for real in REALS)
+    smoother than the hair and neck around it, more so than in any real dev clip, and further from
+    the genuine sessions on that signal than any of them."""
+    sharpness = {rel: runs[rel][0].measurements["deepfake_sharpness"] for rel in [fake] + REALS}
+    assert sharpness[fake] < min(sharpness[real] for real in REALS)
+    profile = runs[fake][1].profile
+    deviation = {rel: deviations({"sharpness": value}, profile)["sharpness"] for rel, value in sharpness.items()}
+    assert deviation[fake] > max(deviation[real] for real in REALS)
 
 
 def test_the_result_carries_every_signal_and_a_risk_in_range(runs):
@@ -113,14 +124,29 @@ def _red_fraction(image: np.ndarray, box) -> float:
     return float(np.mean((r > 150) & (g < 110) & (b < 110)))
 
 
-def test_findings_name_signal_and_region_and_their_images_mark_it(runs):
-    findings = [(f, check, folder) for result, check, folder in runs.values() for f in result.findings
-                if f.signal != "compression"]
-    assert findings, "some dev clip should have at least one finding"
+@pytest.fixture(scope="module")
+def narrow_runs(runs, tmp_path_factory):
+    """The two swaps judged against a profile of only three steady dev talking heads (an
+    organisation whose genuine interviews all look like them), where they reach review."""
+    steady = REALS[3:]
+    sessions = [readings_of({"measurements": runs[rel][0].measurements}) for rel in steady]
+    profile = build_profile(sessions * 3, "three steady heads", steady, [])  # each thrice: 3 values per signal
+    out = {}
+    for rel in FAKES[1:]:
+        evidence = tmp_path_factory.mktemp("narrow") / "evidence"
+        result, check = run_on_file(dev_file(rel), SamplingPolicy(), evidence, profile)
+        out[rel] = (result, check, evidence.parent)
+    return out
+
+
+def test_findings_name_signal_and_region_and_their_images_mark_it(narrow_runs):
+    assert all(result.status in ("review", "alert") for result, _, _ in narrow_runs.values())
+    findings = [(f, check, folder) for result, check, folder in narrow_runs.values() for f in result.findings]
+    assert findings, "a swap at review must say where"
     for finding, check, folder in findings:
         assert finding.signal in {spec.name for spec in SIGNALS}
         assert finding.t1 > finding.t0 and 0.0 <= finding.risk <= 1.0
-        assert "in the " in finding.reason and "real faces" in finding.reason
+        assert "in the " in finding.reason and "genuine sessions of profile 'three steady heads'" in finding.reason
         assert finding.frame is not None
         image = cv2.imread(str(folder / finding.frame))
         assert image is not None

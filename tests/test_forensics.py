@@ -16,7 +16,8 @@ from interview.forensics.face_regions import (
     five_points,
 )
 from interview.forensics.flicker import colour_flicker, face_and_surround_colour
-from interview.forensics.fusion import BY_NAME, fuse, risk_from_score
+from interview.calibration.profile import load_profile
+from interview.forensics.fusion import deviations, fuse
 from interview.forensics.jitter import embedding_jitter, landmark_jitter
 from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap
 from interview.forensics.sharpness import sharpness_mismatch
@@ -242,11 +243,10 @@ def test_stress_rise_compares_profile_and_occluded_frames_with_frontal_ones():
     assert np.isnan(stress_rise(np.ones(12), np.array([False] * 11 + [True])))
 
 
-def test_fusion_scores_only_the_synthetic_direction_and_maps_to_risk():
-    mouth, sharp = BY_NAME["mouth"], BY_NAME["sharpness"]
-    assert mouth.score(mouth.centre + 2 * mouth.spread) == 0.0  # more detail than real faces: not suspicious
-    assert mouth.score(mouth.centre - 2 * mouth.spread) == pytest.approx(2.0)
-    assert sharp.score(sharp.centre - 3 * sharp.spread) == pytest.approx(sharp.score(sharp.centre + 3 * sharp.spread))
+def test_fusion_reads_only_the_synthetic_direction_against_genuine_sessions():
+    profile = load_profile()
+    mouth = profile.stats("deepfake.mouth")
+    less, more = mouth.centre - 2 * mouth.spread, mouth.centre + 2 * mouth.spread
+    assert deviations({"mouth": more}, profile)["mouth"] == 0.0  # more detail than genuine faces: not suspicious
+    assert deviations({"mouth": less}, profile)["mouth"] == pytest.approx(2.0)
     assert fuse({"a": 4.0, "b": 2.0, "c": 0.0}) == pytest.approx(3.0)
-    assert risk_from_score(0.0) < 0.05
-    assert risk_from_score(5.0) > 0.95

@@ -89,6 +89,15 @@ def test_running_snapshot_has_every_check(ended):
     assert analysed == sorted(analysed) and analysed[-1] > analysed[0]
 
 
+def test_a_challenge_waiting_for_its_response_has_no_failed_alert(ended):
+    """One state per challenge: while the table says it waits, the alert list does not call it failed."""
+    _, snapshots, marked, _, _ = ended
+    said = f"Challenge 'turn_left' asked at {marked.asked_s:.1f} s failed"
+    waiting = [s for s in snapshots if s["challenges"] and s["challenges"][0]["result"] is None]
+    assert waiting, "the clip ends inside the challenge's response window"
+    assert not [a for s in waiting for a in s["alerts"] if a["reason"].startswith(said)]
+
+
 def test_end_writes_the_review_report(ended):
     _, _, marked, summary, out = ended
     for name in ("summary.json", "report.html", "report.pdf", "live-audio.wav"):

@@ -4,6 +4,8 @@ card photo of the same person, and `submit_recording` + `job_status` with two cl
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 
 from tests.conftest import dev_file
@@ -37,6 +39,7 @@ def test_endpoint_is_documented(client):
     info = client.view_api(print_info=False, return_format="dict")
     endpoint = info["named_endpoints"]["/analyze_recording"]
     assert [p["parameter_name"] for p in endpoint["parameters"]] == ["video", "id_photo", "candidate"]
+    assert [p["parameter_has_default"] for p in endpoint["parameters"]] == [False, True, True]  # only video required
     assert "summary" in endpoint.get("description", "") or endpoint["returns"]
 
 
@@ -59,6 +62,10 @@ def test_analyze_recording_returns_the_summary(client, server, id_card):
     stored = Store(server.db_path).get_session(summary["session_id"])
     assert stored.candidate == "Jane API"
     assert {r.name for r in stored.reports} >= {"summary.json", "report.html", "report.pdf"}
+    with urllib.request.urlopen(summary["report_urls"]["html"], timeout=30) as response:  # the link works
+        assert summary["overall"]["headline"][:40] in response.read().decode()
+    with urllib.request.urlopen(summary["report_urls"]["pdf"], timeout=30) as response:
+        assert response.read(5) == b"%PDF-"
     # the workers read copies of the uploads from the data dir; a purge deletes both with the face data
     from pathlib import Path
 
@@ -122,8 +129,8 @@ def test_duration_limit_is_one_sentence(server):
     config = replace(AppConfig(data_dir=server.data_dir, db_path=server.db_path), max_duration_s=3.0)
     with pytest.raises(Exception) as raised:
         run_analysis(AppContext(config, Store(server.db_path)), str(dev_file(CLIP)), None, "")
-    assert str(raised.value.message) == ("The recording is 5 s long and the limit is 3 s: trim it, or start the "
-                                         "server with a larger --max-duration.")
+    assert str(raised.value.message) == ("The recording is 5 s long and the limit is 3 s: trim it, or ask whoever "
+                                         "runs this server to allow longer recordings.")  # no command-line flag
 
 
 def test_other_hosts_need_a_login(tmp_path, monkeypatch):

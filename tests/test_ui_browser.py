@@ -15,18 +15,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from interview.checks.base import STATUSES
 from tests.conftest import dev_file
-from tests.ui_server import running_app
+from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CLIP = "A_talking_head/vr_face2.mp4"
 CAMERA_CLIP = "D_presentation_attack/tv_real.mp4"
 VIEWPORT = {"width": 1280, "height": 1000}
@@ -42,20 +37,8 @@ def server(models_ready, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from fixtures.av_edit import camera_feed
-
-    video, audio = camera_feed(dev_file(CAMERA_CLIP))
-    fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
+    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -80,21 +63,13 @@ def reviewed(server, browser, id_card, tmp_path_factory):
     page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
     page.goto(server.url)
     page.click("#iv-review-run")  # nothing uploaded yet: one sentence, no traceback
-    result = {"no_file_error": page.locator("[data-testid=toast-body]").inner_text(timeout=10_000)}
+    result = {"no_file_error": page.locator("#iv-review-status .iv-error").inner_text(timeout=10_000)}
     page.locator("#iv-review-video input[type=file]").set_input_files(str(dev_file(CLIP)))
     page.locator("#iv-review-photo input[type=file]").set_input_files(str(id_card))
     page.locator("#iv-review-candidate textarea").fill("Jane Browser")
     page.wait_for_selector("#iv-review-photo >> text=.jpg")
-    # another reviewer's recording goes first, so this one waits its turn in the queue
-    from gradio_client import Client, handle_file
-
-    Client(server.url, verbose=False, download_files=False).predict(
-        video=handle_file(str(dev_file("A_talking_head/gr_lbax4n.mpg"))), id_photo=None, candidate="",
-        api_name="/submit_recording")
     page.click("#iv-review-run")
-    page.wait_for_selector("#iv-review-status >> text=/position 1 in the review queue/", timeout=30_000)
-    shot(page, "review-queued")
-    page.wait_for_selector("text=/analysing the recording - \\d+(\\.\\d+)?%/", timeout=60_000)  # on the queue's worker
+    page.wait_for_selector("text=/analysing video and audio - \\d+(\\.\\d+)?%/", timeout=60_000)  # stage and percentage
     shot(page, "review-progress")
     page.wait_for_selector(".iv-result-headline .iv-headline", timeout=180_000)
     shot(page, "review-result")
@@ -115,7 +90,7 @@ def reviewed(server, browser, id_card, tmp_path_factory):
 def test_review_flow(reviewed, server):
     from interview.store import Store
 
-    assert reviewed["no_file_error"].splitlines()[-1] == "Choose a recording to analyse first."
+    assert reviewed["no_file_error"] == "Could not analyse: Choose a recording to analyse first."
     assert reviewed["status"] in STATUSES
     assert set(reviewed["cards"]) == {"liveness", "identity", "deepfake", "relay"}
     assert reviewed["cards"]["identity"] == "ok"  # the ID card shows the clip's speaker
@@ -211,7 +186,7 @@ def test_signoff_flow(server, browser, reviewed):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(server.url)
     page.get_by_role("tab", name="Sign-off").click()
-    page.wait_for_selector(f"#iv-sessions >> text={session_id}")
+    page.locator("#iv-sessions [role=gridcell]", has_text=session_id).first.wait_for()  # not the hidden copy
     page.locator("#iv-signoff-session input").click()
     page.get_by_role("option", name=re.compile(session_id)).click()
     page.wait_for_selector(".iv-result-headline .iv-headline", timeout=30_000)

@@ -11,6 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots (gitignored)
+
 
 @dataclass(frozen=True)
 class RunningApp:
@@ -45,3 +50,24 @@ def running_app(root: Path, login: str | None = None) -> Iterator[RunningApp]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def chromium_with_fake_camera(clip: Path) -> Iterator:
+    """Debian's headless Chromium whose camera and microphone play `clip` (the test skips without it)."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from fixtures.av_edit import camera_feed
+
+    video, audio = camera_feed(clip)
+    fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
+        yield chromium
+        chromium.close()

@@ -22,8 +22,9 @@ log = logging.getLogger("interview_verify.ui")
 
 
 def user_message(exc: BaseException) -> str:
-    if isinstance(exc, MediaError):
-        return f"The recording {exc.path.name} cannot be used: {exc.problem}."
+    if isinstance(exc, MediaError):  # said for the page, not the command line
+        problem = exc.problem.replace("goes to --id-photo", "goes in the “ID photo” box")
+        return f"The recording {exc.path.name} cannot be used: {problem}."
     if isinstance(exc, ImageError):
         return f"The photo {exc.path.name} cannot be used: {exc.problem}."
     if isinstance(exc, StoreError):
@@ -37,16 +38,28 @@ def user_message(exc: BaseException) -> str:
 
 def fail(message: str) -> gr.Error:
     """An error for the page (escaped: the message may name an uploaded file)."""
-    return gr.Error(escape(message), print_exception=False)
+    return gr.Error(escape(message), duration=None, print_exception=False)  # stays until closed
+
+
+def message_for(exc: Exception) -> str:
+    """The one sentence for the page (HTML-escaped); an unexpected error is logged with its traceback."""
+    if isinstance(exc, gr.Error):
+        return exc.message
+    if not isinstance(exc, (MediaError, ImageError, StoreError, LiveSessionClosed)):
+        log.exception("unexpected error: %s", exc)
+    return escape(user_message(exc))
+
+
+def error_html(message: str, title: str = "Could not analyse") -> str:
+    """An error that stays on the page where the result would have appeared (a pop-up vanishes)."""
+    return f'<div class="iv-error" role="alert"><b>{escape(title)}:</b> {message}</div>'
 
 
 def friendly(fn: Callable) -> Callable:
     """Turn any exception from an event handler into a one-sentence gr.Error."""
 
     def one_sentence(exc: Exception) -> gr.Error:
-        if not isinstance(exc, (MediaError, ImageError, StoreError, LiveSessionClosed)):
-            log.exception("unexpected error in %s", fn.__name__)
-        return fail(user_message(exc))
+        return gr.Error(message_for(exc), duration=None, print_exception=False)
 
     if inspect.isgeneratorfunction(fn):  # a handler that yields updates (the review tab's queue)
 

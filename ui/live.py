@@ -25,6 +25,7 @@ from interview import challenges
 from interview.id_photo import read_id_photo
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import CHECK_LABELS, CHECK_ORDER, STATUS_LABELS
+from interview.report.content import seconds
 from ui.app import STATIC, AppContext
 from ui.errors import fail, friendly
 from ui.results import ResultsView
@@ -50,6 +51,7 @@ class LiveEntry:
     live: LiveSession
     source: str
     candidate: str | None
+    has_id_photo: bool = False
     prompts: dict[float, str] = field(default_factory=dict)  # asked_s -> prompt shown or said
     consent_at: str | None = None  # when the candidate pressed Start on the verification page
     last_input: float = field(default_factory=time.monotonic)
@@ -67,7 +69,7 @@ class LiveRegistry:
     def start(self, source: str, candidate: str | None, id_photo: Path | None) -> LiveEntry:
         self._close_idle()
         config = replace(self._ctx.config.analysis, candidate=candidate, id_photo=id_photo, challenges=())
-        entry = LiveEntry(LiveSession(config, source=source), source, candidate)
+        entry = LiveEntry(LiveSession(config, source=source), source, candidate, id_photo is not None)
         with self._lock:
             self._entries[entry.live.id] = entry
         return entry
@@ -90,22 +92,9 @@ class LiveRegistry:
                 entry.live.close()
 
 
-# Button labels for the catalogue's kinds (the prompts themselves come from the catalogue).
-CHALLENGE_LABELS = {"turn_left": "Turn to your left", "turn_right": "Turn to your right", "look_up": "Look up",
-                    "hand_over_face": "Hand in front of the face", "blink_twice": "Blink twice", "smile": "Smile",
-                    "read_phrase": "Read a phrase"}
-
-
-def challenge_label(text: str) -> str:
-    """'Read a phrase: “amber river falcon”' for the marked kind 'read_phrase:amber river falcon'."""
-    kind, argument = challenges.split_kind(text)
-    label = CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())
-    return f"{label}: “{argument}”" if argument else label
-
-
 def challenge_kinds() -> list[tuple[str, str]]:
     """(kind, button label) of every challenge the liveness check knows."""
-    return [(kind, CHALLENGE_LABELS.get(kind, kind.replace("_", " ").capitalize())) for kind in challenges.CATALOGUE]
+    return [(kind, challenges.label_of(kind)) for kind in challenges.CATALOGUE]
 
 
 # -- the capture widget and its server functions ---------------------------------------------------
@@ -124,16 +113,20 @@ def capture_widget(registry: LiveRegistry, mode: str) -> gr.HTML:
             entry.consent_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return {"ok": True, "message": ""}
 
+    ended = {"ok": False, "ended": True,
+             "message": "The call has ended. Thank you: you can close this page." if mode == "camera"
+             else "The session has ended."}
+
     def frame(payload: dict) -> dict:
         entry = registry.get((payload or {}).get("session"))
         if entry is None:
-            return {"ok": False, "message": "The session has ended."}
+            return ended
         live = entry.live
         try:
             rgb = rgb_from_jpeg(base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1]))
             live.push_frame(live.session_time(float(payload["t"])), rgb)
         except LiveSessionClosed:
-            return {"ok": False, "message": "The session has ended."}
+            return ended
         except (KeyError, ValueError, TypeError):
             return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
         entry.last_input = time.monotonic()
@@ -182,8 +175,9 @@ def _clock(t: float | None) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
-def panel_html(snapshot: dict) -> str:
-    """Throughput line, the four running traffic lights, and alerts with time and reason."""
+def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
+    """Throughput line, the four running traffic lights, and alerts with time and reason. Without an
+    ID photo, an OK identity card says it only checked that the face stayed the same."""
     frames = snapshot["frames"]
     head = (f'<div class="iv-live-head" data-t="{snapshot["t"]}" data-analysed="{frames["analysed"]}">'
             f'<b>Live {_clock(snapshot["t"])}</b> · analysing <b class="iv-fps">{frames["analysed_fps"]:.1f}</b> fps'
@@ -197,6 +191,8 @@ def panel_html(snapshot: dict) -> str:
         check = snapshot["checks"][name]
         status = check["status"]
         label = "Not enough evidence yet" if status == "insufficient" else STATUS_LABELS[status]
+        if name == "identity" and status == "ok" and not id_photo_given:
+            label = "No ID photo: consistency only"
         top = max(check["findings"], key=lambda f: f["risk"], default=None)
         line = top["reason"] if top else f"{check['coverage']:.0%} of the call judged so far"
         cards.append(f'<div class="iv-card iv-{status}" data-check="{escape(name)}" data-status="{status}">'
@@ -216,7 +212,7 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
         waiting = row["result"] is None
         result = "waiting for the response" if waiting else "passed" if row["result"] else "not passed"
         response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
-        rows.append([challenge_label(row["kind"]), _clock(row["asked_s"]), result, response, row["detail"]])
+        rows.append([challenges.label_of(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]
 
 
@@ -283,7 +279,7 @@ def build_live_tab(ctx: AppContext) -> None:
         if entry is None:
             return gr.skip(), gr.skip()
         snapshot = entry.live.snapshot()
-        return panel_html(snapshot), challenge_table(snapshot)
+        return panel_html(snapshot, entry.has_id_photo), challenge_table(snapshot)
 
     timer.tick(refresh, session_id, [panel, table], api_visibility="private", show_progress="hidden",
                concurrency_limit=None)

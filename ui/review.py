@@ -18,18 +18,20 @@ from interview.checks.base import ChallengeMark
 from interview.hashing import file_sha256
 from interview.id_photo import read_id_photo
 from interview.media import probe
+from interview.report import FILE_NAMES
 from ui.app import AppContext
-from ui.errors import fail, friendly
+from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
 POLL_S = 0.5
 API_DESCRIPTION = """Analyse an interview recording and return its summary (the same dict as summary.json).
 
-Inputs: `video` a recording (any container FFmpeg reads, with video and/or audio); `id_photo` a photo
-of the candidate's ID or a portrait, or None; `candidate` the candidate's name or reference ("" for
-none). Output: the summary: `overall` (status, headline, per-check lights), `checks` (status, risk,
-coverage, findings with times and reasons), `measurements`, `transcript`, `session_id`. The session
-is stored for sign-off and its report (HTML, PDF, JSON) written on the server.
+Inputs: `video` (required) a recording (any container FFmpeg reads, with video and/or audio);
+`id_photo` (optional, default None) a photo of the candidate's ID or a portrait; `candidate`
+(optional, default None) the candidate's name or reference. Output: the summary: `overall` (status,
+headline, per-check lights), `checks` (status, risk, coverage, findings with times and reasons),
+`measurements`, `transcript`, `session_id`, and `report_urls`: the URLs of its report.html,
+report.pdf and summary.json on this server. The session is stored for sign-off.
 
 Call it with `Client(url, download_files=False)`: the summary's `input` has a `path` key, which
 gradio_client would otherwise take for a file to download and replace with a local path.
@@ -80,7 +82,7 @@ def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candida
     limit = ctx.config.max_duration_s
     if media.duration_s > limit:
         raise fail(f"The recording is {_duration(media.duration_s)} long and the limit is {_duration(limit)}: "
-                   "trim it, or start the server with a larger --max-duration.")
+                   "trim it, or ask whoever runs this server to allow longer recordings.")
     id_photo = Path(photo) if photo else None
     if id_photo is not None:
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
@@ -141,11 +143,21 @@ def job_status(ctx: AppContext, job_id: str) -> dict:
     return status | ({"summary": session_of(ctx, job)[0]} if job.state == "done" else {})
 
 
-def _waiting_note(job: jobs.Job, position: int) -> str:
+def _waiting_note(job: jobs.Job) -> str:
     if job.state == "queued":
-        ahead = f"{position - 1} ahead of it" if position > 1 else "next"
-        return f"Queued (job `{job.id}`): position {position} in the review queue, {ahead}."
+        return f"Queued as job `{job.id}`."
     return f"Analysing (job `{job.id}`): {(job.progress or 0) * 100:.0f}% of the recording."
+
+
+def _queue_notice(ctx: AppContext, job: jobs.Job, position: int) -> str:
+    """Where a queued recording stands, in words (empty once it runs)."""
+    if not position:
+        return ""
+    waiting = jobs.waiting_count(ctx.store)
+    before = ("the analysis that is running now" if position == 1
+              else f"the analysis running now and {position - 1} waiting before yours")
+    return (f'<div data-queued="yes">Waiting in line: yours is number {position} of {waiting} and starts after '
+            f"{before}.</div>")
 
 
 def build_review_tab(ctx: AppContext) -> None:
@@ -163,28 +175,33 @@ def build_review_tab(ctx: AppContext) -> None:
                                     info="KIND@SECONDS into the recording, separated by commas; kinds: "
                                          + ", ".join(challenges.CATALOGUE))
     run = gr.Button("Analyse", variant="primary", elem_id="iv-review-run")
+    queue_notice = gr.HTML("", elem_id="iv-review-queue")
     status = gr.Markdown("Results appear here; the recording joins the review queue, which shows its place and "
                          "then the progress of its analysis.", elem_id="iv-review-status", min_height=60)
     results = ResultsView()
     unchanged = [gr.skip()] * len(results.outputs)
 
-    @friendly
     def analyse(video_path, photo_path, name, challenge_text, progress=gr.Progress()):
-        marks = parse_challenges(challenge_text)
-        started = time.monotonic()
-        for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks)):
-            if job.state not in jobs.FINISHED:
-                progress(job.progress or 0.0, desc=f"position {position} in the queue" if position
-                         else "analysing the recording")
-                yield [_waiting_note(job, position), *unchanged]
-        summary, out_dir = session_of(ctx, job)
+        """Queue the recording, say where it stands until it is analysed, then show it. A problem
+        stays in the status area (a pop-up would vanish) and hides the previous result."""
+        try:
+            marks = parse_challenges(challenge_text)
+            started = time.monotonic()
+            for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks)):
+                if job.state not in jobs.FINISHED:
+                    progress(job.progress or 0.0, desc="waiting in line" if position else "analysing video and audio")
+                    yield [_queue_notice(ctx, job, position), _waiting_note(job), *unchanged]
+            summary, out_dir = session_of(ctx, job)
+        except Exception as exc:
+            yield ["", error_html(message_for(exc)), *results.hidden()]
+            return
         note = (f"Analysed in {time.monotonic() - started:.0f} s. Session `{summary['session_id']}` "
                 "is listed under Sign-off.")
-        yield [note, *results.values(summary, out_dir)]
+        yield ["", note, *results.values(summary, out_dir)]
 
     # Not limited to one at a time: each click only submits and polls; the job queue does the work.
-    run.click(analyse, [video, photo, candidate, asked], [status, *results.outputs], concurrency_limit=None,
-              api_visibility="private", show_progress="full", scroll_to_output=True)
+    run.click(analyse, [video, photo, candidate, asked], [queue_notice, status, *results.outputs],
+              concurrency_limit=None, api_visibility="private", show_progress="full", scroll_to_output=True)
 
     # The documented API endpoints (hidden components carry the files): submit and poll, or both in one.
     api_video = gr.File(label="video", visible=False)
@@ -195,11 +212,14 @@ def build_review_tab(ctx: AppContext) -> None:
     api_status = gr.JSON(label="status", visible=False)
 
     @friendly
-    def analyze_recording_endpoint(video, id_photo, candidate):  # parameter names are the API's
-        return run_analysis(ctx, video, id_photo, candidate)[0]
+    def analyze_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+        summary, out_dir = run_analysis(ctx, video, id_photo, candidate)  # parameter names are the API's
+        root = str(request.request.base_url).rstrip("/") if request is not None else ""
+        summary["report_urls"] = {kind: f"{root}/gradio_api/file={out_dir / name}" for kind, name in FILE_NAMES.items()}
+        return summary
 
     @friendly
-    def submit_recording_endpoint(video, id_photo, candidate):
+    def submit_recording_endpoint(video, id_photo=None, candidate=None):
         return job_status(ctx, submit_upload(ctx, video, id_photo, candidate).id)
 
     @friendly

@@ -3,18 +3,26 @@ log, and whether the audit chain still verifies (the same store as `interview-ve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from html import escape
 
 import gradio as gr
+import pandas as pd
 
 from interview import audit
 from interview.overall import STATUS_LABELS
-from interview.store import DECISIONS, SessionRecord
+from interview.report.content import STATUS_SYMBOLS
+from interview.report.plots import COLOURS
+from interview.store import DECISIONS, SessionRecord, SessionRow
 from ui.app import AppContext
-from ui.errors import fail, friendly
+from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
-SESSION_HEADERS = ["session", "date", "candidate", "status", "headline", "consent", "sign-off"]
+SESSION_HEADERS = ["session", "date", "candidate", "status", "consent", "decision", "headline"]
+SESSION_WIDTHS = ["11%", "11%", "13%", "12%", "8%", "17%", "28%"]  # fits the tab at 1280 px, no sideways scroll
+ANY = "any"
+PERIODS = {"any time": None, "today": 1, "last 7 days": 7, "last 30 days": 30}
 DECISION_LABELS = {"approve": "Approve: proceed with the candidate", "reject": "Reject",
                    "escalate": "Escalate: needs a further check"}
 
@@ -28,16 +36,41 @@ def audit_html(ctx: AppContext) -> str:
             f'{escape(text)}</div>')
 
 
-def session_table(ctx: AppContext) -> tuple[list[list[str]], list[tuple[str, str]]]:
-    rows, choices = [], []
+@dataclass(frozen=True)
+class SessionFilter:
+    """What the session list shows: one status (or any), only undecided sessions, a recent period."""
+
+    status: str = ANY
+    undecided: bool = False
+    period: str = "any time"
+
+    def keeps(self, s: SessionRow, now: datetime) -> bool:
+        days = PERIODS.get(self.period)
+        recent = days is None or datetime.fromisoformat(s.created_at) >= now - timedelta(days=days)
+        return (self.status in (ANY, s.status)) and not (self.undecided and s.decision) and recent
+
+
+def _status_style(column: pd.Series) -> list[str]:
+    """The status cell in its traffic-light colour (the word and symbol say it too)."""
+    codes = {f"{STATUS_SYMBOLS[k]} {label}": k for k, label in STATUS_LABELS.items()}
+    return [f"color: {COLOURS[codes[v]]}; font-weight: 700" if v in codes else "" for v in column]
+
+
+def session_table(ctx: AppContext, only: SessionFilter = SessionFilter()) -> tuple[object, list[tuple[str, str]]]:
+    """The narrow session list (a styled table) and the session picker's choices, filtered."""
+    rows, choices, now = [], [], datetime.now(timezone.utc)
     for s in ctx.store.list_sessions():
+        if not only.keeps(s, now):
+            continue
         signed = f"{s.decision} by {s.signed_by} ({s.signed_at[:10]})" if s.decision else "not signed"
         if s.purged_at:
             signed += f"; evidence purged {s.purged_at[:10]}"
-        rows.append([s.id, s.created_at[:16].replace("T", " "), s.candidate or "-",
-                     STATUS_LABELS.get(s.status, s.status), s.headline, "yes" if s.consent else "no", signed])
+        status = f"{STATUS_SYMBOLS.get(s.status, '')} {STATUS_LABELS.get(s.status, s.status)}"
+        rows.append([s.id, s.created_at[:16].replace("T", " "), s.candidate or "-", status,
+                     "yes" if s.consent else "no", signed, s.headline])
         choices.append((f"{s.id} · {s.candidate or 'no name'} · {s.created_at[:10]}", s.id))
-    return rows or [["-"] * len(SESSION_HEADERS)], choices
+    frame = pd.DataFrame(rows or [["-"] * len(SESSION_HEADERS)], columns=SESSION_HEADERS)
+    return frame.style.apply(_status_style, subset=["status"]), choices
 
 
 def _signoff_line(o: dict) -> str:
@@ -52,29 +85,52 @@ def history_md(record: SessionRecord) -> str:
     return "\n".join(["**Sign-offs**"] + (lines or ["- none yet"]) + consents)
 
 
+@dataclass(frozen=True)
+class DecisionForm:
+    decision: gr.Radio
+    name: gr.Textbox
+    role: gr.Textbox
+    comment: gr.Textbox
+    sign: gr.Button
+    receipt: gr.Markdown
+    history: gr.Markdown
+
+
+def decision_form() -> DecisionForm:
+    """The decision, beside the headline and cards it rests on (above the full report)."""
+    with gr.Group():
+        decision = gr.Radio([(DECISION_LABELS[d], d) for d in DECISIONS], label="Decision", elem_id="iv-decision")
+        with gr.Row():
+            name = gr.Textbox(label="Your name", elem_id="iv-signer", min_width=140)
+            role = gr.Textbox(label="Your role", elem_id="iv-role", min_width=140)
+        comment = gr.Textbox(label="Comment", lines=2, elem_id="iv-comment")
+        sign = gr.Button("Record sign-off", variant="primary", elem_id="iv-sign")
+    receipt = gr.Markdown(elem_id="iv-receipt")
+    history = gr.Markdown(elem_id="iv-signoff-history")
+    return DecisionForm(decision, name, role, comment, sign, receipt, history)
+
+
 def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
     gr.Markdown("Every analysed session, newest first. Open one to read its report, then record the decision: it is "
                 "added to a tamper-evident audit log tied to the report as it is now.")
     audit_status = gr.HTML(elem_id="iv-audit")
+    with gr.Row(equal_height=False):
+        status_filter = gr.Dropdown([("Any status", ANY)] + [(label, key) for key, label in STATUS_LABELS.items()],
+                                    value=ANY, label="Status", elem_id="iv-filter-status", min_width=160)
+        undecided = gr.Checkbox(label="Only sessions without a decision", elem_id="iv-filter-undecided",
+                                min_width=200)
+        period = gr.Dropdown(list(PERIODS), value="any time", label="Date", elem_id="iv-filter-date", min_width=160)
+        refresh = gr.Button("Refresh", size="sm", scale=0, min_width=100)
     table = gr.Dataframe(headers=SESSION_HEADERS, interactive=False, wrap=True, elem_id="iv-sessions",
-                         label="Sessions")
-    with gr.Row():
-        chosen = gr.Dropdown(label="Session", choices=[], elem_id="iv-signoff-session", scale=3)
-        refresh = gr.Button("Refresh", size="sm", scale=0)
-    history = gr.Markdown(elem_id="iv-signoff-history")
-    results = ResultsView()
-    with gr.Group():
-        decision = gr.Radio([(DECISION_LABELS[d], d) for d in DECISIONS], label="Decision", elem_id="iv-decision")
-        with gr.Row():
-            name = gr.Textbox(label="Your name", elem_id="iv-signer")
-            role = gr.Textbox(label="Your role", elem_id="iv-role")
-        comment = gr.Textbox(label="Comment", lines=2, elem_id="iv-comment")
-        sign = gr.Button("Record sign-off", variant="primary", elem_id="iv-sign")
-    receipt = gr.Markdown(elem_id="iv-receipt")
+                         label="Sessions (pick a row to open it)", column_widths=SESSION_WIDTHS, max_height=360)
+    chosen = gr.Dropdown(label="Session", choices=[], elem_id="iv-signoff-session")
+    results = ResultsView(aside=decision_form)
+    form: DecisionForm = results.aside
+    filters = [status_filter, undecided, period]
 
     @friendly
-    def load(selected):
-        rows, choices = session_table(ctx)
+    def load(selected, status, only_undecided, since):
+        rows, choices = session_table(ctx, SessionFilter(status or ANY, bool(only_undecided), since or "any time"))
         keep = selected if any(value == selected for _, value in choices) else None
         return audit_html(ctx), rows, gr.Dropdown(choices=choices, value=keep)
 
@@ -90,8 +146,14 @@ def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
         row = event.row_value or []
         return row[0] if row and row[0] != "-" else gr.skip()
 
-    @friendly
-    def record(session_id, choice, who, what_role, text):
+    def record(session_id, choice, who, what_role, text, *shown):
+        """A missing field or a store problem stays under the button, in words."""
+        try:
+            return _record(session_id, choice, who, what_role, text, *shown)
+        except Exception as exc:
+            return error_html(message_for(exc), "Not recorded"), gr.skip(), gr.skip(), gr.skip()
+
+    def _record(session_id, choice, who, what_role, text, *shown):
         if not session_id:
             raise fail("Choose a session to sign off first.")
         if not choice:
@@ -102,12 +164,12 @@ def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
                                    comment=(text or "").strip() or None)
         note = (f"Recorded **{choice}** for session `{session_id}` by {escape(who.strip())}. Receipt (audit entry "
                 f"{entry.seq}): `{entry.entry_hash}`")
-        rows, _ = session_table(ctx)
+        rows, _ = session_table(ctx, SessionFilter(*shown))
         return note, rows, audit_html(ctx), history_md(ctx.store.get_session(session_id))
 
-    for trigger in (tab.select, refresh.click):
-        trigger(load, chosen, [audit_status, table, chosen], api_visibility="private")
-    chosen.change(open_session, chosen, [history, *results.outputs], api_visibility="private")
+    for trigger in (tab.select, refresh.click, *(f.change for f in filters)):
+        trigger(load, [chosen, *filters], [audit_status, table, chosen], api_visibility="private")
+    chosen.change(open_session, chosen, [form.history, *results.outputs], api_visibility="private")
     table.select(pick_row, None, chosen, api_visibility="private")
-    sign.click(record, [chosen, decision, name, role, comment], [receipt, table, audit_status, history],
-               api_visibility="private")
+    form.sign.click(record, [chosen, form.decision, form.name, form.role, form.comment, *filters],
+                    [form.receipt, table, audit_status, form.history], api_visibility="private")

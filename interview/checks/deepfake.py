@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from interview.calibration.profile import Profile
 from interview.checks.base import (
     CheckResult,
     Finding,
@@ -374,15 +375,16 @@ class DeepfakeCheck:
 
 
 
-def run_on_file(path: Path | str, policy: SamplingPolicy,
-                evidence_dir: Path | str | None = None) -> tuple[CheckResult, DeepfakeCheck]:
-    """Perception and this check alone over a recording (no audio, no other checks): what the
-    deepfake benchmark and tests need, at a fraction of a full analysis's cost."""
+def run_on_file(path: Path | str, policy: SamplingPolicy, evidence_dir: Path | str | None = None,
+                profile: Profile | None = None) -> tuple[CheckResult, DeepfakeCheck]:
+    """Perception and this check alone over a recording (no audio, no other checks), judged against
+    `profile` (default: the shipped one): what the deepfake benchmark and tests need, at a fraction
+    of a full analysis's cost."""
     from interview.media import FileSource, probe
     from interview.perception import Perceiver
 
     media = probe(path)
-    config = AnalysisConfig(policy=policy)
+    config = AnalysisConfig(policy=policy) if profile is None else AnalysisConfig(policy=policy, profile=profile)
     check = DeepfakeCheck(config)
     perceiver = Perceiver(policy)
     frames = 0

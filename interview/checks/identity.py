@@ -27,7 +27,7 @@ from interview.face_match import SAME_PERSON_THRESHOLD
 from interview.face_registry import FaceRegistry, QueryFace, RegistryReport, RepeatFace
 from interview.id_photo import MIN_EYE_DISTANCE_PX, IdPhoto, read_id_photo
 from interview.identity_segments import FaceSample, IdentitySegment, IdentityTracker, unit
-from interview.images import ImageError
+from interview.images import ImageError, load_photo
 from interview.observations import Frame, FrameObservation
 from interview.timeline import Segment, total_duration
 
@@ -100,6 +100,7 @@ class IdentityCheck:
         self.max_faces = 0
         self.weights: dict[float, float] = {}  # seconds each assessed sample speaks for (set in finish)
         self.snapshots: dict[float, Snapshot] = {}  # identity evidence, pruned to what may be needed
+        self.id_extremes: dict[str, tuple[float, Snapshot]] = {}  # "best"/"worst" (similarity, frame) to the ID
         self.count_snapshots: list[Snapshot] = []
         self._run_start: dict[str, float | None] = {"extra": None, "none": None}
         self._run_saved: dict[str, bool] = {"extra": False, "none": False}
@@ -147,8 +148,32 @@ class IdentityCheck:
         self.samples.append(sample)
         self.tracker.push(sample)
         self.snapshots[obs.t] = Snapshot(obs.t, frame.image.copy(), (main.box,))
+        if self.id_photo is not None:
+            self._keep_extremes(float(main.embedding @ self.id_photo.face.embedding), self.snapshots[obs.t])
         wanted = set(self.tracker.pending_times) | set(self.tracker.segment_starts)
         self.snapshots = {t: s for t, s in self.snapshots.items() if t in wanted}
+
+    def _keep_extremes(self, similarity: float, snapshot: Snapshot) -> None:
+        """The frames that match the ID best and worst: what a reviewer compares the ID photo with."""
+        for key, better in (("best", similarity > self.id_extremes.get("best", (-2.0,))[0]),
+                            ("worst", similarity < self.id_extremes.get("worst", (2.0,))[0])):
+            if better:
+                self.id_extremes[key] = (similarity, snapshot)
+
+    def _id_comparison(self, ctx: SessionContext) -> dict | None:
+        """The ID photo's face beside the best- and worst-matching frames, saved as evidence."""
+        if self.id_photo is None or not self.id_extremes or ctx.evidence_dir is None:
+            return None
+        x, y, w, h = self.id_photo.face.box
+        margin = 0.35 * max(w, h)
+        photo = load_photo(self.id_photo.path)
+        top, left = max(0, round(y - margin)), max(0, round(x - margin))
+        crop = photo[top:round(y + h + margin), left:round(x + w + margin)][:, :, ::-1]
+        comparison = {"id_face": save_evidence(np.ascontiguousarray(crop), ctx.evidence_dir, "identity_id_face")}
+        for key, (similarity, snapshot) in self.id_extremes.items():
+            frame = self._evidence(ctx, snapshot, f"identity_{key}_match_{snapshot.t:.1f}", f"{similarity:.2f}")
+            comparison[key] = {"t": round(snapshot.t, 2), "similarity": round(similarity, 3), "frame": frame}
+        return comparison
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -200,7 +225,7 @@ class IdentityCheck:
 
     def _id_findings(self, ctx: SessionContext, segments: list[IdentitySegment], measurements: dict) -> list[Finding]:
         measurements.update({"id_similarity": None, "id_similarity_spread": None, "id_match_share": None,
-                             "id_similarity_timeline": None, "id_photo": None})
+                             "id_similarity_timeline": None, "id_photo": None, "id_comparison": None})
         if self.id_problem is not None:
             measurements["id_photo"] = {"problem": self.id_problem}
             return [Finding(0.0, 0.0, ID_UNUSABLE_RISK, f"The ID photo could not be used ({self.id_problem}), "
@@ -220,6 +245,7 @@ class IdentityCheck:
             "id_match_share": round(self._share_matching_id(self.samples, similarities), 3),
             "id_similarity_timeline": [[round(s.t, 2), round(float(v), 3)] for s, v in zip(self.samples, similarities)],
         })
+        measurements["id_comparison"] = self._id_comparison(ctx)
         several = len({s.person for s in segments}) > 1
         for segment in segments:
             values = self._similarities_to_id(segment.samples)

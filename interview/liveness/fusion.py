@@ -12,8 +12,9 @@ Each signal scores itself on the shared scale (review >= 0.4, alert >= 0.7):
   challenges    one failed 0.5, two or more 0.75; every answer slow (>= 2 answers) 0.45
 Signals at review level or above are independent pieces of evidence and combine like
 independent probabilities: risk = 1 - prod(1 - score). Weaker ones only count alone (the largest).
-Alert needs corroboration (checks.base.corroborated): two signals at review level or above, or a
-failed challenge; a single passive signal, however strong, stays at review.
+Alert needs corroboration (checks.base.corroborated): two signals at review level or above, or
+decisive evidence on its own (a failed challenge, a clip in a loop); any other single signal,
+however strong, stays at review.
 Confidence is the mean confidence of the signals that could measure anything.
 """
 
@@ -58,8 +59,16 @@ def combined_risk(signals: list[SignalResult]) -> float:
     if not strong:
         return max((s.score for s in signals), default=0.0)
     risk = float(1 - np.prod([1 - s.score for s in strong]))
-    failed_challenge = any(s.name == "challenges" and s.measurements.get("challenges_failed") for s in strong)
-    return corroborated(risk, len(strong), decisive=failed_challenge)
+    return corroborated(risk, len(strong), decisive=any(map(_decisive, strong)))
+
+
+def _decisive(signal: SignalResult) -> bool:
+    """Evidence no live camera produces by accident: a failed challenge, or frames that repeat a
+    stretch of the call frame for frame (a clip in a loop). A frozen picture is not: webcams and
+    connections freeze."""
+    if signal.name == "challenges":
+        return bool(signal.measurements.get("challenges_failed"))
+    return signal.name == "frozen" and bool(signal.measurements.get("looped_seconds"))
 
 
 def confidence(signals: list[SignalResult]) -> float:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from interview.challenges import label_of
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
 from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.next_steps import next_step
 from interview.overall import (
     CHECK_QUESTIONS,
     MIN_ASSESSED_FOR_OK,
@@ -128,6 +130,10 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
     for number, finding in enumerate(findings, start=1):
         finding["number"] = number
         finding["level"] = level(finding.get("risk", 0.0))
+        finding["next_step"] = next_step(finding["check"], finding.get("signal"), finding.get("risk", 0.0))
+    for check in checks:  # the card's action: its strongest finding's
+        top = max((f for f in findings if f["check"] == check["name"]), key=lambda f: f.get("risk", 0), default=None)
+        check["next_step"] = top["next_step"] if top and check["status"] in ("review", "alert") else None
     evidence, evidence_note = _evidence(findings, out_dir, redacted)
     answers = [a for a in measurements.get("answers") or [] if a.get("latency_ms") is not None]
     challenges, challenge_note = _challenges(summary)
@@ -236,6 +242,7 @@ def _challenges(summary: dict) -> tuple[list[dict], str]:
         rows = [
             {
                 "kind": c.get("kind", "-"),
+                "label": label_of(c.get("kind", "-")),
                 "asked": c.get("asked_s"),
                 "onset": c.get("onset_s"),
                 "response_ms": c.get("response_ms"),
@@ -251,6 +258,7 @@ def _challenges(summary: dict) -> tuple[list[dict], str]:
             [
                 {
                     "kind": c.get("kind"),
+                    "label": label_of(c.get("kind") or "-"),
                     "asked": c.get("asked_s"),
                     "onset": None,
                     "response_ms": None,

@@ -116,7 +116,8 @@ def render_html(c: ReportContent) -> str:
                     e(f["label"]),
                     f"<span class='num'>{seconds(f.get('t0'))} - {seconds(f.get('t1'))}</span>",
                     _pill(f["level"], f"{f.get('risk', 0):.2f}"),
-                    e(f.get("reason") or ""),
+                    e(f.get("reason") or "")
+                    + (f"<br><i>Next: {e(f['next_step'])}</i>" if f.get("next_step") else ""),
                     e(f.get("signal") or ""),
                 ]
                 for f in c.findings
@@ -139,7 +140,7 @@ def render_html(c: ReportContent) -> str:
             ["Challenge", "Asked at", "Response started", "Response time", "Result", "Detail"],
             [
                 [
-                    e(str(ch["kind"])),
+                    e(ch["label"]),
                     seconds(ch["asked"]),
                     seconds(ch["onset"]),
                     f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",

@@ -4,11 +4,14 @@ fonts matplotlib ships, so any language in a transcript prints)."""
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from interview.report.content import SECTIONS, STATUS_SYMBOLS, ReportContent, seconds
 from interview.report.plots import COLOURS
@@ -22,6 +25,29 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
+def _tint(hex_colour: str, share: float = 0.14) -> tuple[int, int, int]:
+    """The status colour mixed into white: a cell background that the coloured word stands out on."""
+    return tuple(round(255 - share * (255 - v)) for v in _rgb(hex_colour))
+
+
+_NUMBER_AND_UNIT = re.compile(r"(\d) (s|ms|%|px|degrees|min|h)\b")
+
+
+def keep_units(text: str) -> str:
+    """'6.1 s' with a no-break space, so a line never ends between a number and its unit."""
+    return _NUMBER_AND_UNIT.sub("\\1\u00a0\\2", text)
+
+
+@dataclass(frozen=True)
+class FigurePlacement:
+    """Where a figure and its caption landed: the test checks they share a page."""
+
+    name: str
+    image_page: int
+    caption_first_page: int
+    caption_last_page: int
+
+
 class _Pdf(FPDF):
     def __init__(self, footer_text: str):
         super().__init__(format="A4")
@@ -32,6 +58,7 @@ class _Pdf(FPDF):
         self.add_font("Mono", "", FONTS / "DejaVuSansMono.ttf")
         self.set_auto_page_break(True, margin=16)
         self.set_margins(14, 14, 14)
+        self.figures: list[FigurePlacement] = []
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -54,7 +81,7 @@ class _Pdf(FPDF):
     def text_block(self, text: str, size: float = 9, style: str = "", colour: tuple = INK) -> None:
         self.set_font("DejaVu", style, size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, keep_units(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def note(self, text: str) -> None:
         if text:
@@ -68,7 +95,10 @@ class _Pdf(FPDF):
         fills: dict[tuple[int, int], str] | None = None,
         size: float = 8,
     ) -> None:
-        """A table; `fills` colours a cell (row, column) with a status colour and white bold text."""
+        """A table; `fills` marks a cell (row, column) with its status: bold status-coloured text on a tint.
+        A column narrower than its longest word is widened (from the widest column): no word breaks."""
+        header, rows = [keep_units(h) for h in header], [[keep_units(t) for t in row] for row in rows]
+        widths = self._fit_words(header, rows, widths, size)
         self.set_font("DejaVu", "", size)
         self.set_text_color(*INK)
         self.set_draw_color(225, 228, 233)
@@ -89,19 +119,44 @@ class _Pdf(FPDF):
                 for col, text in enumerate(row):
                     status = (fills or {}).get((r, col))
                     style = (
-                        FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_rgb(COLOURS[status]))
+                        FontFace(emphasis="BOLD", color=_rgb(COLOURS[status]), fill_color=_tint(COLOURS[status]))
                         if status
                         else None
                     )
                     cells.cell(text, style=style)
         self.ln(1)
 
-    def picture(self, data: bytes, width: float | None = None) -> None:
-        self.image(io.BytesIO(data), x=self.l_margin, w=width or self.epw)
+    def _fit_words(self, header: list[str], rows: list[list[str]], widths: tuple[int, ...], size: float) -> list[float]:
+        self.set_font("DejaVu", "B", size)  # headers and status cells are bold: measure every word bold
+        padding = 2 * 1.2 + 0.6
+        need = [max((self.get_string_width(word) for text in [header[col], *(row[col] for row in rows)]
+                     for word in text.split()), default=0) + padding for col in range(len(widths))]
+        fitted = list(map(float, widths))
+        for col, wanted in enumerate(need):
+            if fitted[col] < wanted:
+                donor = max(range(len(fitted)), key=lambda i: fitted[i] - need[i])
+                extra = min(wanted - fitted[col], fitted[donor] - need[donor])
+                fitted[col] += extra
+                fitted[donor] -= extra
+        return fitted
+
+    def figure(self, name: str, data: bytes, caption: str) -> None:
+        """A picture and its caption, together: on a new page when both do not fit on this one."""
+        with Image.open(io.BytesIO(data)) as im:
+            height = self.epw * im.height / im.width
+        self.set_font("DejaVu", "I", 8)
+        caption_height = len(self.multi_cell(0, 4, keep_units(caption), dry_run=True, output="LINES")) * 4
+        if self.get_y() + height + 1 + caption_height > self.h - self.b_margin:
+            self.add_page()
+        image_page = self.page_no()
+        self.image(io.BytesIO(data), x=self.l_margin, w=self.epw)
         self.ln(1)
+        first = self.page_no()
+        self.note(caption)
+        self.figures.append(FigurePlacement(name, image_page, first, self.page_no()))
 
 
-def render_pdf(c: ReportContent, path: Path) -> None:
+def render_pdf(c: ReportContent, path: Path) -> list[FigurePlacement]:
     pdf = _Pdf(c.footer)
     pdf.set_title(f"{c.title}: {c.headline}")
     pdf.set_creator("interview-verify")
@@ -127,6 +182,7 @@ def render_pdf(c: ReportContent, path: Path) -> None:
         pdf.heading(title, room.get(title, 40))
         sections[title](pdf, c)
     pdf.output(str(path))
+    return pdf.figures
 
 
 def _summary(pdf: _Pdf, c: ReportContent) -> None:
@@ -181,8 +237,9 @@ def _checks(pdf: _Pdf, c: ReportContent) -> None:
 
 
 def _timeline(pdf: _Pdf, c: ReportContent) -> None:
-    pdf.picture(c.timeline_png)
-    pdf.note(
+    pdf.figure(
+        "timeline",
+        c.timeline_png,
         "Each row is a check, tinted by its result; numbered bars are the findings listed below "
         "(green low, amber review, red alert). Blue: detected speech; arrows: time from a question "
         "to its answer; dashed lines: active challenges."
@@ -199,7 +256,7 @@ def _findings(pdf: _Pdf, c: ReportContent) -> None:
             f["label"],
             f"{seconds(f.get('t0'))} - {seconds(f.get('t1'))}",
             f"{f.get('risk', 0):.2f}",
-            f.get("reason") or "",
+            "\n".join(filter(None, [f.get("reason"), f.get("next_step") and f"Next: {f['next_step']}"])),
             f.get("signal") or "",
         ]
         for f in c.findings
@@ -234,7 +291,7 @@ def _challenges(pdf: _Pdf, c: ReportContent) -> None:
     if c.challenges:
         rows = [
             [
-                str(ch["kind"]),
+                ch["label"],
                 seconds(ch["asked"]),
                 seconds(ch["onset"]),
                 f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",
@@ -253,7 +310,7 @@ def _challenges(pdf: _Pdf, c: ReportContent) -> None:
 
 def _answers(pdf: _Pdf, c: ReportContent) -> None:
     if c.latency_png:
-        pdf.picture(c.latency_png)
+        pdf.figure("answer latency", c.latency_png, "Answer latency: seconds from the end of each question to the answer.")
         rows = [
             [
                 str(a["number"]),

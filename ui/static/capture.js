@@ -51,7 +51,7 @@ async function sendFrame() {
   try {
     const reply = await server.frame({session: session, t: (performance.now() - t0) / 1000, jpeg: jpeg});
     sent += 1;
-    if (!reply.ok) { stop(reply.message, "error"); return; }
+    if (!reply.ok) { stop(reply.message, reply.ended ? "" : "error", reply.ended); return; }
     statsEl.textContent = `sent ${sent} frames (${canvas.width}x${canvas.height}), analysed ${reply.analysed_fps.toFixed(1)} fps`;
     element.dataset.sent = String(sent);
     element.dataset.frameSize = `${canvas.width}x${canvas.height}`;
@@ -104,13 +104,16 @@ function startAudio() {
   return true;
 }
 
-function stop(message, kind) {
+// `final`: the call is over, so Start stays off (the candidate's consent was for that call).
+function stop(message, kind, final) {
   running = false;
   ticker.postMessage(0);
   if (stream) stream.getTracks().forEach((track) => track.stop());
   if (audio) audio.close();
   stream = null; audio = null;
-  startBtn.disabled = false; stopBtn.disabled = true;
+  startBtn.disabled = Boolean(final); stopBtn.disabled = true;
+  promptEl.hidden = true;
+  if (final) $(".iv-stage").hidden = true;
   element.dataset.running = "false";
   say(message || "Stopped.", kind);
 }
