@@ -112,6 +112,19 @@ def validate_kind(text: str) -> str:
     return text
 
 
+def parse_mark(text: str) -> ChallengeMark:
+    """'turn_left@12.5' -> ChallengeMark, or ValueError saying what is wrong."""
+    kind, sep, seconds = text.strip().rpartition("@")
+    try:
+        if not sep or not kind:
+            raise ValueError
+        mark = ChallengeMark(kind=kind.strip(), asked_s=float(seconds))
+    except ValueError:
+        raise ValueError(f"expected KIND@SECONDS such as turn_left@12.5, got {text!r}") from None
+    validate_kind(mark.kind)
+    return mark
+
+
 def new_kind(kind: str) -> str:
     """The kind text to mark, with a fresh phrase for read_phrase."""
     validate_kind(kind if kind != "read_phrase" else f"{kind}:x")

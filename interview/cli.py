@@ -22,20 +22,12 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 def _challenge(text: str) -> ChallengeMark:
-    from interview.challenges import validate_kind
+    from interview.challenges import parse_mark
 
-    kind, sep, seconds = text.rpartition("@")
     try:
-        if not sep or not kind:
-            raise ValueError
-        mark = ChallengeMark(kind=kind.strip(), asked_s=float(seconds))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KIND@SECONDS such as turn_left@12.5, got {text!r}") from None
-    try:
-        validate_kind(mark.kind)
+        return parse_mark(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return mark
 
 
 def _command(commands, name: str, help: str, example: str, parents=()) -> argparse.ArgumentParser:
@@ -58,14 +50,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", type=Path, help="session database, e.g. --db sessions.db "
-                    "(default: $INTERVIEW_VERIFY_DB or the user data dir)")
+    db.add_argument("--db", help="session database: a SQLite file or a PostgreSQL URL, e.g. --db sessions.db or "
+                    "--db postgresql://iv@db.example/interviews (default: $INTERVIEW_VERIFY_DB or the user data dir)")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON on stdout instead of text, e.g. --json > s.json")
 
+    settings = argparse.ArgumentParser(add_help=False)  # what an analysis is run with (analyze, batch)
+    settings.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en",
+                          help="transcription model: tiny.en (English, default) or base (multilingual; "
+                               "fetch it first with `models fetch whisper_base`), e.g. --whisper base")
+    settings.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
+    settings.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
+                          "http://... (qdrant), or off, e.g. --face-db off "
+                          "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
+    settings.add_argument("--no-face-store", action="store_true",
+                          help="search the face registry but keep none of this candidate's face data (no consent)")
+    settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
+                          help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
+    settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
+                          help=f"longest frame side analysed, in pixels, e.g. --max-side 640 "
+                               f"(default: {SamplingPolicy.max_side})")
+    settings.add_argument("--profile", type=Path, help="calibration profile that findings are read against, e.g. "
+                          "--profile acme.profile.json (default: $INTERVIEW_VERIFY_PROFILE or the shipped profile "
+                          "of the public dev corpus)")
+    queue = argparse.ArgumentParser(add_help=False)
+    queue.add_argument("--queue", help="job queue: redis://HOST:PORT/DB for workers on many machines, or a SQLite "
+                       "file, e.g. --queue redis://queue.example:6379/0 (default: queue.sqlite in the data dir)")
+
     analyze = _command(commands, "analyze", "analyse a recording, write DIR/report.html, report.pdf, summary.json",
                        "interview-verify analyze interview.mp4 --id-photo id.jpg --candidate \"Jane Doe\" "
-                       "--challenge turn_left@62.5 --out report/", [db, as_json])
+                       "--challenge turn_left@62.5 --out report/", [db, as_json, settings])
     analyze.add_argument("video", type=Path, help="the recording: any file FFmpeg reads, e.g. interview.mp4")
     analyze.add_argument("--id-photo", type=Path, help="photo of the candidate's ID or a portrait, e.g. id.jpg")
     analyze.add_argument("--candidate", help="candidate name or reference, e.g. \"Jane Doe\"")
@@ -73,23 +87,6 @@ def _parser() -> argparse.ArgumentParser:
                          help="an active challenge asked at that time (repeatable), e.g. turn_left@62.5 or "
                               "\"read_phrase:amber river falcon@90\"")
     analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder, e.g. report/ (default: ./out)")
-    analyze.add_argument("--whisper", choices=["tiny.en", "base"], default="tiny.en",
-                         help="transcription model: tiny.en (English, default) or base (multilingual; "
-                              "fetch it first with `models fetch whisper_base`), e.g. --whisper base")
-    analyze.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
-    analyze.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
-                         "http://... (qdrant), or off, e.g. --face-db off "
-                         "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
-    analyze.add_argument("--no-face-store", action="store_true",
-                         help="search the face registry but keep none of this candidate's face data (no consent)")
-    analyze.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
-                         help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
-    analyze.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
-                         help=f"longest frame side analysed, in pixels, e.g. --max-side 640 "
-                              f"(default: {SamplingPolicy.max_side})")
-    analyze.add_argument("--profile", type=Path, help="calibration profile that findings are read against, e.g. "
-                         "--profile acme.profile.json (default: $INTERVIEW_VERIFY_PROFILE or the shipped profile "
-                         "of the public dev corpus)")
 
     calibrate = _command(commands, "calibrate", "measure recordings known to be genuine and write a calibration profile",
                          "interview-verify calibrate interviews/genuine --out acme.profile.json --name \"Acme 2026\"")
@@ -99,6 +96,26 @@ def _parser() -> argparse.ArgumentParser:
                            help="profile file to write (JSON, numbers only), e.g. acme.profile.json")
     calibrate.add_argument("--name", help="the profile's name in reports, e.g. \"Acme 2026\" "
                                           "(default: the --out file's stem)")
+
+    batch = _command(commands, "batch", "analyse many recordings on the job queue, skipping those already analysed",
+                     "interview-verify batch interviews/2026-11-30/ --manifest day.csv --workers 2",
+                     [db, as_json, settings, queue])
+    batch.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="recordings, or folders of them, e.g. interviews/2026-11-30/")
+    batch.add_argument("--data-dir", type=Path, help="where session reports are kept, shared by every worker, e.g. "
+                       "/shared/reports (default: the user data dir)")
+    batch.add_argument("--manifest", type=Path, metavar="CSV", help="per file: file, id_photo, candidate, challenges "
+                       "(KIND@SECONDS separated by ;), e.g. --manifest day.csv")
+    batch.add_argument("--workers", type=int, help="analyses run here at once, e.g. --workers 2 (default: 1 with the "
+                       "embedded queue, 0 with Redis, where `interview-verify worker` runs them)")
+    batch.add_argument("--lease", type=float, default=60.0, metavar="SECONDS", help="a job whose worker sends no "
+                       "heartbeat for this long is queued again, e.g. --lease 120 (default: 60)")
+
+    worker = _command(commands, "worker", "analyse jobs from the queue until stopped (one per machine)",
+                      "interview-verify worker --queue redis://queue.example:6379/0 --workers 2", [queue])
+    worker.add_argument("--workers", type=int, default=1, help="analyses at once, e.g. --workers 2 (default: 1)")
+    worker.add_argument("--data-dir", type=Path, help="where the embedded queue is, e.g. /srv/interviews "
+                        "(default: the user data dir)")
 
     demo = _command(commands, "demo", "analyse the bundled demo recording (a photo attack with a synthetic voice)",
                     "interview-verify demo --out demo-report/", [db])
@@ -158,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     consent.add_argument("--at", help="when consent was given, ISO 8601, e.g. 2026-03-02T10:15:00 (default: now)")
 
     serve = _command(commands, "serve", "start the web app (review, live call, sign-off)",
-                     "interview-verify serve --host 0.0.0.0 --port 8080 --auth-file users.txt", [db])
+                     "interview-verify serve --host 0.0.0.0 --port 8080 --auth-file users.txt", [db, queue])
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on, e.g. 0.0.0.0 (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, help="port, e.g. 8080 (default: 7860 or the next free one)")
@@ -172,6 +189,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="longest recording accepted, in hours, e.g. 1.5 (default: 3)")
     serve.add_argument("--profile", type=Path, help="calibration profile for every analysis the app runs, "
                                                     "e.g. --profile acme.profile.json")
+    serve.add_argument("--workers", type=int, help="analyses at once in the app's own worker process, e.g. "
+                       "--workers 2 (default: 1 with the embedded queue, 0 with Redis)")
     return parser
 
 
@@ -203,9 +222,16 @@ def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None, as_jso
         print(f"note: {problem}", file=sys.stderr)
     print("\n".join(console_lines(summary)))
     print(f"report: {out / 'report.html'} (also report.pdf, summary.json)")
-    print(f"session {summary['session_id']} stored in {store.path}; sign off with: interview-verify signoff "
+    print(f"session {summary['session_id']} stored in {store.location}; sign off with: interview-verify signoff "
           f"{summary['session_id']} --decision approve|reject|escalate --name NAME")
     return 0
+
+
+def _settings(args: argparse.Namespace, **person) -> AnalysisConfig:
+    return AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
+                          whisper_model=args.whisper, transcribe=not args.no_transcript,
+                          face_db=args.face_db or default_face_db(), store_face=not args.no_face_store,
+                          profile=load_profile(args.profile), **person)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -213,12 +239,49 @@ def _analyze(args: argparse.Namespace) -> int:
 
     if args.id_photo is not None and not args.id_photo.is_file():  # a typo should not cost a whole analysis
         raise ImageError(args.id_photo, "file not found")
-    config = AnalysisConfig(policy=SamplingPolicy(max_fps=args.max_fps, max_side=args.max_side),
-                            whisper_model=args.whisper, transcribe=not args.no_transcript,
-                            id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge),
-                            face_db=args.face_db or default_face_db(), store_face=not args.no_face_store,
-                            profile=load_profile(args.profile))
+    config = _settings(args, id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
     return _run(args.video, config, args.out, args.db, args.json)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from interview.batch import collect, run_batch, table
+    from interview.job_queue import JobQueue, is_redis
+    from interview.store import Store, StoreError, default_data_dir
+
+    if not args.paths and not args.manifest:
+        raise StoreError("give recordings or folders to analyse (or --manifest CSV)")
+    if (args.workers or 0) < 0 or args.lease <= 0:
+        raise StoreError("--workers must be 0 or more and --lease more than 0 seconds")
+    data_dir = (args.data_dir or default_data_dir()).resolve()
+    workers = args.workers if args.workers is not None else (0 if is_redis(args.queue) else 1)
+    if workers == 0 and not is_redis(args.queue):
+        print("note: --workers 0 with the embedded queue: waiting for `interview-verify worker` on this machine",
+              file=sys.stderr)
+    items, rows = collect(args.paths, _settings(args), args.manifest)
+    store = Store(args.db)
+    rows = run_batch(items, store, JobQueue(args.queue, data_dir), data_dir, workers, args.lease) + rows
+    if args.json:
+        print(json.dumps([row.to_dict() for row in rows], indent=1))
+    else:
+        print(table(rows))
+    return 0 if all(row.session_id for row in rows) else 1
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from interview.job_queue import JobQueue
+    from interview.store import StoreError, default_data_dir
+
+    if args.workers < 1:
+        raise StoreError("--workers must be 1 or more")
+    if not args.debug:
+        logging.getLogger("interview.jobs").setLevel(logging.INFO)  # a line per job started and finished
+    queue = JobQueue(args.queue, (args.data_dir or default_data_dir()).resolve())
+    print(f"interview-verify worker: {args.workers} analyses at once from {queue.location}; Ctrl+C stops",
+          file=sys.stderr, flush=True)
+    queue.consumer(args.workers).run()
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -362,7 +425,8 @@ def _serve(args: argparse.Namespace) -> int:
         load_profile(args.profile)
         os.environ[PROFILE_ENV] = str(args.profile.resolve())
     try:
-        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration)
+        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration,
+              args.queue, args.workers)
     except ServeError as exc:
         print(f"interview-verify: error: {exc}", file=sys.stderr)
         return 2
@@ -405,10 +469,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     args.debug = getattr(args, "debug", False)
-    configure_logging(args.debug, server=args.command == "serve")
+    configure_logging(args.debug, server=args.command in ("serve", "worker"))
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve, "calibrate": _calibrate}
+                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}
     try:
         return handlers[args.command](args)
     except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:

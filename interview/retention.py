@@ -2,8 +2,8 @@
 
 30 days is the strictest common rule: GDPR Art. 12(3) gives one month to act on a deletion
 request, and it is far inside what biometric laws such as Illinois' BIPA allow (three years).
-A purge deletes what shows or encodes a face (evidence frames, the tool's copy
-of the recording, report.html and report.pdf, which embed the frames) and writes redacted
+A purge deletes what shows or encodes a face (evidence frames, the tool's copies
+of the recording and of an uploaded ID photo, report.html and report.pdf, which embed the frames) and writes redacted
 report copies without frames; it keeps the signed summary (numbers, reasons, transcript), the
 hashes of everything deleted, and the audit chain, which logs the purge so it still verifies.
 The candidate's original recording given to `analyze` is theirs or the employer's: never touched.
@@ -79,6 +79,10 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
     if record.media_copy:
         Path(record.media_copy).unlink(missing_ok=True)
         deleted.append(f"media copy {record.media_copy}")
+        photo = ((record.summary.get("measurements") or {}).get("id_photo") or {}).get("path")
+        if photo and Path(photo).parent == Path(record.media_copy).parent:  # the app's copy of an uploaded ID photo
+            Path(photo).unlink(missing_ok=True)
+            deleted.append(f"ID photo copy {photo}")
     forgotten = _forget_faces(record.summary)
     if forgotten:
         deleted.append(f"{forgotten} face embeddings")

@@ -9,7 +9,8 @@ record is vouched for by one audit entry, so `audit.verify` can tell when anythi
 No face image is stored here: evidence frames stay in the session's output folder (deleted by a
 purge), the database keeps their hashes and the summary.
 
-Where: `Store(path)`, else $INTERVIEW_VERIFY_DB, else `<user data dir>/interview-verify/sessions.db`.
+Where: `Store(path)`, else $INTERVIEW_VERIFY_DB, else `<user data dir>/interview-verify/sessions.db`;
+a `postgresql://...` URL keeps the same tables in PostgreSQL, for many machines (`interview.database`).
 
     store = Store()
     session_id = store.record_session(summary, out_dir)
@@ -21,14 +22,15 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from secrets import token_hex
 
 from interview import audit
+from interview.database import Connection, open_database
 from interview.hashing import file_sha256
 
 DECISIONS = ("approve", "reject", "escalate")
@@ -71,6 +73,16 @@ MIGRATIONS: list[str] = [
         for table in ("candidates", "sessions", "findings", "reports", "consents", "signoffs", "purges", "audit")
         for verb in ("UPDATE", "DELETE")
     ),
+    # 2: batch jobs (interview.jobs). Not a record the audit chain vouches for: a job's state
+    # changes as workers claim, heartbeat and finish it; its result is the session it names.
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY, job_key TEXT NOT NULL UNIQUE, input_path TEXT NOT NULL, input_sha256 TEXT NOT NULL,
+        settings TEXT NOT NULL, data_dir TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+        worker TEXT, heartbeat_at REAL, progress REAL, session_id TEXT, error TEXT,
+        submitted_at REAL NOT NULL, started_at REAL, finished_at REAL);
+    CREATE INDEX jobs_state ON jobs(state, submitted_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -79,11 +91,25 @@ class StoreError(Exception):
     """A one-line problem with the database or a request to it (unknown session, bad decision)."""
 
 
-def default_path() -> Path:
+def default_path() -> Path | str:
+    """$INTERVIEW_VERIFY_DB (a file or a postgresql:// URL), else sessions.db in the user data dir."""
     from platformdirs import user_data_dir
 
-    env = os.environ.get("INTERVIEW_VERIFY_DB")
-    return Path(env) if env else Path(user_data_dir("interview-verify")) / "sessions.db"
+    return os.environ.get("INTERVIEW_VERIFY_DB") or Path(user_data_dir("interview-verify")) / "sessions.db"
+
+
+def default_data_dir() -> Path:
+    """Where session reports go (one folder per session) unless --data-dir says otherwise."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("interview-verify")) / "sessions"
+
+
+def new_session_dir(data_dir: Path) -> Path:
+    """A new folder for one session's report: time-stamped, with a random suffix for parallel runs."""
+    path = Path(data_dir) / f"{datetime.now():%Y%m%d-%H%M%S}-{token_hex(3)}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _now() -> str:
@@ -148,54 +174,45 @@ class SessionRecord:
 
 
 class Store:
-    """Open (and create or migrate) the database at `path`."""
+    """Open (and create or migrate) the database at `path`: a SQLite file or a postgresql:// URL."""
 
     def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path else default_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.connect() as conn:
-                self._migrate(conn)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the session database {self.path}: {exc}") from None
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = open_database(path or default_path())
+        except ImportError as exc:  # postgresql:// without psycopg installed
+            raise StoreError(str(exc)) from None
+        except OSError as exc:  # the SQLite file's folder cannot be made
+            raise StoreError(f"cannot open the session database {path or default_path()}: {exc}") from None
+        self.url, self.location = self.db.url, self.db.location  # location: for messages (no password)
+        self.path = getattr(self.db, "path", None)  # the SQLite file; None on PostgreSQL
         try:
-            conn.execute("PRAGMA foreign_keys = ON")
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction holding the lock from the start, so audit entries chain in order."""
-        with self.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+            version = self.db.migrate(MIGRATIONS)
+        except self.db.errors as exc:
+            problem = " ".join(str(exc).split())  # psycopg's messages span lines
+            raise StoreError(f"cannot open the session database {self.location}: {problem}") from None
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} has schema version {version}, newer than this interview-verify "
+                f"{self.location} has schema version {version}, newer than this interview-verify "
                 f"({SCHEMA_VERSION}): upgrade interview-verify"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        return self.db.connect()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction holding the lock from the start, so audit entries chain in order."""
+        with self.db.write() as conn:
+            yield conn
 
     # -- writing -----------------------------------------------------------------------------
 
-    def record_session(self, summary: dict, out_dir: Path | str, media_copy: Path | str | None = None) -> str:
+    def record_session(self, summary: dict, out_dir: Path | str, media_copy: Path | str | None = None,
+                       conn: Connection | None = None) -> str:
         """Store an analysed session: its summary, findings and the hashes of the report files in
         `out_dir`; `media_copy` is a copy of the recording the tool keeps (deleted by a purge).
-        Returns the session id."""
+        Inside the caller's write transaction `conn` when given (a batch job stores its session and
+        marks itself done in one, see `interview.jobs.complete`). Returns the session id."""
         out_dir = Path(out_dir).resolve()
         session_id = summary["session_id"]
         files = {name: out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()}
@@ -204,7 +221,7 @@ class Store:
             files |= {f"evidence/{p.name}": p for p in sorted(evidence.iterdir()) if p.is_file()}
         overall = summary.get("overall") or {}
         media = summary.get("input") or {}
-        with self._write() as conn:
+        with nullcontext(conn) if conn is not None else self.write() as conn:
             if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise StoreError(f"session {session_id} is already stored")
             candidate_id = self._candidate(conn, summary.get("candidate"))
@@ -262,11 +279,11 @@ class Store:
 
         if not given_by.strip():
             raise StoreError("consent needs the name of the person who gave it")
-        with self._write() as conn:
+        with self.write() as conn:
             session_id = self._resolve(conn, session_id)
             cursor = conn.execute(
                 "INSERT INTO consents (session_id, given_by, given_at, disclosed, recorded_by, recorded_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?) RETURNING id",
                 (
                     session_id,
                     given_by.strip(),
@@ -276,8 +293,9 @@ class Store:
                     _now(),
                 ),
             )
-            self._log(conn, "consent", str(cursor.lastrowid), session_id)
-            return cursor.lastrowid
+            consent_id = cursor.fetchone()[0]
+            self._log(conn, "consent", str(consent_id), session_id)
+            return consent_id
 
     def sign_off(
         self, session_id: str, decision: str, name: str, role: str | None = None, comment: str | None = None
@@ -288,45 +306,47 @@ class Store:
             raise StoreError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
         if not name.strip():
             raise StoreError("a sign-off needs the signer's name")
-        with self._write() as conn:
+        with self.write() as conn:
             session_id = self._resolve(conn, session_id)
             report = self.report_hash_at(conn, session_id, self._next_seq(conn))
             cursor = conn.execute(
                 "INSERT INTO signoffs (session_id, decision, name, role, comment, signed_at, report_sha256) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?) RETURNING id",
                 (session_id, decision, name.strip(), role, comment, _now(), report),
             )
-            return self._log(conn, "signoff", str(cursor.lastrowid), session_id)
+            return self._log(conn, "signoff", str(cursor.fetchone()[0]), session_id)
 
     def record_purge(
         self, session_id: str, deleted: list[str], replaced: dict[str, Path], reason: str, purged_at: str | None = None
     ) -> audit.Entry:
         """Log a purge: `deleted` says what went (report file names become tombstones), `replaced`
         (name -> path) are the redacted copies now on disk. Used by `interview.retention.purge`."""
-        with self._write() as conn:
+        with self.write() as conn:
             seq = self._next_seq(conn)
-            cursor = conn.execute(
-                "INSERT INTO purges (session_id, purged_at, reason, deleted) VALUES (?,?,?,?)",
+            purge_id = conn.execute(
+                "INSERT INTO purges (session_id, purged_at, reason, deleted) VALUES (?,?,?,?) RETURNING id",
                 (session_id, purged_at or _now(), reason, json.dumps(sorted(deleted))),
-            )
+            ).fetchone()[0]
             out_dir = Path(conn.execute("SELECT out_dir FROM sessions WHERE id = ?", (session_id,)).fetchone()[0])
             stored = {r[0] for r in conn.execute("SELECT name FROM reports WHERE session_id = ?", (session_id,))}
             gone = {name: None for name in deleted if name in stored and name not in replaced}
             self._add_reports(conn, session_id, gone, seq, out_dir)
             self._add_reports(conn, session_id, replaced, seq)
-            return self._log(conn, "purge", str(cursor.lastrowid), session_id)
+            return self._log(conn, "purge", str(purge_id), session_id)
 
-    def _candidate(self, conn: sqlite3.Connection, name: str | None) -> int | None:
+    def _candidate(self, conn: Connection, name: str | None) -> int | None:
         if not name:
             return None
         row = conn.execute("SELECT id FROM candidates WHERE name = ?", (name,)).fetchone()
         if row:
             return row[0]
-        return conn.execute("INSERT INTO candidates (name, created_at) VALUES (?,?)", (name, _now())).lastrowid
+        return conn.execute(
+            "INSERT INTO candidates (name, created_at) VALUES (?,?) RETURNING id", (name, _now())
+        ).fetchone()[0]
 
     def _add_reports(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         session_id: str,
         files: dict[str, Path | None],
         seq: int,
@@ -345,10 +365,10 @@ class Store:
         )
 
     @staticmethod
-    def _next_seq(conn: sqlite3.Connection) -> int:
+    def _next_seq(conn: Connection) -> int:
         return conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit").fetchone()[0]
 
-    def _log(self, conn: sqlite3.Connection, kind: str, ref: str, session_id: str) -> audit.Entry:
+    def _log(self, conn: Connection, kind: str, ref: str, session_id: str) -> audit.Entry:
         seq = self._next_seq(conn)
         return audit.append(
             conn,
@@ -361,7 +381,7 @@ class Store:
 
     # -- what the audit chain vouches for -------------------------------------------------------
 
-    def record_payload(self, conn: sqlite3.Connection, kind: str, ref: str) -> dict | None:
+    def record_payload(self, conn: Connection, kind: str, ref: str) -> dict | None:
         """The stored record behind an audit entry, as the dict that is hashed."""
         if kind == "session":
             row = self._row(conn, "SELECT * FROM sessions WHERE id = ?", ref)
@@ -380,7 +400,7 @@ class Store:
         table = {"consent": "consents", "signoff": "signoffs", "purge": "purges"}.get(kind)
         return self._row(conn, f"SELECT * FROM {table} WHERE id = ?", ref) if table else None
 
-    def report_hash_at(self, conn: sqlite3.Connection, session_id: str, seq: int) -> str:
+    def report_hash_at(self, conn: Connection, session_id: str, seq: int) -> str:
         """The manifest hash of the session's report files as they stood when entry `seq` was made."""
         rows = conn.execute(
             "SELECT id, name, path, sha256, bytes, entry_seq FROM reports "
@@ -389,17 +409,16 @@ class Store:
         ).fetchall()
         return audit.manifest_hash(rows)
 
-    def current_reports(self, conn: sqlite3.Connection, session_id: str | None = None) -> list[ReportFile]:
+    def current_reports(self, conn: Connection, session_id: str | None = None) -> list[ReportFile]:
         """The latest row per (session, file name): what should be on disk now."""
+        where, args = ("WHERE session_id = ?", (session_id,)) if session_id is not None else ("", ())
         rows = conn.execute(
-            "SELECT session_id, name, path, sha256, entry_seq FROM reports "
-            "WHERE (? IS NULL OR session_id = ?) ORDER BY entry_seq, id",
-            (session_id, session_id),
+            f"SELECT session_id, name, path, sha256, entry_seq FROM reports {where} ORDER BY entry_seq, id", args
         ).fetchall()
         latest = {(r[0], r[1]): ReportFile(*r) for r in rows}
         return list(latest.values())
 
-    def unvouched_records(self, conn: sqlite3.Connection) -> list[str]:
+    def unvouched_records(self, conn: Connection) -> list[str]:
         """Records no audit entry refers to (inserted behind the tool's back)."""
         found = []
         for kind, table in (
@@ -415,25 +434,25 @@ class Store:
         return found
 
     @staticmethod
-    def _row(conn: sqlite3.Connection, sql: str, *args: object) -> dict | None:
+    def _row(conn: Connection, sql: str, *args: object) -> dict | None:
         cursor = conn.execute(sql, args)
         row = cursor.fetchone()
         return dict(zip([c[0] for c in cursor.description], row)) if row else None
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _resolve(self, conn: sqlite3.Connection, session_id: str) -> str:
+    def _resolve(self, conn: Connection, session_id: str) -> str:
         """An exact id or a unique prefix of one."""
         rows = conn.execute(
-            "SELECT id FROM sessions WHERE substr(id, 1, length(?1)) = ?1 AND length(?1) > 0", (session_id,)
-        ).fetchall()
+            "SELECT id FROM sessions WHERE substr(id, 1, ?) = ?", (len(session_id), session_id)
+        ).fetchall() if session_id else []
         exact = [r[0] for r in rows if r[0] == session_id]
         if exact:
             return exact[0]
         if len(rows) == 1:
             return rows[0][0]
         if not rows:
-            raise StoreError(f"no session {session_id!r} in {self.path} (list them with `interview-verify sessions`)")
+            raise StoreError(f"no session {session_id!r} in {self.location} (list them with `interview-verify sessions`)")
         raise StoreError(f"{session_id!r} matches {len(rows)} sessions: give more of the id")
 
     def list_sessions(self) -> list[SessionRow]:
@@ -446,7 +465,7 @@ class Store:
                        (SELECT MAX(purged_at) FROM purges WHERE session_id = s.id)
                 FROM sessions s LEFT JOIN candidates c ON c.id = s.candidate_id
                 LEFT JOIN signoffs o ON o.id = (SELECT MAX(id) FROM signoffs WHERE session_id = s.id)
-                ORDER BY s.recorded_at DESC, s.rowid DESC""").fetchall()
+                ORDER BY (SELECT seq FROM audit WHERE kind = 'session' AND ref = s.id) DESC""").fetchall()
         return [SessionRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9], r[10]) for r in rows]
 
     def get_session(self, session_id: str) -> SessionRecord:

@@ -1,5 +1,6 @@
-"""The documented API endpoint `analyze_recording`, called with gradio_client against a launched
-server: a real talking-head clip with an ID card photo of the same person."""
+"""The documented API endpoints, called with gradio_client against a launched server (which queues
+reviews for its own worker process): `analyze_recording` on a real talking-head clip with an ID
+card photo of the same person, and `submit_recording` + `job_status` with two clips in the queue."""
 
 from __future__ import annotations
 
@@ -65,6 +66,45 @@ def test_analyze_recording_returns_the_summary(client, server, id_card):
         assert summary["overall"]["headline"][:40] in response.read().decode()
     with urllib.request.urlopen(summary["report_urls"]["pdf"], timeout=30) as response:
         assert response.read(5) == b"%PDF-"
+    # the workers read copies of the uploads from the data dir; a purge deletes both with the face data
+    from pathlib import Path
+
+    from interview.retention import purge
+
+    copies = [Path(stored.media_copy), Path(summary["measurements"]["id_photo"]["path"])]
+    assert [p.parent for p in copies] == [server.data_dir / "uploads"] * 2 and all(p.is_file() for p in copies)
+    purge(Store(server.db_path), session_id=summary["session_id"])
+    assert not any(p.exists() for p in copies)
+
+
+def test_submit_returns_a_job_to_poll_with_its_place_in_the_queue(client, server):
+    """Two recordings submitted back to back to the app's one worker: the second waits its turn."""
+    import time
+
+    from gradio_client import handle_file
+
+    from interview.store import Store
+
+    first, second = (handle_file(str(dev_file(f"A_talking_head/{name}.mpg"))) for name in ("gr_sbia1a", "gr_sbwe5n"))
+    a = client.predict(video=first, id_photo=None, candidate="Queue A", api_name="/submit_recording")
+    b = client.predict(video=second, id_photo=None, candidate="Queue B", api_name="/submit_recording")
+    # behind the first: 2 while the worker has not taken the first yet, then 1
+    assert b["state"] == "queued" and b["position"] in (1, 2) and b["progress"] == 0
+    seen = [b]
+    while seen[-1]["state"] in ("queued", "running"):
+        time.sleep(0.3)
+        seen.append(client.predict(job_id=b["job_id"], api_name="/job_status"))
+    positions = [s["position"] for s in seen]
+    assert positions == sorted(positions, reverse=True) and positions[-1] == 0  # only ever moves forward
+    assert "running" in [s["state"] for s in seen] and seen[-1]["state"] == "done"
+    assert seen[-1]["summary"]["candidate"] == "Queue B" and seen[-1]["summary"]["session_id"] == seen[-1]["session_id"]
+    done_a = client.predict(job_id=a["job_id"], api_name="/job_status")
+    assert done_a["state"] == "done" and Store(server.db_path).get_session(done_a["session_id"]).candidate == "Queue A"
+    # the same recording and settings again: the finished job, not a second analysis
+    again = client.predict(video=first, id_photo=None, candidate="Queue A", api_name="/submit_recording")
+    assert (again["job_id"], again["state"], again["session_id"]) == (a["job_id"], "done", done_a["session_id"])
+    with pytest.raises(Exception, match="There is no job nope: use the job_id that submit_recording returned"):
+        client.predict(job_id="nope", api_name="/job_status")
 
 
 def test_bad_input_is_one_sentence(client, tmp_path):

@@ -1,6 +1,6 @@
 """The Gradio Blocks app: Review, Live and Sign-off tabs, and the candidate's verification page.
 
-    app = build_app(AppConfig(data_dir=Path("sessions")))
+    app, ctx = build_app(AppConfig(data_dir=Path("sessions")))
     app.launch(server_name="127.0.0.1", **launch_options(config))   # or: interview-verify serve
 """
 
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from secrets import token_hex
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no telemetry, before gradio loads
@@ -18,7 +16,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no 
 import gradio as gr  # noqa: E402
 
 from interview.config import AnalysisConfig  # noqa: E402
-from interview.store import Store  # noqa: E402
+from interview.job_queue import JobQueue  # noqa: E402
+from interview.store import Store, default_data_dir, new_session_dir  # noqa: E402
 
 if TYPE_CHECKING:
     from ui.live import LiveRegistry
@@ -26,20 +25,16 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 
 
-def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("interview-verify")) / "sessions"
-
-
 @dataclass(frozen=True)
 class AppConfig:
     """data_dir: one folder per analysed session (reports, evidence frames); db_path: the session
-    store (None: $INTERVIEW_VERIFY_DB or the user data dir); max_upload_mb / max_duration_s: what
-    the review tab accepts; analysis: sampling and Whisper defaults for every analysis."""
+    store (None: $INTERVIEW_VERIFY_DB or the user data dir; or a postgresql:// URL); queue: where
+    reviews are queued (None: the embedded queue in data_dir, or redis://...); max_upload_mb /
+    max_duration_s: what the review tab accepts; analysis: sampling and Whisper defaults."""
 
     data_dir: Path = field(default_factory=default_data_dir)
-    db_path: Path | None = None
+    db_path: Path | str | None = None
+    queue: str | None = None
     max_upload_mb: int = 2048
     max_duration_s: float = 3 * 3600
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
@@ -47,25 +42,25 @@ class AppConfig:
 
 @dataclass
 class AppContext:
-    """What every tab shares: the configuration, the session store and the running live sessions."""
+    """What every tab shares: the configuration, the session store, the job queue the review tab
+    submits to, and the running live sessions."""
 
     config: AppConfig
     store: Store
+    queue: JobQueue | None = None  # set by build_app
     live: LiveRegistry | None = None  # set by build_app once the context exists
 
     def new_session_dir(self) -> Path:
-        path = self.config.data_dir / f"{datetime.now():%Y%m%d-%H%M%S}-{token_hex(3)}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return new_session_dir(self.config.data_dir)
 
 
-def build_app(config: AppConfig) -> gr.Blocks:
+def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
     from ui.live import LiveRegistry, build_live_tab, build_verify_page
     from ui.review import build_review_tab
     from ui.signoff import build_signoff_tab
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx = AppContext(config, Store(config.db_path))
+    ctx = AppContext(config, Store(config.db_path), JobQueue(config.queue, config.data_dir))
     ctx.live = LiveRegistry(ctx)
     with gr.Blocks(title="interview-verify", analytics_enabled=False) as app:
         gr.Markdown("# interview-verify\nEvidence about who is on the call — **not a verdict**: a person decides.",
@@ -79,7 +74,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
                 build_signoff_tab(ctx, signoff_tab)
     with app.route("Candidate verification", "/verify", show_in_navbar=False):
         build_verify_page(ctx)
-    return app
+    return app, ctx
 
 
 def theme() -> gr.themes.Theme:

@@ -5,6 +5,7 @@ problem the user can fix names the file and the fix, anything else says where th
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from html import escape
@@ -57,6 +58,22 @@ def error_html(message: str, title: str = "Could not analyse") -> str:
 def friendly(fn: Callable) -> Callable:
     """Turn any exception from an event handler into a one-sentence gr.Error."""
 
+    def one_sentence(exc: Exception) -> gr.Error:
+        return gr.Error(message_for(exc), duration=None, print_exception=False)
+
+    if inspect.isgeneratorfunction(fn):  # a handler that yields updates (the review tab's queue)
+
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                raise one_sentence(exc) from None
+
+        return generator
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -64,6 +81,6 @@ def friendly(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except Exception as exc:
-            raise gr.Error(message_for(exc), duration=None, print_exception=False) from None
+            raise one_sentence(exc) from None
 
     return wrapper

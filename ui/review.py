@@ -1,25 +1,29 @@
-"""Review tab: analyse an uploaded recording (with an optional ID photo, candidate name and the
-challenges asked during the call), with a progress bar, then show the session. The same analysis
-is the documented API endpoint `analyze_recording` for gradio_client."""
+"""Review tab: queue an uploaded recording (with an optional ID photo, candidate name and the
+challenges asked during the call) on the job queue `interview-verify batch` uses, show its place in
+the queue and then the analysis' progress, then the session. The API endpoints for gradio_client:
+`analyze_recording` (submit and wait), `submit_recording` (a job id at once) and `job_status`."""
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 
-from interview import challenges
-from interview.analyze import analyze_recording
+from interview import challenges, jobs
 from interview.checks.base import ChallengeMark
+from interview.hashing import file_sha256
 from interview.id_photo import read_id_photo
 from interview.media import probe
 from interview.report import FILE_NAMES
-from ui.app import STATIC, AppContext
+from ui.app import AppContext
 from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
+POLL_S = 0.5
 API_DESCRIPTION = """Analyse an interview recording and return its summary (the same dict as summary.json).
 
 Inputs: `video` (required) a recording (any container FFmpeg reads, with video and/or audio);
@@ -30,7 +34,16 @@ headline, per-check lights), `checks` (status, risk, coverage, findings with tim
 report.pdf and summary.json on this server. The session is stored for sign-off.
 
 Call it with `Client(url, download_files=False)`: the summary's `input` has a `path` key, which
-gradio_client would otherwise take for a file to download and replace with a local path."""
+gradio_client would otherwise take for a file to download and replace with a local path.
+It waits for the analysis; `submit_recording` and `job_status` do the same in two steps."""
+
+SUBMIT_DESCRIPTION = """Queue an interview recording for analysis and return at once: `{job_id, state, position,
+progress, session_id, error}` (inputs as for `analyze_recording`). A recording already analysed with the same
+settings returns its finished job. Poll `job_status(job_id)`."""
+
+STATUS_DESCRIPTION = """The state of a job from `submit_recording`: `state` queued, running, done, unusable (the
+file cannot be analysed; `error` says why) or failed; `position` in the review queue (1 = next, 0 once it runs);
+`progress` 0..1 through the recording; once done, `session_id` and `summary` (as `analyze_recording` returns it)."""
 
 
 def parse_challenges(text: str | None) -> tuple[ChallengeMark, ...]:
@@ -59,9 +72,10 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
-                 marks: tuple[ChallengeMark, ...] = (), progress=None) -> tuple[dict, Path]:
-    """Check the inputs against the limits, analyse, store the session; (summary, report folder)."""
+def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
+                  marks: tuple[ChallengeMark, ...] = ()) -> jobs.Job:
+    """Check the inputs against the limits, keep a copy of the upload in the data dir (workers on
+    other machines read it there; a purge deletes it) and queue it; returns the job."""
     if not video:
         raise fail("Choose a recording to analyse first.")
     media = probe(video)
@@ -72,11 +86,78 @@ def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidat
     id_photo = Path(photo) if photo else None
     if id_photo is not None:
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
+        id_photo = _keep(ctx, id_photo)
     config = replace(ctx.config.analysis, id_photo=id_photo, candidate=(candidate or "").strip() or None,
                      challenges=marks)
-    out_dir = ctx.new_session_dir()
-    summary = analyze_recording(media, config, out_dir, progress or (lambda fraction, stage: None), store=ctx.store)
-    return summary, out_dir
+    copy = _keep(ctx, Path(video))
+    submission = jobs.submit(ctx.store, copy, config, ctx.config.data_dir, media_copy=copy)
+    if submission.enqueue:
+        ctx.queue.enqueue(ctx.store.url, submission.job.id)
+    return submission.job
+
+
+def _keep(ctx: AppContext, upload: Path) -> Path:
+    """The upload copied to <data dir>/uploads, named by its sha256 (the same file is kept once)."""
+    folder = ctx.config.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{file_sha256(upload)[:24]}{upload.suffix.lower()}"
+    if not copy.exists():
+        shutil.copyfile(upload, copy.with_suffix(".part"))
+        copy.with_suffix(".part").rename(copy)
+    return copy
+
+
+def follow(ctx: AppContext, job: jobs.Job) -> Iterator[tuple[jobs.Job, int]]:
+    """The job and its place in the queue (0 once it runs), about twice a second until it ends."""
+    while True:
+        yield job, jobs.queue_position(ctx.store, job)
+        if job.state in jobs.FINISHED:
+            return
+        time.sleep(POLL_S)
+        job = jobs.get(ctx.store, [job.id])[0]
+
+
+def session_of(ctx: AppContext, job: jobs.Job) -> tuple[dict, Path]:
+    """A finished job's stored summary and report folder, or the reason it has none."""
+    if job.state != "done":
+        raise fail(f"The recording could not be analysed: {job.error or job.state}.")
+    record = ctx.store.get_session(job.session_id)
+    return record.summary, record.out_dir
+
+
+def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
+                 marks: tuple[ChallengeMark, ...] = ()) -> tuple[dict, Path]:
+    """Submit and wait: (summary, report folder)."""
+    *_, (job, _) = follow(ctx, submit_upload(ctx, video, photo, candidate, marks))
+    return session_of(ctx, job)
+
+
+def job_status(ctx: AppContext, job_id: str) -> dict:
+    """What the API's `job_status` returns: state, place in the queue, progress, and the summary once done."""
+    found = jobs.get(ctx.store, [(job_id or "").strip()])
+    if not found:
+        raise fail(f"There is no job {job_id}: use the job_id that submit_recording returned.")
+    job = found[0]
+    status = {"job_id": job.id, "state": job.state, "position": jobs.queue_position(ctx.store, job),
+              "progress": round(job.progress or 0.0, 3), "session_id": job.session_id, "error": job.error}
+    return status | ({"summary": session_of(ctx, job)[0]} if job.state == "done" else {})
+
+
+def _waiting_note(job: jobs.Job) -> str:
+    if job.state == "queued":
+        return f"Queued as job `{job.id}`."
+    return f"Analysing (job `{job.id}`): {(job.progress or 0) * 100:.0f}% of the recording."
+
+
+def _queue_notice(ctx: AppContext, job: jobs.Job, position: int) -> str:
+    """Where a queued recording stands, in words (empty once it runs)."""
+    if not position:
+        return ""
+    waiting = jobs.waiting_count(ctx.store)
+    before = ("the analysis that is running now" if position == 1
+              else f"the analysis running now and {position - 1} waiting before yours")
+    return (f'<div data-queued="yes">Waiting in line: yours is number {position} of {waiting} and starts after '
+            f"{before}.</div>")
 
 
 def build_review_tab(ctx: AppContext) -> None:
@@ -94,32 +175,41 @@ def build_review_tab(ctx: AppContext) -> None:
                                     info="KIND@SECONDS into the recording, separated by commas; kinds: "
                                          + ", ".join(challenges.CATALOGUE))
     run = gr.Button("Analyse", variant="primary", elem_id="iv-review-run")
-    gr.HTML("", elem_id="iv-review-queue", js_on_load=(STATIC / "queue.js").read_text())
-    status = gr.Markdown("Results appear here; a progress bar shows each stage while the recording is analysed.",
-                         elem_id="iv-review-status", min_height=60)
+    queue_notice = gr.HTML("", elem_id="iv-review-queue")
+    status = gr.Markdown("Results appear here; the recording joins the review queue, which shows its place and "
+                         "then the progress of its analysis.", elem_id="iv-review-status", min_height=60)
     results = ResultsView()
+    unchanged = [gr.skip()] * len(results.outputs)
 
     def analyse(video_path, photo_path, name, challenge_text, progress=gr.Progress()):
-        """A problem stays in the status area (a pop-up would vanish) and hides the previous result."""
+        """Queue the recording, say where it stands until it is analysed, then show it. A problem
+        stays in the status area (a pop-up would vanish) and hides the previous result."""
         try:
             marks = parse_challenges(challenge_text)
             started = time.monotonic()
-            summary, out_dir = run_analysis(ctx, video_path, photo_path, name, marks,
-                                            lambda fraction, stage: progress(fraction, desc=stage))
+            for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks)):
+                if job.state not in jobs.FINISHED:
+                    progress(job.progress or 0.0, desc="waiting in line" if position else "analysing video and audio")
+                    yield [_queue_notice(ctx, job, position), _waiting_note(job), *unchanged]
+            summary, out_dir = session_of(ctx, job)
         except Exception as exc:
-            return [error_html(message_for(exc)), *results.hidden()]
+            yield ["", error_html(message_for(exc)), *results.hidden()]
+            return
         note = (f"Analysed in {time.monotonic() - started:.0f} s. Session `{summary['session_id']}` "
                 "is listed under Sign-off.")
-        return [note, *results.values(summary, out_dir)]
+        yield ["", note, *results.values(summary, out_dir)]
 
-    run.click(analyse, [video, photo, candidate, asked], [status, *results.outputs],
-              api_visibility="private", show_progress="full", scroll_to_output=True)
+    # Not limited to one at a time: each click only submits and polls; the job queue does the work.
+    run.click(analyse, [video, photo, candidate, asked], [queue_notice, status, *results.outputs],
+              concurrency_limit=None, api_visibility="private", show_progress="full", scroll_to_output=True)
 
-    # The documented API endpoint: same analysis, summary dict out (hidden components carry the files).
+    # The documented API endpoints (hidden components carry the files): submit and poll, or both in one.
     api_video = gr.File(label="video", visible=False)
     api_photo = gr.File(label="id_photo", visible=False)
     api_candidate = gr.Textbox(label="candidate", visible=False)
+    api_job_id = gr.Textbox(label="job_id", visible=False)
     api_summary = gr.JSON(label="summary", visible=False)
+    api_status = gr.JSON(label="status", visible=False)
 
     @friendly
     def analyze_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
@@ -128,5 +218,18 @@ def build_review_tab(ctx: AppContext) -> None:
         summary["report_urls"] = {kind: f"{root}/gradio_api/file={out_dir / name}" for kind, name in FILE_NAMES.items()}
         return summary
 
+    @friendly
+    def submit_recording_endpoint(video, id_photo=None, candidate=None):
+        return job_status(ctx, submit_upload(ctx, video, id_photo, candidate).id)
+
+    @friendly
+    def job_status_endpoint(job_id):
+        return job_status(ctx, job_id)
+
     gr.Button(visible=False).click(analyze_recording_endpoint, [api_video, api_photo, api_candidate], api_summary,
-                                   api_name="analyze_recording", api_description=API_DESCRIPTION)
+                                   api_name="analyze_recording", api_description=API_DESCRIPTION,
+                                   concurrency_limit=None)
+    gr.Button(visible=False).click(submit_recording_endpoint, [api_video, api_photo, api_candidate], api_status,
+                                   api_name="submit_recording", api_description=SUBMIT_DESCRIPTION)
+    gr.Button(visible=False).click(job_status_endpoint, api_job_id, api_status, api_name="job_status",
+                                   api_description=STATUS_DESCRIPTION, concurrency_limit=None)
