@@ -104,3 +104,19 @@ def test_mains_flicker_on_a_rolling_shutter_is_not_face_flicker(models_ready):
     lit, _ = run_on_file(perturb(clip, "mains_flicker").path, SamplingPolicy())
     assert lit.measurements["deepfake_flicker"] < plain.measurements["deepfake_flicker"] + 0.5
     assert lit.status != "alert"
+
+
+def test_a_touch_up_filter_is_not_a_deepfake_sign(models_ready):
+    """A video platform's "touch up my appearance" smooths the skin (fixtures.perturb.beauty_filter,
+    strength 2: visibly plastic skin): the face now has less fine detail than the hair around it,
+    the direction an upscaled pasted face goes. Genuine faces of the corpus vary that much, so the
+    profile does not call it manipulation."""
+    from fixtures.perturb import beauty_filter
+    from interview.checks.deepfake import run_on_file
+    from interview.media import SamplingPolicy
+
+    clip = dev_file("A_talking_head/st_RD_Radio34_000.mp4")
+    plain, _ = run_on_file(clip, SamplingPolicy())
+    smoothed, _ = run_on_file(beauty_filter(clip, strength=2.0).path, SamplingPolicy())
+    assert smoothed.measurements["deepfake_sharpness"] < plain.measurements["deepfake_sharpness"]  # the trait is there
+    assert smoothed.status == "ok", smoothed.findings
