@@ -88,6 +88,9 @@ def test_a_few_seconds_of_own_speech_are_not_called_someone_elses_voice(models_r
     relay = summary["checks"]["relay"]
     assert relay["status"] in ("ok", "insufficient"), relay
     assert not any(f["signal"] == "speech_not_from_lips" for f in relay["findings"])
+    if relay["status"] == "insufficient":  # and it says why
+        reason = next(n["reason"] for n in summary["overall"]["not_assessed"] if n["check"] == "relay")
+        assert "too little to tell whether the voice comes from these lips" in reason
 
 
 def test_mains_flicker_on_a_rolling_shutter_is_not_face_flicker(models_ready):

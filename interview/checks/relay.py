@@ -138,6 +138,12 @@ class RelayCheck:
         seen = (speech & face).sum() / GRID_HZ if judged_sync or findings else 0.0  # unmeasured sync judges nothing
         heard = audio.speech_seconds if answers else 0.0
         coverage = min(1.0, max(seen, heard) / duration) if duration else 0.0
+        if not judged_sync and not findings:  # say why nothing could be judged
+            talking = (speech & moving).sum() / GRID_HZ
+            findings = [Finding(0.0, duration, 0.0, f"Only {talking:.0f} s of speech with the mouth moving and no clear "
+                                f"lip-sync peak: too little to tell whether the voice comes from these lips (a voice "
+                                f"of someone else is told apart from {MIN_SYNC_SPEECH_S:.0f} s of talking)",
+                                signal="lipsync_unmeasured")]
         measured = measured_sync(sync)
         measurements = {
             "av_offset_ms": round(sync.offset_ms) if measured else None,

@@ -160,6 +160,7 @@ def reason(spec: SignalSpec, value: float, profile: Profile) -> str:
     measured = f"in the {REGION_NAMES[spec.region]}: {spec.label} {value:.2f} {spec.unit}"
     if spec.name == "stress" or profile.stats(spec.key) is None:
         return f"{plain} ({measured})"
-    beyond = 1.0 - stats.share_beyond(value)
-    return (f"{plain} ({measured}; more than {beyond:.1%} of the {profile.sessions} genuine sessions of "
-            f"profile '{profile.name}', whose typical value is {stats.centre:.2f})")
+    share = stats.share_beyond(value)
+    among = (f"beyond every one of the {profile.sessions} genuine sessions" if share == 0.0
+             else f"beyond {1.0 - share:.1%} of the {profile.sessions} genuine sessions")
+    return f"{plain} ({measured}; {among} of profile '{profile.name}', typically {stats.centre:.2f})"
