@@ -304,6 +304,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"\nprofile '{profile.name}': {profile.sessions} genuine sessions from {len(profile.sources)} folder(s), "
           f"{len(profile.signals)} signals; deepfake review above fused score {levels.get('review', float('nan')):.2f}, "
           f"alert above {levels.get('alert', float('nan')):.2f} with {profile.budget.corroboration} signals agreeing")
+    if profile.sessions < 20:
+        print(f"note: {profile.sessions} sessions are few; until there are 20 or more, each signal's spread leans on "
+              "the public corpus's (the profile stays usable, and grows more your own with every session added)")
     print(f"wrote {args.out}; use it with: interview-verify analyze VIDEO --profile {args.out} "
           f"(or serve --profile, or {PROFILE_ENV}={args.out})")
     return 0

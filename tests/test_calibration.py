@@ -2,6 +2,7 @@
 that round-trip, and errors in one line."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from interview.calibration.build import READINGS, build_profile, readings_of
 from interview.calibration.profile import Budget, ProfileError, SignalStats, load_profile
 from interview.checks.base import ALERT_RISK, corroborated
 from interview.forensics import fusion
+from tests.conftest import dev_file
 
 KEYS = [r.key for r in READINGS]
 
@@ -98,3 +100,76 @@ def test_share_beyond_is_the_genuine_tail_on_the_suspicious_side():
     stats = SignalStats(+1, tuple(float(v) for v in range(100)))
     assert stats.share_beyond(99.0) == pytest.approx(0.01)
     assert stats.share_beyond(-50.0) == 1.0  # the reassuring side: as ordinary as any
+
+
+# -- an organisation's own profile, end to end through the command line ---------------------------
+
+PHONES = ["lp_d0.mp4", "lp_d11.mp4", "lp_d12.mp4", "lp_d14.mp4", "lp_d20.mp4"]  # phone-selfie driving videos
+STUDIO = ["gr_bbaf2n.mpg", "gr_brbk7n.mpg", "gr_id2_vcd_swwp2s.mpg", "gr_lbax4n.mpg", "gr_lbbc2a.mpg", "gr_lrwp9a.mpg"]
+
+
+def _calibrated(folder_name: str, clips: list[str], tmp_path_factory) -> Path:
+    from interview.cli import main
+
+    folder = tmp_path_factory.mktemp(folder_name)
+    for clip in clips:
+        (folder / clip).symlink_to(dev_file(f"A_talking_head/{clip}"))
+    out = folder.parent / f"{folder_name}.profile.json"
+    assert main(["calibrate", str(folder), "--out", str(out), "--name", folder_name]) == 0
+    return out
+
+
+def _analysed(clip: str, profile: Path, tmp_path) -> tuple[dict, str]:
+    from interview.cli import main
+
+    out = tmp_path / "report"
+    args = ["analyze", str(dev_file(clip)), "--out", str(out), "--db", str(tmp_path / "s.db"), "--face-db", "off",
+            "--no-transcript", "--profile", str(profile)]
+    assert main(args) == 0
+    return json.loads((out / "summary.json").read_text()), (out / "report.html").read_text()
+
+
+def _level_under_default(summary: dict) -> str:
+    values = {k.split(".", 1)[1]: v for k, v in readings_of(summary).items()}
+    return fusion.judge(values, load_profile()).level
+
+
+@pytest.fixture(scope="module")
+def phones_profile(models_ready, tmp_path_factory):
+    return _calibrated("phones", PHONES, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def studio_profile(models_ready, tmp_path_factory):
+    return _calibrated("studio", STUDIO, tmp_path_factory)
+
+
+def test_calibrate_writes_numbers_only_with_their_provenance(phones_profile):
+    profile = load_profile(phones_profile)
+    assert profile.name == "phones" and profile.sessions == len(PHONES)
+    assert len(profile.inputs_sha256) == len(PHONES) and all(len(h) == 64 for h in profile.inputs_sha256)
+    assert all(s.prior_spread is not None for s in profile.signals.values())  # few sessions lean on the public corpus
+    text = phones_profile.read_text()
+    assert "lp_d" not in text  # no file names, no images, no embeddings: numbers and hashes
+
+
+def test_a_phone_selfie_flagged_by_the_public_profile_is_ordinary_for_a_phone_calibrated_one(phones_profile, tmp_path):
+    """jm_real_1 (a phone selfie from another source, its face flickering and jittering like phone
+    video does) reaches review against the public corpus; against five phone-selfie interviews it
+    is ordinary, and the report says which profile judged it."""
+    summary, html = _analysed("A_talking_head/jm_real_1.mp4", phones_profile, tmp_path)
+    assert _level_under_default(summary) == "review"
+    assert summary["checks"]["deepfake"]["status"] == "ok"
+    assert summary["profile"]["name"] == "phones" and summary["profile"]["sessions"] == len(PHONES)
+    assert "Calibration profile" in html and "&#x27;phones&#x27;: 5 genuine sessions" in html
+
+
+def test_a_head_ordinary_for_the_public_profile_stands_out_against_a_studio_one(studio_profile, tmp_path):
+    """The congresswoman's webcam address is ordinary among the public corpus; an organisation that
+    interviews in a steady studio (six GRID recordings) sees her face move and wobble beyond all of
+    its genuine sessions, and the finding says so against that profile."""
+    summary, html = _analysed("A_talking_head/st_WDA_KatieHill_000.mp4", studio_profile, tmp_path)
+    assert _level_under_default(summary) == "ok"
+    deepfake = summary["checks"]["deepfake"]
+    assert deepfake["status"] in ("review", "alert")
+    assert any("of profile 'studio'" in f["reason"] for f in deepfake["findings"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interview.calibration.profile import Budget, Profile, SignalStats
+from interview.calibration.profile import DEFAULT_PROFILE, Budget, Profile, SignalStats, load_profile
 from interview.forensics import fusion
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v"}
@@ -46,11 +46,18 @@ def readings_of(summary: dict) -> dict[str, float]:
 
 
 def build_profile(sessions: list[dict[str, float]], name: str, sources: Iterable[str], inputs_sha256: Iterable[str],
-                  budget: Budget = Budget()) -> Profile:
-    """A profile of these genuine sessions' readings, with every check's levels derived under `budget`."""
+                  budget: Budget = Budget(), prior: Profile | None = None) -> Profile:
+    """A profile of these genuine sessions' readings, with every check's levels derived under `budget`;
+    with a `prior` (the public corpus's profile), each signal's spread leans on the prior's while
+    the sessions are few (SignalStats)."""
     if not sessions:
         raise ValueError("no genuine session to calibrate on")
-    signals = {r.key: SignalStats(r.direction, tuple(sorted(s[r.key] for s in sessions if r.key in s)))
+
+    def prior_spread(key: str) -> float | None:
+        stats = prior.stats(key) if prior is not None else None
+        return stats.spread if stats is not None else None
+
+    signals = {r.key: SignalStats(r.direction, tuple(sorted(s[r.key] for s in sessions if r.key in s)), prior_spread(r.key))
                for r in READINGS}
     signals = {k: v for k, v in signals.items() if len(v.values) >= 3}
     profile = Profile(name=name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -89,4 +96,5 @@ def calibrate(recordings: list[Path], name: str, config, progress: Callable[[int
                 continue
             sessions.append(readings)
             hashes.append(media.sha256)
-    return build_profile(sessions, name, [str(p.parent) for p in recordings], hashes, budget), skipped
+    profile = build_profile(sessions, name, [str(p.parent) for p in recordings], hashes, budget, prior=load_profile(DEFAULT_PROFILE))
+    return profile, skipped
