@@ -12,7 +12,6 @@ profile's levels come from the genuine corpus (bench/genuine_corpus.py, leave on
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 from pathlib import Path

@@ -16,7 +16,6 @@ floor rule and of the matched-quality ranking.
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
 from bench.deepfake_auc import FAKES, PAIRS, REALS

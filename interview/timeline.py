@@ -50,3 +50,11 @@ def spans_where(times: list[float], flags: list[bool], step: float, min_duration
     if start is not None:
         spans.append(Segment(start, last + step))
     return [s for s in spans if s.duration >= min_duration]
+
+
+def seconds(t: float | None) -> str:
+    """A session time as every screen and the report write it: '31.7 s', '1:02.5' past a minute."""
+    if t is None:
+        return "-"
+    minutes, rest = divmod(float(t), 60)
+    return f"{int(minutes)}:{rest:04.1f}" if minutes else f"{rest:.1f} s"

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from fixtures.av_edit import reencode
-from interview.checks.deepfake import MIN_BITS_PER_PIXEL, run_on_file
 from interview.calibration.build import build_profile, readings_of
+from interview.checks.deepfake import MIN_BITS_PER_PIXEL, run_on_file
 from interview.forensics.fusion import SIGNALS, deviations
 from interview.media import SamplingPolicy, probe
 from tests.conftest import dev_file

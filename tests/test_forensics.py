@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from interview.calibration.profile import load_profile
 from interview.forensics.boundary import boundary_seam
 from interview.forensics.face_regions import (
     FACE_OVAL,
@@ -16,7 +17,6 @@ from interview.forensics.face_regions import (
     five_points,
 )
 from interview.forensics.flicker import colour_flicker, face_and_surround_colour
-from interview.calibration.profile import load_profile
 from interview.forensics.fusion import deviations, fuse
 from interview.forensics.jitter import embedding_jitter, landmark_jitter
 from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap

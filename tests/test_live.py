@@ -13,6 +13,7 @@ from interview.checks.base import STATUSES
 from interview.config import AnalysisConfig
 from interview.live import AudioTrack, ClientClock, IncrementalSpeech, LiveSession
 from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
+from interview.timeline import seconds
 from tests.conftest import dev_file
 
 TALKING_HEAD = "A_talking_head/vr_face2.mp4"
@@ -92,7 +93,7 @@ def test_running_snapshot_has_every_check(ended):
 def test_a_challenge_waiting_for_its_response_has_no_failed_alert(ended):
     """One state per challenge: while the table says it waits, the alert list does not call it failed."""
     _, snapshots, marked, _, _ = ended
-    said = f"Challenge 'turn_left' asked at {marked.asked_s:.1f} s failed"
+    said = f"Challenge 'Turn to your left' asked at {seconds(marked.asked_s)} failed"
     waiting = [s for s in snapshots if s["challenges"] and s["challenges"][0]["result"] is None]
     assert waiting, "the clip ends inside the challenge's response window"
     assert not [a for s in waiting for a in s["alerts"] if a["reason"].startswith(said)]

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.challenges import ChallengeResult, hand_window, verify
+from interview.challenges import ChallengeResult, hand_window, label_of, verify
 from interview.checks.base import ChallengeMark, CheckResult, Finding, SessionContext, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
@@ -23,6 +23,7 @@ from interview.liveness.signal import SignalResult
 from interview.liveness.track import FaceTrack, TrackArrays
 from interview.observations import Frame, FrameObservation
 from interview.snapshots import Snapshots
+from interview.timeline import seconds
 
 USABLE_YAW_DEG, USABLE_PITCH_DEG = 40.0, 30.0
 MIN_FACE_S = 3.0
@@ -92,7 +93,8 @@ class LivenessCheck:
         frame = self._evidence(ctx, result.evidence_t or result.asked_s, f"liveness_challenge_{kind}_{result.asked_s:.1f}s",
                                f"{kind} failed")
         return Finding(result.asked_s, result.asked_s + 1.0, fusion.ONE_FAILED,
-                       f"Challenge '{kind}' asked at {result.asked_s:.1f} s failed: {result.detail}.", frame, "challenges")
+                       f"Challenge '{label_of(result.kind)}' asked at {seconds(result.asked_s)} failed: {result.detail}.",
+                       frame, "challenges")
 
     def _evidence(self, ctx: SessionContext, t: float | None, name: str, label: str) -> str | None:
         if ctx.evidence_dir is None or t is None:

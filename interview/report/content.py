@@ -20,6 +20,7 @@ from interview.overall import (
     overall,
 )
 from interview.report import plots
+from interview.timeline import seconds
 
 SECTIONS = (
     "Summary",
@@ -42,13 +43,6 @@ def level(risk: float) -> str:
     """The traffic light of one finding (its risk alone; coverage belongs to the check)."""
     risk = risk or 0.0
     return "alert" if risk >= ALERT_RISK else "review" if risk >= REVIEW_RISK else "ok"
-
-
-def seconds(t: float | None) -> str:
-    if t is None:
-        return "-"
-    minutes, rest = divmod(float(t), 60)
-    return f"{int(minutes)}:{rest:04.1f}" if minutes else f"{rest:.1f} s"
 
 
 @dataclass
