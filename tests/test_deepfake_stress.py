@@ -1,0 +1,63 @@
+"""The stress response of the deepfake check on swaps we can make: a generated face swap of a real
+man turning his head (fixtures/face_swap.py) against the real footage, with the turn asked as a
+challenge at its hand-annotated time. The swap's identity changes at profile (a failed response,
+decisive: alert on its own, with the turned frame); the real man's does not."""
+from __future__ import annotations
+
+import cv2
+import pytest
+
+from fixtures.face_swap import face_swap
+from interview.checks.base import ChallengeMark
+from interview.checks.deepfake import run_on_file
+from interview.forensics.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
+from interview.media import SamplingPolicy
+from tests.conftest import dev_file
+
+TARGET = "D_presentation_attack/tv_real.mp4"
+TURN = ChallengeMark("turn_left", 1.2)  # the head starts turning at 1.9 s (tests/test_challenges.py)
+SECONDS = 6.0
+
+
+def _run(path, tmp_path, challenges=(TURN,)):
+    return run_on_file(path, SamplingPolicy(), evidence_dir=tmp_path / "evidence", challenges=challenges,
+                       until_s=SECONDS)
+
+
+@pytest.fixture(scope="module")
+def genuine(models_ready, tmp_path_factory):
+    return _run(dev_file(TARGET), tmp_path_factory.mktemp("genuine"))
+
+
+@pytest.mark.parametrize("source, setting", [
+    ("B_identity/df_img10.jpg", dict(resolution=128)),
+    ("B_identity/df_img18.jpg", dict(resolution=256, smooth=True)),
+    ("B_identity/df_img13.jpg", dict(resolution=96, beyond_pose="freeze")),
+])
+def test_a_swap_fails_the_turn_and_is_alert_with_the_turned_frame(models_ready, tmp_path, source, setting):
+    swap = face_swap(dev_file(TARGET), dev_file(source), start_s=0.0, seconds=SECONDS, **setting)
+    result, check = _run(swap.path, tmp_path)
+    [response] = check.stress_responses
+    assert response.passed is False and response.similarity < IDENTITY_KEPT
+    assert result.status == "alert"
+    [finding] = [f for f in result.findings if f.signal == "stress_identity"]
+    assert "changed at profile" in finding.reason and f"{response.worst_t:.1f}s" in finding.reason
+    assert TURN.asked_s <= response.worst_t <= TURN.asked_s + STRESS_WINDOW_S
+    frame_index = round(response.worst_t * swap.truth["fps"])
+    assert frame_index in swap.truth["swapped"]  # the evidence frame shows the pasted face
+    assert abs(swap.truth["yaw"][frame_index]) >= PROFILE_YAW_DEG - 5
+    assert cv2.imread(str(tmp_path / finding.frame)) is not None
+
+
+def test_the_genuine_original_keeps_its_identity_through_the_same_turn(genuine):
+    result, check = genuine
+    [response] = check.stress_responses
+    assert response.passed is True and response.similarity >= IDENTITY_KEPT
+    assert result.status != "alert"
+    assert not [f for f in result.findings if f.risk > 0 and f.signal == "stress_identity"]
+
+
+def test_without_a_turn_challenge_there_is_no_stress_response(models_ready, tmp_path):
+    swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
+    result, check = _run(swap.path, tmp_path, challenges=(ChallengeMark("smile", 1.2),))
+    assert check.stress_responses == [] and result.measurements["deepfake_stress_identity"] is None
