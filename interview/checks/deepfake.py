@@ -50,8 +50,12 @@ from interview.forensics.stress import (
     PROFILE_YAW_DEG,
     STRESS_WINDOW_S,
     TURN_KINDS,
+    FROZEN_DIFF,
+    HEAD_MOVING_DIFF,
     PosedEmbedding,
     StressResponse,
+    face_and_surround_change,
+    frozen_through_turn,
     identity_through_turn,
     is_stressed,
     stress_rise,
@@ -224,7 +228,9 @@ class DeepfakeCheck:
                               if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS)]
         self.challenges: list[ChallengeMark] = list(config.challenges)
         self.posed: list[PosedEmbedding] = []
-        self._turned_frames: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # t -> (image, landmarks)
+        self._stress_frames: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # t -> (image, landmarks)
+        self.changes: list[tuple[float, float, float]] = []  # (t, inner face change, surround change)
+        self._previous_gray: tuple[float, np.ndarray] | None = None
         self.stress_responses: list[StressResponse] = []
 
     def ask(self, mark: ChallengeMark) -> None:
@@ -263,8 +269,21 @@ class DeepfakeCheck:
             self.embeddings.append((obs.t, embedding))
             self.posed.append(PosedEmbedding(obs.t, embedding, face.pose.yaw, face.pose.pitch))
             if abs(face.pose.yaw) >= PROFILE_YAW_DEG and self._in_turn_window(obs.t):
-                self._turned_frames[obs.t] = (frame.image, face.landmarks)
+                self._stress_frames[obs.t] = (frame.image, face.landmarks)
+        if self._in_turn_window(obs.t):
+            self._track_change(obs.t, frame, face)
         self.cost_s["every_frame"] += time.perf_counter() - started
+
+    def _track_change(self, t: float, frame: Frame, face: Face) -> None:
+        """Inner-face and surround change since the previous analysed frame (a frozen pasted face)."""
+        gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
+        if self._previous_gray is not None and t - self._previous_gray[0] <= MAX_GAP_S:
+            inner, ring = face_and_surround_change(self._previous_gray[1], gray, face.landmarks)
+            if not math.isnan(inner):
+                self.changes.append((t, inner, ring))
+                if inner < FROZEN_DIFF and ring >= HEAD_MOVING_DIFF:
+                    self._stress_frames[t] = (frame.image, face.landmarks)
+        self._previous_gray = (t, gray)
 
     def _window_for(self, t: float) -> Window:
         start = math.floor(t / WINDOW_S) * WINDOW_S
@@ -317,11 +336,13 @@ class DeepfakeCheck:
         scored = [w for w in self.windows if w.complete and not math.isnan(w.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
         marks = list(ctx.challenges) + [m for m in self.challenges if m not in ctx.challenges]
-        self.stress_responses = [identity_through_turn(m.kind, m.asked_s, self.posed)
-                                 for m in marks if m.kind in TURN_KINDS]
+        turns = [m for m in marks if m.kind in TURN_KINDS]
+        self.stress_responses = ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
+                                 + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
         judged = [r for r in self.stress_responses if r.passed is not None]
+        identity = [r.value for r in judged if r.signal == "stress_identity"]
         measurements = {"deepfake_score": None,
-                        "deepfake_stress_identity": round(min(r.similarity for r in judged), 3) if judged else None}
+                        "deepfake_stress_identity": round(min(identity), 3) if identity else None}
         too_compressed = self._compression_note(ctx)
         judgement = None
         if scored:
@@ -348,14 +369,17 @@ class DeepfakeCheck:
         return CheckResult(self.name, status, risk, coverage, findings, measurements)
 
     def _stress_finding(self, response: StressResponse, ctx: SessionContext, risk: float) -> Finding:
-        """A stress response as a finding, with the turned frame least like the frontal face."""
+        """A stress response as a finding, with the frame that shows it (the turned face least like
+        the frontal one, or a frozen face)."""
         frame = None
-        if ctx.evidence_dir is not None and response.worst_t in self._turned_frames:
-            image, landmarks = self._turned_frames[response.worst_t]
-            frame = save_evidence(image, ctx.evidence_dir, f"deepfake_stress_{response.kind}_{response.worst_t:.1f}s",
-                                  [(*region_box(landmarks, FACE_OVAL, pad=0.05), "identity at profile")])
+        if ctx.evidence_dir is not None and response.worst_t in self._stress_frames:
+            image, landmarks = self._stress_frames[response.worst_t]
+            label = "identity at profile" if response.signal == "stress_identity" else "frozen face"
+            frame = save_evidence(image, ctx.evidence_dir,
+                                  f"deepfake_{response.signal}_{response.kind}_{response.worst_t:.1f}s",
+                                  [(*region_box(landmarks, FACE_OVAL, pad=0.05), label)])
         return Finding(response.asked_s, response.asked_s + STRESS_WINDOW_S, risk, response.reason, frame,
-                       "stress_identity")
+                       response.signal)
 
     @staticmethod
     def _compression_note(ctx: SessionContext) -> Finding | None:
