@@ -228,7 +228,9 @@ class DeepfakeCheck:
                               if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS)]
         self.challenges: list[ChallengeMark] = list(config.challenges)
         self.posed: list[PosedEmbedding] = []
-        self._stress_frames: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # t -> (image, landmarks)
+        # t -> (JPEG of the frame, landmarks): possible stress evidence, compressed because the live
+        # panel deep-copies the check every second
+        self._stress_frames: dict[float, tuple[bytes, np.ndarray]] = {}
         self.changes: list[tuple[float, float, float]] = []  # (t, inner face change, surround change)
         self._previous_gray: tuple[float, np.ndarray] | None = None
         self.stress_responses: list[StressResponse] = []
@@ -269,10 +271,15 @@ class DeepfakeCheck:
             self.embeddings.append((obs.t, embedding))
             self.posed.append(PosedEmbedding(obs.t, embedding, face.pose.yaw, face.pose.pitch))
             if abs(face.pose.yaw) >= PROFILE_YAW_DEG and self._in_turn_window(obs.t):
-                self._stress_frames[obs.t] = (frame.image, face.landmarks)
+                self._keep_stress_frame(obs.t, frame, face)
         if self._in_turn_window(obs.t):
             self._track_change(obs.t, frame, face)
         self.cost_s["every_frame"] += time.perf_counter() - started
+
+    def _keep_stress_frame(self, t: float, frame: Frame, face: Face) -> None:
+        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if ok:
+            self._stress_frames[t] = (jpeg.tobytes(), face.landmarks)
 
     def _track_change(self, t: float, frame: Frame, face: Face) -> None:
         """Inner-face and surround change since the previous analysed frame (a frozen pasted face)."""
@@ -282,7 +289,7 @@ class DeepfakeCheck:
             if not math.isnan(inner):
                 self.changes.append((t, inner, ring))
                 if inner < FROZEN_DIFF and ring >= HEAD_MOVING_DIFF:
-                    self._stress_frames[t] = (frame.image, face.landmarks)
+                    self._keep_stress_frame(t, frame, face)
         self._previous_gray = (t, gray)
 
     def _window_for(self, t: float) -> Window:
@@ -373,7 +380,8 @@ class DeepfakeCheck:
         the frontal one, or a frozen face)."""
         frame = None
         if ctx.evidence_dir is not None and response.worst_t in self._stress_frames:
-            image, landmarks = self._stress_frames[response.worst_t]
+            jpeg, landmarks = self._stress_frames[response.worst_t]
+            image = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             label = "identity at profile" if response.signal == "stress_identity" else "frozen face"
             frame = save_evidence(image, ctx.evidence_dir,
                                   f"deepfake_{response.signal}_{response.kind}_{response.worst_t:.1f}s",
