@@ -5,15 +5,20 @@ while the head moves on (a failed response, decisive: alert on its own, with the
 it); the real man's does neither."""
 from __future__ import annotations
 
+import time
+
 import cv2
 import pytest
 
 from fixtures.face_swap import face_swap
 from interview.checks.base import ChallengeMark
-from interview.checks.deepfake import run_on_file
+from interview.checks.deepfake import STRESS_PROMPT, run_on_file
+from interview.config import AnalysisConfig
+from interview.live import LiveSession
 from interview.forensics.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
-from interview.media import SamplingPolicy
+from interview.media import FileSource, SamplingPolicy, probe
 from tests.conftest import dev_file
+from ui.live import panel_html
 
 TARGET = "D_presentation_attack/tv_real.mp4"
 TURN = ChallengeMark("turn_left", 1.2)  # the head starts turning at 1.9 s (tests/test_challenges.py)
@@ -68,3 +73,32 @@ def test_without_a_turn_challenge_there_is_no_stress_response(models_ready, tmp_
     swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
     result, check = _run(swap.path, tmp_path, challenges=(ChallengeMark("smile", 1.2),))
     assert check.stress_responses == [] and result.measurements["deepfake_stress_identity"] is None
+
+
+def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_ready):
+    """A live call playing a generated swap at its own pace: until a turn is asked the panel prompts
+    for one; after the interviewer marks the turn, a running snapshot alerts with the failed stress
+    response while the call is still on."""
+    swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
+    live = LiveSession(AnalysisConfig(transcribe=False), snapshot_every_s=0.5)
+    snapshots, marked = [], None
+    for frame in FileSource(probe(swap.path), SamplingPolicy()).frames():
+        while live.now() < frame.t:
+            time.sleep(0.005)
+        live.push_frame(live.now(), frame.image)
+        if marked is None and frame.t >= TURN.asked_s:
+            marked = live.mark_challenge("turn_left")
+        snapshots.append(live.snapshot())
+    for _ in range(100):  # wait for a status that saw every frame
+        snapshots.append(live.snapshot())
+        if snapshots[-1]["status_at"] >= snapshots[-1]["t"] - 0.01 and snapshots[-1]["status_at"] > frame.t:
+            break
+        time.sleep(0.1)
+    live.close()
+    before = [s for s in snapshots if s["status_at"] < marked.asked_s]
+    assert before and all(s["prompt"] == STRESS_PROMPT for s in before)
+    after = [s for s in snapshots if s["status_at"] > marked.asked_s + 0.1]
+    assert all(s["prompt"] is None for s in after)
+    stress_alerts = [a for s in after for a in s["alerts"] if a["check"] == "deepfake" and "changed at profile" in a["reason"]]
+    assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "alert"
+    assert "Ask now" in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})

@@ -461,6 +461,19 @@ class DeepfakeCheck:
 
 
 
+STRESS_PROMPT = ("Ask the candidate to turn to their left, then to their right: a face swap breaks down at "
+                 "profile, and the passive signals alone cannot rule one out")
+
+
+def stress_prompt(result: CheckResult, asked: list[ChallengeMark] | tuple[ChallengeMark, ...]) -> str | None:
+    """What the live panel asks the interviewer to do while no turn has been asked: the passive
+    signals catch almost no swap at their false-alarm budget (a face is 'ok' when no trace is seen,
+    not proven real), so every call without a deepfake alert gets the prompt until a turn is asked."""
+    if result.status == "alert" or any(m.kind in TURN_KINDS for m in asked):
+        return None
+    return STRESS_PROMPT
+
+
 def run_on_file(path: Path | str, policy: SamplingPolicy, evidence_dir: Path | str | None = None,
                 profile: Profile | None = None, challenges: tuple[ChallengeMark, ...] = (),
                 until_s: float | None = None) -> tuple[CheckResult, DeepfakeCheck]:
