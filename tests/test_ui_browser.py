@@ -207,3 +207,35 @@ def test_signoff_flow(server, browser, reviewed):
     line = next(ln for ln in listed.splitlines() if ln.startswith(session_id))
     assert "approve by Alex Reviewer" in line
     page.close()
+
+
+def test_live_panel_shows_a_face_swap_failing_a_turn(server):
+    """The candidate's camera plays a generated face swap of the turning man (fixtures/face_swap.py);
+    the panel prompts for a turn, the interviewer presses it, and the panel alerts with the failed
+    stress response (the face changed at profile) during the call."""
+    from fixtures.face_swap import face_swap
+
+    swap = face_swap(dev_file(CAMERA_CLIP), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=6.0)
+    with chromium_with_fake_camera(swap.path) as chromium:
+        context = chromium.new_context(viewport=VIEWPORT)
+        interviewer = context.new_page()
+        interviewer.goto(server.url)
+        interviewer.get_by_role("tab", name="Live call").click()
+        interviewer.locator("#iv-live-candidate textarea").fill("Swap Live")
+        interviewer.click("#iv-live-start")
+        link = interviewer.locator("#iv-live-info code", has_text="/verify?session=").inner_text(timeout=30_000)
+        candidate = context.new_page()
+        candidate.goto(link)
+        candidate.click("#iv-capture-camera .iv-start")
+        candidate.wait_for_function(SENT.format(mode="camera"), arg=3, timeout=30_000)
+        interviewer.wait_for_selector("#iv-live-panel .iv-ask", timeout=10_000)
+        assert "turn to their left" in interviewer.inner_text("#iv-live-panel .iv-ask")
+        interviewer.click("#iv-ch-turn_left")  # the swapped head turns to its left from 1.9 s of each 6 s loop
+        interviewer.wait_for_selector("#iv-live-panel .iv-alerts li.iv-alert >> text=changed at profile",
+                                      timeout=30_000)
+        assert interviewer.locator("#iv-live-panel .iv-ask").count() == 0
+        assert interviewer.get_attribute("#iv-live-panel .iv-card[data-check=deepfake]", "data-status") == "alert"
+        shot(interviewer, "live-panel-stress")
+        interviewer.click("#iv-live-end")
+        interviewer.wait_for_selector(".iv-result-headline .iv-headline", timeout=120_000)
+        context.close()
