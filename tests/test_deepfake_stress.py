@@ -5,6 +5,7 @@ while the head moves on (a failed response, decisive: alert on its own, with the
 it); the real man's does neither."""
 from __future__ import annotations
 
+import re
 import time
 
 import cv2
@@ -54,6 +55,7 @@ def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_
     assert frame_index in swap.truth["swapped"]  # the evidence frame shows the pasted face
     if failing == "stress_identity":
         assert response.value < IDENTITY_KEPT and "changed at profile" in finding.reason
+        assert float(re.search(r"similarity (\d\.\d\d)", finding.reason).group(1)) < IDENTITY_KEPT
         assert abs(swap.truth["yaw"][frame_index]) >= PROFILE_YAW_DEG - 5
     else:
         assert "froze" in finding.reason and frame_index in swap.truth["frozen"]

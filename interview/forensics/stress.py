@@ -100,8 +100,9 @@ def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]
         return StressResponse(kind, asked_s, "stress_identity", True, similarity, worst.t,
                               f"{kind} at {asked_s:.1f}s: the face kept its identity at profile "
                               f"(similarity {similarity:.2f} to the frontal face)")
+    shown = np.floor(similarity * 100) / 100  # never rounded up to the threshold it failed
     return StressResponse(kind, asked_s, "stress_identity", False, similarity, worst.t,
-                          f"{kind} at {asked_s:.1f}s: the face changed at profile: similarity {similarity:.2f} "
+                          f"{kind} at {asked_s:.1f}s: the face changed at profile: similarity {shown:.2f} "
                           f"to the same session's frontal face (a real head keeps {IDENTITY_KEPT:.2f} or more; "
                           f"a face swap painted from a frontal photo stretches and mixes with the real head). "
                           f"Compare the frame at {worst.t:.1f}s with a frontal one")
