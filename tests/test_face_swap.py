@@ -77,3 +77,35 @@ def test_freeze_keeps_the_last_good_face_past_the_pose_limit(models_ready):
 
     assert truth["seams"][str(first)] == truth["seams"][str(last)]  # pasted at the same place
     assert moved(fake) < 0.5 * moved(real)  # the head kept moving under a still face
+
+
+def test_the_swap_paints_face_texture_over_an_occluder(models_ready, tmp_path):
+    """Like real swappers, it pastes over whatever covers the face: a blue block (a sleeve, a hand)
+    across the mouth and chin of the real footage is face-coloured in the swap."""
+    clip = tmp_path / "occluded.mp4"
+    real = frames(dev_file(TARGET), start_s=0.0, count=30)
+    reference = face_swap(dev_file(TARGET), dev_file(SOURCE), start_s=0.0, seconds=1.0)
+    seam = np.array(reference.truth["seams"]["0"], np.int32)
+    x0, y0 = seam.min(0)
+    x1, y1 = seam.max(0)
+    block = (slice(y0 + 3 * (y1 - y0) // 5, y0 + 4 * (y1 - y0) // 5), slice(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4))
+    blue = np.array([200, 60, 20], np.uint8)  # BGR
+    with av.open(str(clip), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = real[0].shape[1], real[0].shape[0], "yuv420p"
+        for image in real:
+            image = image.copy()
+            image[block] = blue
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
+        container.mux(stream.encode())
+    swap = face_swap(clip, dev_file(SOURCE), start_s=0.0, seconds=1.0)
+    assert len(swap.truth["swapped"]) == swap.truth["frames"]
+
+    def blueness(image: np.ndarray) -> float:
+        return float(np.abs(image[block].astype(int) - blue).mean())
+
+    before, after = frames(clip)[15], frames(swap.path)[15]
+    assert blueness(before) < 15  # the block is there in the input
+    assert blueness(after) > 60  # and painted over with face texture in the swap
+    skin = after[block].reshape(-1, 3).mean(0)
+    assert skin[2] > skin[0]  # red above blue: skin, not the sleeve
