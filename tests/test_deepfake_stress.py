@@ -12,7 +12,8 @@ import cv2
 import pytest
 
 from fixtures.face_swap import face_swap
-from interview.checks.base import ChallengeMark
+from interview.calibration.build import build_profile, readings_of
+from interview.checks.base import REVIEW_RISK, ChallengeMark
 from interview.checks.deepfake import STRESS_PROMPT, run_on_file
 from interview.config import AnalysisConfig
 from interview.live import LiveSession
@@ -104,3 +105,20 @@ def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_rea
     stress_alerts = [a for s in after for a in s["alerts"] if a["check"] == "deepfake" and "changed at profile" in a["reason"]]
     assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "alert"
     assert "Ask now" in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})
+
+
+def test_a_passed_turn_holds_a_weak_passive_finding_below_review(models_ready):
+    """Judged against a narrow profile (two steady talking heads, each counted thrice), the real
+    man's first seconds reach review on the passive signals alone; with the turn asked and passed,
+    the same footage is ok and says why."""
+    steady = ["A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4"]
+    sessions = [readings_of({"measurements": run_on_file(dev_file(rel), SamplingPolicy())[0].measurements})
+                for rel in steady]
+    profile = build_profile(sessions * 3, "two steady heads", steady, [])
+    passive, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, until_s=SECONDS)
+    assert passive.status == "review"
+    result, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, challenges=(TURN,), until_s=SECONDS)
+    assert result.status == "ok" and result.risk < REVIEW_RISK
+    assert {f.signal for f in result.findings} == {"stress_identity", "stress_frozen"}
+    assert all(f.risk == 0 for f in result.findings)
+    assert any("kept its identity" in f.reason for f in result.findings)
