@@ -16,8 +16,8 @@ from interview.calibration.build import build_profile, readings_of
 from interview.checks.base import REVIEW_RISK, ChallengeMark
 from interview.checks.deepfake import STRESS_PROMPT, run_on_file
 from interview.config import AnalysisConfig
-from interview.live import LiveSession
 from interview.forensics.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
+from interview.live import LiveSession
 from interview.media import FileSource, SamplingPolicy, probe
 from tests.conftest import dev_file
 from ui.live import panel_html

@@ -47,11 +47,11 @@ from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail
 from interview.forensics.sharpness import sharpness_mismatch
 from interview.forensics.spectrum import spectral_falloff
 from interview.forensics.stress import (
+    FROZEN_DIFF,
+    HEAD_MOVING_DIFF,
     PROFILE_YAW_DEG,
     STRESS_WINDOW_S,
     TURN_KINDS,
-    FROZEN_DIFF,
-    HEAD_MOVING_DIFF,
     PosedEmbedding,
     StressResponse,
     face_and_surround_change,
