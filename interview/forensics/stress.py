@@ -45,9 +45,10 @@ def stress_rise(scores: np.ndarray, stressed: np.ndarray) -> float:
 # A stress response: does the face keep its identity through a profile turn the interviewer asked
 # for? A real head seen at 30-45 degrees still embeds close to its own frontal face (tv_real.mp4:
 # cosine 0.73-0.80 to its frontal mean up to 44 degrees of yaw); a swap painted from a frontal photo
-# stretches at profile and mixes with the real ear, jaw and hair (generated swaps of the same turn,
-# at 128/256 px, with and without smoothing, freezing or pasting: 0.46-0.67). Steep pitch is not
-# used: a genuine head looking down 30 degrees fell to 0.10 (jm_real_1.mp4).
+# stretches at profile and mixes with the real ear, jaw and hair (bench/deepfake_stress.py: 21
+# generated swaps of the same turn, session medians 0.54-0.73; the two above 0.70 froze their face
+# and fail frozen_through_turn). Only one genuine dev clip turns to a profile: the threshold is thin
+# evidence. Steep pitch is not used: a genuine head looking down 30 degrees fell to 0.10 (jm_real_1).
 TURN_KINDS = ("turn_left", "turn_right")
 STRESS_WINDOW_S = 6.0  # the move is looked for this long after the request
 IDENTITY_KEPT = 0.70  # median cosine to the frontal face below which the turn changed the identity
