@@ -44,6 +44,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from interview.checks.base import REVIEW_RISK, ChallengeMark, CheckResult, Finding, SessionContext
+from interview.checks.deepfake import stress_prompt
 from interview.config import AnalysisConfig
 from interview.media import AUDIO_RATE, MediaInfo, SamplingPolicy, file_sha256
 from interview.observations import AudioAnalysis, FaceIdentity, Frame, FrameObservation
@@ -407,6 +408,7 @@ class LiveSession:
                         key=lambda a: a["t"])
         return {"session_id": self.id, "checks": {name: result.to_dict() for name, result in results.items()},
                 "alerts": alerts, "challenges": challenges,
+                "prompt": stress_prompt(results["deepfake"], self._challenges) if "deepfake" in results else None,
                 "face_visible_ratio": round(face_ratio, 3), "max_faces": max_faces,
                 "audio_s": round(audio.duration, 1), "speech_s": round(audio.speech_seconds, 1),
                 "measurements": measurements, "status_at": round(self.now(), 2)}

@@ -20,7 +20,7 @@ import pytest
 
 from interview.checks.base import STATUSES
 from tests.conftest import dev_file
-from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, running_app
+from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, launch_with_fake_camera, running_app
 
 CLIP = "A_talking_head/vr_face2.mp4"
 CAMERA_CLIP = "D_presentation_attack/tv_real.mp4"
@@ -99,21 +99,27 @@ def test_review_flow(reviewed, server):
     assert Store(server.db_path).get_session(reviewed["session_id"]).candidate == "Jane Browser"
 
 
-def test_live_flow_with_a_fake_camera(server, browser):
-    from interview.store import Store
-
-    context = browser.new_context(viewport=VIEWPORT)
+def start_live_call(context, server, name: str):
+    """The interviewer starts a live session for `name`; the candidate opens the link and their
+    camera has sent its first frames. Returns (interviewer page, candidate page)."""
     interviewer = context.new_page()
     interviewer.goto(server.url)
     interviewer.get_by_role("tab", name="Live call").click()
-    interviewer.locator("#iv-live-candidate textarea").fill("Sam Live")
+    interviewer.locator("#iv-live-candidate textarea").fill(name)
     interviewer.click("#iv-live-start")
     link = interviewer.locator("#iv-live-info code", has_text="/verify?session=").inner_text(timeout=30_000)
-
     candidate = context.new_page()
     candidate.goto(link)
     candidate.click("#iv-capture-camera .iv-start")
     candidate.wait_for_function(SENT.format(mode="camera"), arg=3, timeout=30_000)
+    return interviewer, candidate
+
+
+def test_live_flow_with_a_fake_camera(server, browser):
+    from interview.store import Store
+
+    context = browser.new_context(viewport=VIEWPORT)
+    interviewer, candidate = start_live_call(context, server, "Sam Live")
     interviewer.click("#iv-ch-turn_left")  # ~1 s into the clip; the head turns to its left from 1.8 s
     candidate.wait_for_selector(".iv-prompt:not([hidden])", timeout=10_000)
     assert "turn your head slowly to your left" in candidate.inner_text(".iv-prompt")
@@ -207,3 +213,29 @@ def test_signoff_flow(server, browser, reviewed):
     line = next(ln for ln in listed.splitlines() if ln.startswith(session_id))
     assert "approve by Alex Reviewer" in line
     page.close()
+
+
+def test_live_panel_shows_a_face_swap_failing_a_turn(server, browser):
+    """The candidate's camera plays a generated face swap of the turning man (fixtures/face_swap.py);
+    the panel prompts for a turn, the interviewer presses it, and the panel alerts with the failed
+    stress response (the face changed at profile) during the call."""
+    from fixtures.face_swap import face_swap
+
+    swap = face_swap(dev_file(CAMERA_CLIP), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=6.0)
+    chromium = launch_with_fake_camera(browser.browser_type, swap.path)
+    try:
+        context = chromium.new_context(viewport=VIEWPORT)
+        interviewer, _ = start_live_call(context, server, "Swap Live")
+        interviewer.wait_for_selector("#iv-live-panel .iv-ask", timeout=10_000)
+        assert "turn to their left" in interviewer.inner_text("#iv-live-panel .iv-ask")
+        interviewer.click("#iv-ch-turn_left")  # the swapped head turns to its left from 1.9 s of each 6 s loop
+        interviewer.wait_for_selector("#iv-live-panel .iv-alerts li.iv-alert >> text=changed at profile",
+                                      timeout=30_000)
+        assert interviewer.locator("#iv-live-panel .iv-ask").count() == 0
+        assert interviewer.get_attribute("#iv-live-panel .iv-card[data-check=deepfake]", "data-status") == "alert"
+        shot(interviewer, "live-panel-stress")
+        interviewer.click("#iv-live-end")
+        interviewer.wait_for_selector(".iv-result-headline .iv-headline", timeout=120_000)
+        context.close()
+    finally:
+        chromium.close()

@@ -61,13 +61,19 @@ def chromium_with_fake_camera(clip: Path) -> Iterator:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = launch_with_fake_camera(playwright.chromium, clip)
+        yield chromium
+        chromium.close()
+
+
+def launch_with_fake_camera(browser_type, clip: Path):
+    """A Chromium from `browser_type` (e.g. another browser's `.browser_type`: one Playwright per
+    process) whose camera and microphone play `clip`."""
     from fixtures.av_edit import camera_feed
 
     video, audio = camera_feed(clip)
     fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                   f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
-        yield chromium
-        chromium.close()
+    return browser_type.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)

@@ -203,7 +203,8 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
                      for a in reversed(snapshot["alerts"][-12:]))
     alert_block = (f'<div class="iv-alerts"><b>Alerts</b><ul>{alerts}</ul></div>' if alerts
                    else '<div class="iv-alerts iv-none">No alerts so far.</div>')
-    return f'<div class="iv-live">{head}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
+    prompt = f'<div class="iv-ask"><b>Ask now</b> {escape(snapshot["prompt"])}</div>' if snapshot.get("prompt") else ""
+    return f'<div class="iv-live">{head}{prompt}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
 
 
 def challenge_table(snapshot: dict) -> list[list[str]]:

@@ -21,6 +21,8 @@ import numpy as np
 
 from interview.calibration.profile import Profile
 from interview.checks.base import (
+    REVIEW_RISK,
+    ChallengeMark,
     CheckResult,
     Finding,
     SessionContext,
@@ -44,7 +46,20 @@ from interview.forensics.jitter import embedding_jitter, landmark_jitter, rigid_
 from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail
 from interview.forensics.sharpness import sharpness_mismatch
 from interview.forensics.spectrum import spectral_falloff
-from interview.forensics.stress import is_stressed, stress_rise
+from interview.forensics.stress import (
+    FROZEN_DIFF,
+    HEAD_MOVING_DIFF,
+    PROFILE_YAW_DEG,
+    STRESS_WINDOW_S,
+    TURN_KINDS,
+    PosedEmbedding,
+    StressResponse,
+    face_and_surround_change,
+    frozen_through_turn,
+    identity_through_turn,
+    is_stressed,
+    stress_rise,
+)
 from interview.media import SamplingPolicy
 from interview.observations import AudioAnalysis, Face, Frame, FrameObservation
 
@@ -70,6 +85,9 @@ MAX_FINDINGS = 8
 MIN_BITS_PER_PIXEL = 0.0055
 HAND_CHALLENGE_WORDS = ("hand", "occlu", "cover")
 HAND_CHALLENGE_S = 6.0
+# A failed stress response is decisive on its own (like a failed active challenge): the identity of
+# a real head does not change when it turns. A passed one holds weak passive findings below review.
+STRESS_FAILED_RISK = 0.85
 
 
 @dataclass
@@ -208,6 +226,21 @@ class DeepfakeCheck:
         self.evidence_marks: dict[str, list] = {}  # evidence image path -> the boxes drawn on it
         self._hand_windows = [(c.asked_s, c.asked_s + HAND_CHALLENGE_S) for c in config.challenges
                               if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS)]
+        self.challenges: list[ChallengeMark] = list(config.challenges)
+        self.posed: list[PosedEmbedding] = []
+        # t -> (JPEG of the frame, landmarks): possible stress evidence, compressed because the live
+        # panel deep-copies the check every second
+        self._stress_frames: dict[float, tuple[bytes, np.ndarray]] = {}
+        self.changes: list[tuple[float, float, float]] = []  # (t, inner face change, surround change)
+        self._previous_gray: tuple[float, np.ndarray] | None = None
+        self.stress_responses: list[StressResponse] = []
+
+    def ask(self, mark: ChallengeMark) -> None:
+        """A challenge asked during a live session: its move is then watched as a stress test."""
+        self.challenges.append(mark)
+
+    def _in_turn_window(self, t: float) -> bool:
+        return any(m.kind in TURN_KINDS and m.asked_s <= t <= m.asked_s + STRESS_WINDOW_S for m in self.challenges)
 
     def wants_hands(self, t: float) -> bool:
         """Hands are looked for after a hand-over-face challenge (occlusion is a stress test)."""
@@ -236,7 +269,28 @@ class DeepfakeCheck:
         embedding = main_identity_embedding(obs, face)
         if embedding is not None:
             self.embeddings.append((obs.t, embedding))
+            self.posed.append(PosedEmbedding(obs.t, embedding, face.pose.yaw, face.pose.pitch))
+            if abs(face.pose.yaw) >= PROFILE_YAW_DEG and self._in_turn_window(obs.t):
+                self._keep_stress_frame(obs.t, frame, face)
+        if self._in_turn_window(obs.t):
+            self._track_change(obs.t, frame, face)
         self.cost_s["every_frame"] += time.perf_counter() - started
+
+    def _keep_stress_frame(self, t: float, frame: Frame, face: Face) -> None:
+        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if ok:
+            self._stress_frames[t] = (jpeg.tobytes(), face.landmarks)
+
+    def _track_change(self, t: float, frame: Frame, face: Face) -> None:
+        """Inner-face and surround change since the previous analysed frame (a frozen pasted face)."""
+        gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
+        if self._previous_gray is not None and t - self._previous_gray[0] <= MAX_GAP_S:
+            inner, ring = face_and_surround_change(self._previous_gray[1], gray, face.landmarks)
+            if not math.isnan(inner):
+                self.changes.append((t, inner, ring))
+                if inner < FROZEN_DIFF and ring >= HEAD_MOVING_DIFF:
+                    self._keep_stress_frame(t, frame, face)
+        self._previous_gray = (t, gray)
 
     def _window_for(self, t: float) -> Window:
         start = math.floor(t / WINDOW_S) * WINDOW_S
@@ -288,20 +342,52 @@ class DeepfakeCheck:
         self._add_context_signals()
         scored = [w for w in self.windows if w.complete and not math.isnan(w.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
-        if not scored:
-            return CheckResult(self.name, "insufficient", 0.0, coverage,
-                               measurements={"deepfake_score": None})
-        values = session_values(scored)
-        judgement = fusion.judge(values, self.profile)
-        measurements = {"deepfake_score": round(judgement.fused, 3)}
-        measurements.update({f"deepfake_{spec.name}": (round(values[spec.name], 4) if spec.name in values else None)
-                             for spec in fusion.SIGNALS})
+        marks = list(ctx.challenges) + [m for m in self.challenges if m not in ctx.challenges]
+        turns = [m for m in marks if m.kind in TURN_KINDS]
+        self.stress_responses = ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
+                                 + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
+        judged = [r for r in self.stress_responses if r.passed is not None]
+        identity = [r.value for r in judged if r.signal == "stress_identity"]
+        measurements = {"deepfake_score": None,
+                        "deepfake_stress_identity": round(min(identity), 3) if identity else None}
         too_compressed = self._compression_note(ctx)
+        judgement = None
+        if scored:
+            values = session_values(scored)
+            judgement = fusion.judge(values, self.profile)
+            measurements["deepfake_score"] = round(judgement.fused, 3)
+            measurements.update({f"deepfake_{spec.name}": (round(values[spec.name], 4) if spec.name in values else None)
+                                 for spec in fusion.SIGNALS})
+        failed = [r for r in judged if not r.passed]
+        if failed and too_compressed is None:  # decisive on its own, whatever the passive signals say
+            findings = [self._stress_finding(r, ctx, STRESS_FAILED_RISK) for r in failed]
+            return CheckResult(self.name, status_for(STRESS_FAILED_RISK, coverage), STRESS_FAILED_RISK, coverage,
+                               findings, measurements)
+        if judgement is None:
+            return CheckResult(self.name, "insufficient", 0.0, coverage, measurements=measurements)
         if too_compressed is not None:  # measured, kept, but not judged
             return CheckResult(self.name, "insufficient", 0.0, coverage, [too_compressed], measurements)
         findings = self._findings(scored, judgement, ctx) if judgement.level != "ok" else []
         status = judgement.level if status_for(judgement.risk, coverage) != "insufficient" else "insufficient"
-        return CheckResult(self.name, status, judgement.risk, coverage, findings, measurements)
+        risk = judgement.risk
+        if judged and status == "review":  # a passed stress response outweighs a weak passive finding
+            risk, status = min(risk, REVIEW_RISK - 0.01), "ok"
+            findings = [self._stress_finding(r, ctx, 0.0) for r in judged]
+        return CheckResult(self.name, status, risk, coverage, findings, measurements)
+
+    def _stress_finding(self, response: StressResponse, ctx: SessionContext, risk: float) -> Finding:
+        """A stress response as a finding, with the frame that shows it (the turned face least like
+        the frontal one, or a frozen face)."""
+        frame = None
+        if ctx.evidence_dir is not None and response.worst_t in self._stress_frames:
+            jpeg, landmarks = self._stress_frames[response.worst_t]
+            image = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            label = "identity at profile" if response.signal == "stress_identity" else "frozen face"
+            frame = save_evidence(image, ctx.evidence_dir,
+                                  f"deepfake_{response.signal}_{response.kind}_{response.worst_t:.1f}s",
+                                  [(*region_box(landmarks, FACE_OVAL, pad=0.05), label)])
+        return Finding(response.asked_s, response.asked_s + STRESS_WINDOW_S, risk, response.reason, frame,
+                       response.signal)
 
     @staticmethod
     def _compression_note(ctx: SessionContext) -> Finding | None:
@@ -375,21 +461,39 @@ class DeepfakeCheck:
 
 
 
+STRESS_PROMPT = ("Ask the candidate to turn to their left, then to their right: a face swap breaks down at "
+                 "profile, and the passive signals alone cannot rule one out")
+
+
+def stress_prompt(result: CheckResult, asked: list[ChallengeMark] | tuple[ChallengeMark, ...]) -> str | None:
+    """What the live panel asks the interviewer to do while no turn has been asked: the passive
+    signals catch almost no swap at their false-alarm budget (a face is 'ok' when no trace is seen,
+    not proven real), so every call without a deepfake alert gets the prompt until a turn is asked."""
+    if result.status == "alert" or any(m.kind in TURN_KINDS for m in asked):
+        return None
+    return STRESS_PROMPT
+
+
 def run_on_file(path: Path | str, policy: SamplingPolicy, evidence_dir: Path | str | None = None,
-                profile: Profile | None = None) -> tuple[CheckResult, DeepfakeCheck]:
+                profile: Profile | None = None, challenges: tuple[ChallengeMark, ...] = (),
+                until_s: float | None = None) -> tuple[CheckResult, DeepfakeCheck]:
     """Perception and this check alone over a recording (no audio, no other checks), judged against
-    `profile` (default: the shipped one): what the deepfake benchmark and tests need, at a fraction
-    of a full analysis's cost."""
+    `profile` (default: the shipped one), with the `challenges` asked in it, up to `until_s`: what
+    the deepfake benchmarks and tests need, at a fraction of a full analysis's cost."""
     from interview.media import FileSource, probe
     from interview.perception import Perceiver
 
     media = probe(path)
-    config = AnalysisConfig(policy=policy) if profile is None else AnalysisConfig(policy=policy, profile=profile)
+    config = AnalysisConfig(policy=policy, challenges=challenges)
+    if profile is not None:
+        config = AnalysisConfig(policy=policy, challenges=challenges, profile=profile)
     check = DeepfakeCheck(config)
     perceiver = Perceiver(policy)
     frames = 0
     try:
         for frame in FileSource(media, policy).frames():
+            if until_s is not None and frame.t > until_s:
+                break
             check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t)), frame)
             frames += 1
     finally:

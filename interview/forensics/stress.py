@@ -5,8 +5,12 @@ score in stressed frames with the same person's frontal frames; a real face scor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import cv2
 import numpy as np
 
+from interview.forensics.face_regions import FACE_OVAL
 from interview.observations import Face
 
 PROFILE_YAW_DEG = 30.0
@@ -36,3 +40,119 @@ def stress_rise(scores: np.ndarray, stressed: np.ndarray) -> float:
     if (valid & stressed).sum() < MIN_FRAMES or (valid & ~stressed).sum() < MIN_FRAMES:
         return float("nan")
     return float(scores[valid & stressed].mean() - scores[valid & ~stressed].mean())
+
+
+# A stress response: does the face keep its identity through a profile turn the interviewer asked
+# for? A real head seen at 30-45 degrees still embeds close to its own frontal face (tv_real.mp4:
+# cosine 0.73-0.80 to its frontal mean up to 44 degrees of yaw); a swap painted from a frontal photo
+# stretches at profile and mixes with the real ear, jaw and hair (bench/deepfake_stress.py: 21
+# generated swaps of the same turn, session medians 0.54-0.73; the two above 0.70 froze their face
+# and fail frozen_through_turn). Only one genuine dev clip turns to a profile: the threshold is thin
+# evidence. Steep pitch is not used: a genuine head looking down 30 degrees fell to 0.10 (jm_real_1).
+TURN_KINDS = ("turn_left", "turn_right")
+STRESS_WINDOW_S = 6.0  # the move is looked for this long after the request
+IDENTITY_KEPT = 0.70  # median cosine to the frontal face below which the turn changed the identity
+FRONTAL_DEG = 10.0
+MIN_EMBEDDINGS = 2
+
+
+@dataclass(frozen=True)
+class PosedEmbedding:
+    """An identity embedding of the main face with the head pose it was taken at."""
+
+    t: float
+    embedding: np.ndarray
+    yaw: float
+    pitch: float
+
+
+@dataclass(frozen=True)
+class StressResponse:
+    """How the face held up through one requested move: `passed` None when the move was not seen."""
+
+    kind: str
+    asked_s: float
+    signal: str  # "stress_identity" or "stress_frozen"
+    passed: bool | None
+    value: float  # identity: median cosine to the frontal face; frozen: frozen frame pairs
+    worst_t: float | None  # the frame that shows it best (the evidence frame)
+    reason: str
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]) -> StressResponse:
+    """Compare the face turned to a profile after the request with the same session's frontal face
+    (anywhere in the session: the frames before the turn are usually the nearest)."""
+    end = asked_s + STRESS_WINDOW_S
+    frontal = [p for p in posed if abs(p.yaw) < FRONTAL_DEG and abs(p.pitch) < FRONTAL_DEG]
+    turned = [p for p in posed if asked_s <= p.t <= end and abs(p.yaw) >= PROFILE_YAW_DEG
+              and abs(p.pitch) < STEEP_PITCH_DEG]
+    if len(frontal) < MIN_EMBEDDINGS or len(turned) < MIN_EMBEDDINGS:
+        return StressResponse(kind, asked_s, "stress_identity", None, float("nan"), None,
+                              f"{kind} at {asked_s:.1f}s: too few frontal or profile views to compare identities")
+    reference = _unit(_unit(np.array([p.embedding for p in frontal])).mean(0))
+    cosines = _unit(np.array([p.embedding for p in turned])) @ reference
+    similarity = float(np.median(cosines))
+    worst = turned[int(np.argmin(cosines))]
+    if similarity >= IDENTITY_KEPT:
+        return StressResponse(kind, asked_s, "stress_identity", True, similarity, worst.t,
+                              f"{kind} at {asked_s:.1f}s: the face kept its identity at profile "
+                              f"(similarity {similarity:.2f} to the frontal face)")
+    shown = np.floor(similarity * 100) / 100  # never rounded up to the threshold it failed
+    return StressResponse(kind, asked_s, "stress_identity", False, similarity, worst.t,
+                          f"{kind} at {asked_s:.1f}s: the face changed at profile: similarity {shown:.2f} "
+                          f"to the same session's frontal face (a real head keeps {IDENTITY_KEPT:.2f} or more; "
+                          f"a face swap painted from a frontal photo stretches and mixes with the real head). "
+                          f"Compare the frame at {worst.t:.1f}s with a frontal one")
+
+
+# A swapper that loses the face past its pose range and keeps pasting the last good face (or a
+# relay that freezes it) shows a face whose pixels do not change while the head around it moves.
+# A camera's noise alone changes a real face: the least mean grey-level change inside a genuine
+# face between analysed frames while its surround moved was 0.26 (first 6 s of tv_real, jm_real_1,
+# lp_d14, roop_target, vr_face3); a frozen pasted face changes by 0.00-0.03.
+FROZEN_DIFF = 0.1  # grey levels: the inner face did not change
+HEAD_MOVING_DIFF = 0.5  # grey levels: the ring of head and background around the face did
+MIN_FROZEN_PAIRS = 3
+
+
+def _scaled_oval(landmarks: np.ndarray, factor: float, shape: tuple[int, int]) -> np.ndarray:
+    oval = landmarks[list(FACE_OVAL), :2]
+    centre = oval.mean(0)
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(centre + (oval - centre) * factor).astype(np.int32), 1)
+    return mask.astype(bool)
+
+
+def face_and_surround_change(previous: np.ndarray, gray: np.ndarray, landmarks: np.ndarray) -> tuple[float, float]:
+    """Mean absolute grey-level change between two frames inside the inner face (the oval shrunk to
+    70%) and in the ring of head and background around it (110-140% of the oval)."""
+    change = np.abs(gray.astype(np.float32) - previous.astype(np.float32))
+    inner = _scaled_oval(landmarks, 0.7, gray.shape)
+    ring = _scaled_oval(landmarks, 1.4, gray.shape) & ~_scaled_oval(landmarks, 1.1, gray.shape)
+    if not inner.any() or not ring.any():
+        return float("nan"), float("nan")
+    return float(change[inner].mean()), float(change[ring].mean())
+
+
+def frozen_through_turn(kind: str, asked_s: float, changes: list[tuple[float, float, float]]) -> StressResponse:
+    """Did the face stop changing while the head moved, after the request? `changes` holds
+    (t, inner face change, surround change) per pair of consecutive analysed frames."""
+    end = asked_s + STRESS_WINDOW_S
+    moving = [(t, inner) for t, inner, ring in changes if asked_s <= t <= end and ring >= HEAD_MOVING_DIFF]
+    frozen = [t for t, inner in moving if inner < FROZEN_DIFF]
+    if len(moving) < MIN_FRAMES:
+        return StressResponse(kind, asked_s, "stress_frozen", None, float("nan"), None,
+                              f"{kind} at {asked_s:.1f}s: the head hardly moved after the request")
+    if len(frozen) < MIN_FROZEN_PAIRS:
+        return StressResponse(kind, asked_s, "stress_frozen", True, float(len(frozen)), None,
+                              f"{kind} at {asked_s:.1f}s: the face changed with the head in every frame")
+    return StressResponse(kind, asked_s, "stress_frozen", False, float(len(frozen)), frozen[len(frozen) // 2],
+                          f"{kind} at {asked_s:.1f}s: the face froze while the head moved, in {len(frozen)} "
+                          f"frames from {frozen[0]:.1f}s to {frozen[-1]:.1f}s (a real face changes with "
+                          f"camera noise alone; a swap that lost the face keeps pasting its last one). "
+                          f"Compare the face with the hair and ears around it in the frame at "
+                          f"{frozen[len(frozen) // 2]:.1f}s and the next")

@@ -1,0 +1,124 @@
+"""The stress response of the deepfake check on swaps we can make: a generated face swap of a real
+man turning his head (fixtures/face_swap.py) against the real footage, with the turn asked as a
+challenge at its hand-annotated time. The swap's identity changes at profile, or its face freezes
+while the head moves on (a failed response, decisive: alert on its own, with the frame that shows
+it); the real man's does neither."""
+from __future__ import annotations
+
+import re
+import time
+
+import cv2
+import pytest
+
+from fixtures.face_swap import face_swap
+from interview.calibration.build import build_profile, readings_of
+from interview.checks.base import REVIEW_RISK, ChallengeMark
+from interview.checks.deepfake import STRESS_PROMPT, run_on_file
+from interview.config import AnalysisConfig
+from interview.forensics.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
+from interview.live import LiveSession
+from interview.media import FileSource, SamplingPolicy, probe
+from tests.conftest import dev_file
+from ui.live import panel_html
+
+TARGET = "D_presentation_attack/tv_real.mp4"
+TURN = ChallengeMark("turn_left", 1.2)  # the head starts turning at 1.9 s (tests/test_challenges.py)
+SECONDS = 6.0
+
+
+def _run(path, tmp_path, challenges=(TURN,)):
+    return run_on_file(path, SamplingPolicy(), evidence_dir=tmp_path / "evidence", challenges=challenges,
+                       until_s=SECONDS)
+
+
+@pytest.fixture(scope="module")
+def genuine(models_ready, tmp_path_factory):
+    return _run(dev_file(TARGET), tmp_path_factory.mktemp("genuine"))
+
+
+@pytest.mark.parametrize("source, setting, failing", [
+    ("B_identity/df_img10.jpg", dict(resolution=128), "stress_identity"),
+    ("B_identity/df_img18.jpg", dict(resolution=256, smooth=True), "stress_identity"),
+    ("B_identity/df_img18.jpg", dict(resolution=128, beyond_pose="freeze"), "stress_frozen"),
+])
+def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_ready, tmp_path, source, setting,
+                                                                          failing):
+    swap = face_swap(dev_file(TARGET), dev_file(source), start_s=0.0, seconds=SECONDS, **setting)
+    result, check = _run(swap.path, tmp_path)
+    [response] = [r for r in check.stress_responses if r.signal == failing]
+    assert response.passed is False
+    assert result.status == "alert"
+    [finding] = [f for f in result.findings if f.signal == failing]
+    assert f"{response.worst_t:.1f}s" in finding.reason
+    assert TURN.asked_s <= response.worst_t <= TURN.asked_s + STRESS_WINDOW_S
+    frame_index = round(response.worst_t * swap.truth["fps"])
+    assert frame_index in swap.truth["swapped"]  # the evidence frame shows the pasted face
+    if failing == "stress_identity":
+        assert response.value < IDENTITY_KEPT and "changed at profile" in finding.reason
+        assert float(re.search(r"similarity (\d\.\d\d)", finding.reason).group(1)) < IDENTITY_KEPT
+        assert abs(swap.truth["yaw"][frame_index]) >= PROFILE_YAW_DEG - 5
+    else:
+        assert "froze" in finding.reason and frame_index in swap.truth["frozen"]
+    assert cv2.imread(str(tmp_path / finding.frame)) is not None
+
+
+def test_the_genuine_original_passes_the_same_turn(genuine):
+    result, check = genuine
+    assert {r.signal: r.passed for r in check.stress_responses} == {"stress_identity": True, "stress_frozen": True}
+    [identity] = [r for r in check.stress_responses if r.signal == "stress_identity"]
+    assert identity.value >= IDENTITY_KEPT
+    assert result.status != "alert"
+    assert not [f for f in result.findings if f.risk > 0 and f.signal.startswith("stress")]
+
+
+def test_without_a_turn_challenge_there_is_no_stress_response(models_ready, tmp_path):
+    swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
+    result, check = _run(swap.path, tmp_path, challenges=(ChallengeMark("smile", 1.2),))
+    assert check.stress_responses == [] and result.measurements["deepfake_stress_identity"] is None
+
+
+def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_ready):
+    """A live call playing a generated swap at its own pace: until a turn is asked the panel prompts
+    for one; after the interviewer marks the turn, a running snapshot alerts with the failed stress
+    response while the call is still on."""
+    swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
+    live = LiveSession(AnalysisConfig(transcribe=False), snapshot_every_s=0.5)
+    snapshots, marked = [], None
+    for frame in FileSource(probe(swap.path), SamplingPolicy()).frames():
+        while live.now() < frame.t:
+            time.sleep(0.005)
+        live.push_frame(live.now(), frame.image)
+        if marked is None and frame.t >= TURN.asked_s:
+            marked = live.mark_challenge("turn_left")
+        snapshots.append(live.snapshot())
+    for _ in range(100):  # wait for a status that saw every frame
+        snapshots.append(live.snapshot())
+        if snapshots[-1]["status_at"] >= snapshots[-1]["t"] - 0.01 and snapshots[-1]["status_at"] > frame.t:
+            break
+        time.sleep(0.1)
+    live.close()
+    before = [s for s in snapshots if s["status_at"] < marked.asked_s]
+    assert before and all(s["prompt"] == STRESS_PROMPT for s in before)
+    after = [s for s in snapshots if s["status_at"] > marked.asked_s + 0.1]
+    assert all(s["prompt"] is None for s in after)
+    stress_alerts = [a for s in after for a in s["alerts"] if a["check"] == "deepfake" and "changed at profile" in a["reason"]]
+    assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "alert"
+    assert "Ask now" in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})
+
+
+def test_a_passed_turn_holds_a_weak_passive_finding_below_review(models_ready):
+    """Judged against a narrow profile (two steady talking heads, each counted thrice), the real
+    man's first seconds reach review on the passive signals alone; with the turn asked and passed,
+    the same footage is ok and says why."""
+    steady = ["A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4"]
+    sessions = [readings_of({"measurements": run_on_file(dev_file(rel), SamplingPolicy())[0].measurements})
+                for rel in steady]
+    profile = build_profile(sessions * 3, "two steady heads", steady, [])
+    passive, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, until_s=SECONDS)
+    assert passive.status == "review"
+    result, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, challenges=(TURN,), until_s=SECONDS)
+    assert result.status == "ok" and result.risk < REVIEW_RISK
+    assert {f.signal for f in result.findings} == {"stress_identity", "stress_frozen"}
+    assert all(f.risk == 0 for f in result.findings)
+    assert any("kept its identity" in f.reason for f in result.findings)
