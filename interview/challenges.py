@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -198,6 +198,15 @@ def verify(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.
         "read_phrase": lambda: _verify_phrase(mark, argument, audio, t1),
     }
     return verifiers[kind]()
+
+
+def settled(result: ChallengeResult, seen_until_s: float | None) -> ChallengeResult:
+    """`result` as it stands when the call has been seen up to `seen_until_s`: not passed while its
+    response window is still open means waiting (passed None), not failed."""
+    spec = CATALOGUE.get(split_kind(result.kind)[0])
+    if seen_until_s is None or result.passed is True or spec is None or seen_until_s >= result.asked_s + spec.window_s:
+        return result
+    return replace(result, passed=None, detail="waiting for the response")
 
 
 def _result(mark: ChallengeMark, onset: float | None, passed: bool | None, seen: str,

@@ -390,7 +390,8 @@ class LiveSession:
         with self._checks_lock:  # copying is quick; finishing the copies then runs beside the frames
             ctx = SessionContext(media=media, audio=audio, analysed_frames=self._session.stats.analysed_frames,
                                  challenges=tuple(self._challenges), evidence_dir=None,
-                                 candidate=self._config.candidate, id_photo=self._config.id_photo)
+                                 candidate=self._config.candidate, id_photo=self._config.id_photo,
+                                 seen_until_s=max(self._session.stats.last_t, audio.duration))
             copies = [_dry_run_copy(check, self._dry_run_config) for check in self._session.checks]
             results = {check.name: _finish_so_far(check, ctx, self._failed_checks)
                        for check, copied in zip(self._session.checks, copies) if copied is None}
@@ -400,11 +401,8 @@ class LiveSession:
         results = {check.name: results[check.name] for check in self._session.checks}  # report order
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
         challenges = _challenge_rows(self._challenges, measurements.get("challenges"), max(seen_until, audio.duration))
-        # a challenge still inside its response window is "waiting" everywhere: no "failed" alert yet
-        waiting = [row["asked_s"] for row in challenges if row["result"] is None]
         alerts = sorted(({"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
-                         for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK
-                         and not (f.signal == "challenges" and any(abs(f.t0 - t) < 0.05 for t in waiting))),
+                         for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK),
                         key=lambda a: a["t"])
         return {"session_id": self.id, "checks": {name: result.to_dict() for name, result in results.items()},
                 "alerts": alerts, "challenges": challenges,

@@ -90,13 +90,18 @@ def test_running_snapshot_has_every_check(ended):
     assert analysed == sorted(analysed) and analysed[-1] > analysed[0]
 
 
-def test_a_challenge_waiting_for_its_response_has_no_failed_alert(ended):
-    """One state per challenge: while the table says it waits, the alert list does not call it failed."""
+def test_a_challenge_waiting_for_its_response_is_waiting_everywhere(ended):
+    """One state per challenge: while the table says it waits, neither the alert list nor the
+    liveness card (the check's own findings and measurements) calls it failed."""
     _, snapshots, marked, _, _ = ended
     said = f"Challenge 'Turn to your left' asked at {seconds(marked.asked_s)} failed"
     waiting = [s for s in snapshots if s["challenges"] and s["challenges"][0]["result"] is None]
     assert waiting, "the clip ends inside the challenge's response window"
     assert not [a for s in waiting for a in s["alerts"] if a["reason"].startswith(said)]
+    for snapshot in waiting:
+        assert not [f for f in snapshot["checks"]["liveness"]["findings"] if f["reason"].startswith(said)]
+        measured = snapshot["measurements"]["challenges"]
+        assert [c["passed"] for c in measured] == [None] and measured[0]["detail"] == "waiting for the response"
 
 
 def test_end_writes_the_review_report(ended):

@@ -68,6 +68,9 @@ class SessionContext:
     evidence_dir: Path | None = None
     candidate: str | None = None
     id_photo: Path | None = None
+    # A live call's snapshot: how far the call has been seen. A challenge whose response window is
+    # still open there is waiting, not failed (None: a finished session, every response is judged).
+    seen_until_s: float | None = None
 
 
 class Check(Protocol):

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.challenges import ChallengeResult, hand_window, label_of, verify
+from interview.challenges import ChallengeResult, hand_window, label_of, settled, verify
 from interview.checks.base import ChallengeMark, CheckResult, Finding, SessionContext, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
@@ -58,7 +58,7 @@ class LivenessCheck:
     def finish(self, ctx: SessionContext) -> CheckResult:
         track = self.track.arrays()
         marks = list(ctx.challenges) + [m for m in self.challenges if m not in ctx.challenges]
-        challenges = [verify(mark, track, self.track.hands, ctx.audio) for mark in marks]
+        challenges = [settled(verify(mark, track, self.track.hands, ctx.audio), ctx.seen_until_s) for mark in marks]
         signals = [frozen.assess(track, ctx.audio.speech), planarity.assess_parallax(track),
                    planarity.assess_deformation(track), replay_cues.assess(self.replay), blinks.assess(track),
                    rppg.assess(track)]
