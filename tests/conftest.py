@@ -55,3 +55,21 @@ def pytest_runtest_makereport(item, call):
     if call.excinfo is not None and call.excinfo.errisinstance(DevMediaMissing):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"real dev media not available: {call.excinfo.value}")
+
+
+@pytest.fixture(scope="module")
+def server(models_ready, tmp_path_factory, request):
+    """The app on a free port with its own data dir, one per test module that asks for it."""
+    from tests.ui_server import running_app
+
+    with running_app(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Headless Chromium whose fake camera and microphone play tests.ui_server.CAMERA_CLIP."""
+    from tests.ui_server import CAMERA_CLIP, chromium_with_fake_camera
+
+    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
+        yield chromium

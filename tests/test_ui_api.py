@@ -15,12 +15,6 @@ CLIP = "A_talking_head/vr_face2.mp4"
 
 
 @pytest.fixture(scope="module")
-def server(models_ready, tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("ui_api")) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
 def client(server):
     from gradio_client import Client
 

@@ -20,25 +20,12 @@ import pytest
 
 from interview.checks.base import STATUSES
 from tests.conftest import dev_file
-from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, launch_with_fake_camera, running_app
+from tests.ui_server import ARTIFACTS, CAMERA_CLIP, launch_with_fake_camera
 
 CLIP = "A_talking_head/vr_face2.mp4"
-CAMERA_CLIP = "D_presentation_attack/tv_real.mp4"
 VIEWPORT = {"width": 1280, "height": 1000}
 CAPTURE = "#iv-capture-{mode}[data-sent], #iv-capture-{mode} [data-sent]"  # the widget marks frames it sent
 SENT = "(n) => Number(document.querySelector('" + CAPTURE + "')?.dataset.sent || 0) >= n"
-
-
-@pytest.fixture(scope="module")
-def server(models_ready, tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("ui_browser")) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import pytest
 
 from interview.report.plots import COLOURS
 from tests.conftest import dev_file
-from tests.test_ui_browser import CAMERA_CLIP, SENT
-from tests.ui_server import ARTIFACTS, chromium_with_fake_camera, running_app
+from tests.test_ui_browser import SENT
+from tests.ui_server import ARTIFACTS
 
 VIEWPORT = {"width": 1280, "height": 800}
 SPEAKER = "A_talking_head/vr_face2.mp4"  # a man in a shirt and tie
@@ -27,18 +27,6 @@ TOO_WIDE = """() => [...document.querySelectorAll('body *')].filter((e) => {
     const box = e.getBoundingClientRect(), style = getComputedStyle(e);
     return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && box.right > innerWidth + 1;
 }).slice(0, 5).map((e) => `${e.tagName}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
-
-
-@pytest.fixture(scope="module")
-def server(models_ready, tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("ui_walk")) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium_with_fake_camera(dev_file(CAMERA_CLIP)) as chromium:
-        yield chromium
 
 
 def shot(page, name: str) -> None:

@@ -15,6 +15,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots (gitignored)
+CAMERA_CLIP = "D_presentation_attack/tv_real.mp4"  # what the fake camera and microphone play
 
 
 @dataclass(frozen=True)
