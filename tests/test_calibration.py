@@ -91,6 +91,11 @@ def test_the_shipped_profile_loads_and_covers_every_passive_deepfake_signal():
     assert levels["alert"] > levels["review"] > 0
 
 
+def test_too_few_sessions_make_no_profile_and_say_so():
+    with pytest.raises(ProfileError, match="2 usable genuine session.*at least 3"):
+        build_profile(_genuine(2), "t", ["interviews/"], [])
+
+
 def test_readings_skip_signals_a_session_could_not_measure():
     summary = {"measurements": {"deepfake_boundary": 1.2, "deepfake_mouth": None, "deepfake_flicker": float("nan")}}
     assert readings_of(summary) == {"deepfake.boundary": 1.2}

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interview.calibration.profile import DEFAULT_PROFILE, Budget, Profile, SignalStats, load_profile
+from interview.calibration.profile import DEFAULT_PROFILE, Budget, Profile, ProfileError, SignalStats, load_profile
 from interview.forensics import fusion
 
+MIN_SESSIONS = 3
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v"}
 
 
@@ -50,8 +51,9 @@ def build_profile(sessions: list[dict[str, float]], name: str, sources: Iterable
     """A profile of these genuine sessions' readings, with every check's levels derived under `budget`;
     with a `prior` (the public corpus's profile), each signal's spread leans on the prior's while
     the sessions are few (SignalStats)."""
-    if not sessions:
-        raise ValueError("no genuine session to calibrate on")
+    if len(sessions) < MIN_SESSIONS:
+        raise ProfileError(f"{len(sessions)} usable genuine session(s) in {', '.join(sorted(set(sources))) or 'the input'}: "
+                           f"a profile needs at least {MIN_SESSIONS} (a spread needs several values)")
 
     def prior_spread(key: str) -> float | None:
         stats = prior.stats(key) if prior is not None else None
@@ -96,5 +98,9 @@ def calibrate(recordings: list[Path], name: str, config, progress: Callable[[int
                 continue
             sessions.append(readings)
             hashes.append(media.sha256)
-    profile = build_profile(sessions, name, [str(p.parent) for p in recordings], hashes, budget, prior=load_profile(DEFAULT_PROFILE))
+    try:
+        profile = build_profile(sessions, name, [str(p.parent) for p in recordings], hashes, budget,
+                                prior=load_profile(DEFAULT_PROFILE))
+    except ProfileError as exc:
+        raise ProfileError(f"{exc}; not usable: {'; '.join(skipped)}" if skipped else str(exc)) from None
     return profile, skipped

@@ -27,7 +27,8 @@ MIN_SPREAD = 1e-6
 
 
 class ProfileError(ValueError):
-    """A profile file that cannot be used (missing, not JSON, wrong schema): one line, names the file."""
+    """A profile that cannot be read (missing, not JSON, wrong schema) or built (too few genuine
+    sessions): one line that says which and why."""
 
 
 PRIOR_SESSIONS = 10  # how many sessions the public corpus's spread counts for in a small profile
