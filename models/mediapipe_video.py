@@ -21,6 +21,23 @@ def model_bytes(name: str) -> bytes:
     return model_path(name).read_bytes()
 
 
+ALIGNMENT = 64  # bytes: LiteRT copies an input not on this boundary, and logs a warning for it
+
+
+def aligned(image: np.ndarray) -> np.ndarray:
+    """The image in C-contiguous memory starting on an ALIGNMENT boundary. A strided array makes the
+    task silently find nothing; a misaligned one costs a copy inside LiteRT and a native warning on
+    stderr at a random frame (numpy aligns to 16 bytes)."""
+    image = np.ascontiguousarray(image)
+    if image.ctypes.data % ALIGNMENT == 0:
+        return image
+    buffer = np.empty(image.nbytes + ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % ALIGNMENT
+    out = buffer[start:start + image.nbytes].view(image.dtype).reshape(image.shape)
+    out[...] = image
+    return out
+
+
 class VideoTask:
     def __init__(self, create: Callable):
         with quiet_native_start():
@@ -32,8 +49,7 @@ class VideoTask:
         """Run the task on an RGB uint8 image at session time t (seconds)."""
         ms = max(int(round(t * 1000)), self._last_ms + 1)
         self._last_ms = ms
-        # A strided array makes the task silently find nothing: copy to contiguous memory first.
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=aligned(image))
         first_frame = self._frames == 0
         self._frames += 1
         with quiet_native_start() if first_frame else nullcontext():
