@@ -86,13 +86,14 @@ def test_review_flow(reviewed, server):
     assert Store(server.db_path).get_session(reviewed["session_id"]).candidate == "Jane Browser"
 
 
-def start_live_call(context, server, name: str):
-    """The interviewer starts a live session for `name`; the candidate opens the link and their
-    camera has sent its first frames. Returns (interviewer page, candidate page)."""
+def start_live_call(context, server, name: str | None = None):
+    """The interviewer starts a live session (for `name`, if given); the candidate opens the link
+    and their camera has sent its first frames. Returns (interviewer page, candidate page)."""
     interviewer = context.new_page()
     interviewer.goto(server.url)
     interviewer.get_by_role("tab", name="Live call").click()
-    interviewer.locator("#iv-live-candidate textarea").fill(name)
+    if name is not None:
+        interviewer.locator("#iv-live-candidate textarea").fill(name)
     interviewer.click("#iv-live-start")
     link = interviewer.locator("#iv-live-info code", has_text="/verify?session=").inner_text(timeout=30_000)
     candidate = context.new_page()

@@ -15,7 +15,7 @@ import pytest
 
 from interview.report.plots import COLOURS
 from tests.conftest import dev_file
-from tests.test_ui_browser import SENT
+from tests.test_ui_browser import start_live_call
 from tests.ui_server import ARTIFACTS
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -113,15 +113,7 @@ def test_a_second_analysis_says_where_it_is_in_the_queue(server, browser):
 
 def test_live_tab_without_an_id_photo_and_a_clean_candidate_page(server, browser):
     context = browser.new_context(viewport=VIEWPORT)
-    interviewer = context.new_page()
-    interviewer.goto(server.url)
-    interviewer.get_by_role("tab", name="Live call").click()
-    interviewer.click("#iv-live-start")
-    link = interviewer.locator("#iv-live-info code", has_text="/verify?session=").inner_text(timeout=30_000)
-    candidate = context.new_page()
-    candidate.goto(link)
-    candidate.click("#iv-capture-camera .iv-start")
-    candidate.wait_for_function(SENT.format(mode="camera"), arg=3, timeout=30_000)
+    interviewer, candidate = start_live_call(context, server)
     assert not candidate.get_by_text("Use via API").is_visible(), "nothing of the interviewer's app"
     assert_fits(candidate)
     shot(candidate, "live-candidate")
