@@ -109,7 +109,10 @@ class RelayCheck:
         frames = int(samples.size / audio.sample_rate * GRID_HZ)
         duration = max(ctx.media.duration_s, audio.duration)
         if frames < GRID_HZ or not audio.speech:
-            return CheckResult(self.name, "insufficient", 0.0, 0.0, [], _empty_measurements())
+            silent = Finding(0.0, duration, 0.0, "No speech was heard: there is no voice to match with the lips "
+                             "or answers to time", signal="no_speech")
+            return CheckResult(self.name, "insufficient", 0.0, 0.0, [silent] if frames >= GRID_HZ else [],
+                               _empty_measurements())
 
         envelopes = band_envelopes(samples, audio.sample_rate, frames)
         grid = frame_times(frames)
