@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from interview.challenges import label_of
 from interview.forensics.face_regions import FACE_OVAL
 from interview.observations import Face
+from interview.timeline import seconds
 
 PROFILE_YAW_DEG = 30.0
 STEEP_PITCH_DEG = 25.0
@@ -79,6 +81,11 @@ class StressResponse:
     reason: str
 
 
+def _asked(kind: str, asked_s: float) -> str:
+    """'Turn to your left' asked at 2.4 s: the challenge as the live table and the report name it."""
+    return f"'{label_of(kind)}' asked at {seconds(asked_s)}"
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
 
@@ -92,21 +99,21 @@ def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]
               and abs(p.pitch) < STEEP_PITCH_DEG]
     if len(frontal) < MIN_EMBEDDINGS or len(turned) < MIN_EMBEDDINGS:
         return StressResponse(kind, asked_s, "stress_identity", None, float("nan"), None,
-                              f"{kind} at {asked_s:.1f}s: too few frontal or profile views to compare identities")
+                              f"{_asked(kind, asked_s)}: too few frontal or profile views to compare identities")
     reference = _unit(_unit(np.array([p.embedding for p in frontal])).mean(0))
     cosines = _unit(np.array([p.embedding for p in turned])) @ reference
     similarity = float(np.median(cosines))
     worst = turned[int(np.argmin(cosines))]
     if similarity >= IDENTITY_KEPT:
         return StressResponse(kind, asked_s, "stress_identity", True, similarity, worst.t,
-                              f"{kind} at {asked_s:.1f}s: the face kept its identity at profile "
+                              f"{_asked(kind, asked_s)}: the face kept its identity at profile "
                               f"(similarity {similarity:.2f} to the frontal face)")
     shown = np.floor(similarity * 100) / 100  # never rounded up to the threshold it failed
     return StressResponse(kind, asked_s, "stress_identity", False, similarity, worst.t,
-                          f"{kind} at {asked_s:.1f}s: the face changed at profile: similarity {shown:.2f} "
+                          f"{_asked(kind, asked_s)}: the face changed at profile: similarity {shown:.2f} "
                           f"to the same session's frontal face (a real head keeps {IDENTITY_KEPT:.2f} or more; "
                           f"a face swap painted from a frontal photo stretches and mixes with the real head). "
-                          f"Compare the frame at {worst.t:.1f}s with a frontal one")
+                          f"Compare the frame at {seconds(worst.t)} with a frontal one")
 
 
 # A swapper that loses the face past its pose range and keeps pasting the last good face (or a
@@ -146,13 +153,13 @@ def frozen_through_turn(kind: str, asked_s: float, changes: list[tuple[float, fl
     frozen = [t for t, inner in moving if inner < FROZEN_DIFF]
     if len(moving) < MIN_FRAMES:
         return StressResponse(kind, asked_s, "stress_frozen", None, float("nan"), None,
-                              f"{kind} at {asked_s:.1f}s: the head hardly moved after the request")
+                              f"{_asked(kind, asked_s)}: the head hardly moved after the request")
     if len(frozen) < MIN_FROZEN_PAIRS:
         return StressResponse(kind, asked_s, "stress_frozen", True, float(len(frozen)), None,
-                              f"{kind} at {asked_s:.1f}s: the face changed with the head in every frame")
+                              f"{_asked(kind, asked_s)}: the face changed with the head in every frame")
     return StressResponse(kind, asked_s, "stress_frozen", False, float(len(frozen)), frozen[len(frozen) // 2],
-                          f"{kind} at {asked_s:.1f}s: the face froze while the head moved, in {len(frozen)} "
-                          f"frames from {frozen[0]:.1f}s to {frozen[-1]:.1f}s (a real face changes with "
+                          f"{_asked(kind, asked_s)}: the face froze while the head moved, in {len(frozen)} "
+                          f"frames from {seconds(frozen[0])} to {seconds(frozen[-1])} (a real face changes with "
                           f"camera noise alone; a swap that lost the face keeps pasting its last one). "
                           f"Compare the face with the hair and ears around it in the frame at "
-                          f"{frozen[len(frozen) // 2]:.1f}s and the next")
+                          f"{seconds(frozen[len(frozen) // 2])} and the next")
