@@ -19,6 +19,7 @@ from interview.config import AnalysisConfig
 from interview.forensics.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
 from interview.live import LiveSession
 from interview.media import FileSource, SamplingPolicy, probe
+from interview.timeline import seconds
 from tests.conftest import dev_file
 from ui.live import panel_html
 
@@ -50,7 +51,7 @@ def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_
     assert response.passed is False
     assert result.status == "alert"
     [finding] = [f for f in result.findings if f.signal == failing]
-    assert f"{response.worst_t:.1f}s" in finding.reason
+    assert seconds(response.worst_t) in finding.reason
     assert TURN.asked_s <= response.worst_t <= TURN.asked_s + STRESS_WINDOW_S
     frame_index = round(response.worst_t * swap.truth["fps"])
     assert frame_index in swap.truth["swapped"]  # the evidence frame shows the pasted face
