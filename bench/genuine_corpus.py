@@ -119,6 +119,12 @@ def profile_without(sessions: list[Session], sources: set[str], name: str):
     return build_profile([s.readings for s in keep], name, {s.clip.source for s in keep}, [])
 
 
+def held_out_profiles(sessions: list[Session]) -> dict[str, object]:
+    """Per source, the profile of every genuine session not from it (built once per source)."""
+    return {source: profile_without(sessions, {source}, f"without {source}")
+            for source in {s.clip.source for s in sessions}}
+
+
 def statuses(session: Session, profile) -> dict[str, str]:
     out = dict(session.statuses)
     out["deepfake"] = deepfake_status(session, profile)
@@ -146,14 +152,8 @@ def bootstrap(flags_by_source: dict[str, list[bool]], rounds: int = 2000, seed: 
 def evaluate(sessions: list[Session], held_out: bool) -> dict[str, dict]:
     """Per check: genuine at review / alert and attacks caught, with their sources for the bootstrap."""
     genuine_sources = sorted({s.clip.source for s in sessions if s.clip.label == GENUINE})
-    everything = profile_without(sessions, set(), "all")
-    judged: list[tuple[Session, dict[str, str]]] = []
-    for session in sessions:
-        if held_out:
-            profile = profile_without(sessions, {session.clip.source}, f"without {session.clip.source}")
-        else:
-            profile = everything
-        judged.append((session, statuses(session, profile)))
+    profiles = held_out_profiles(sessions) if held_out else defaultdict(lambda: profile_without(sessions, set(), "all"))
+    judged = [(session, statuses(session, profiles[session.clip.source])) for session in sessions]
     table = {}
     for check in (*CHECKS, OVERALL):
         rows = {"review": defaultdict(list), "alert": defaultdict(list), "caught": defaultdict(list)}
@@ -192,9 +192,9 @@ def report(sessions: list[Session]) -> None:
 def per_clip(sessions: list[Session]) -> None:
     """Which genuine sessions are flagged held out, and the attacks' statuses (for reading, not for tuning)."""
     print("\n## flagged genuine sessions (held out) and every attack")
+    profiles = held_out_profiles(sessions)
     for session in sessions:
-        profile = profile_without(sessions, {session.clip.source}, "held out")
-        status = statuses(session, profile)
+        status = statuses(session, profiles[session.clip.source])
         flagged = {k: v for k, v in status.items() if v in ("review", "alert")}
         if session.clip.label == ATTACK or flagged:
             print(f"{session.clip.label:<8} {session.clip.rel:<52} {session.variant or '':<14} "

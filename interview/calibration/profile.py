@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +47,11 @@ class SignalStats:
     values: tuple[float, ...]
     prior_spread: float | None = None
 
-    @property
+    @cached_property  # read for every signal of every window: computed once per profile
     def centre(self) -> float:
         return float(np.median(self.values))
 
-    @property
+    @cached_property
     def spread(self) -> float:
         """Robust spread (IQR / 1.349, a standard deviation for normal data), pooled with the prior's
         when there is one, floored."""
@@ -69,8 +69,11 @@ class SignalStats:
 
     def share_beyond(self, value: float) -> float:
         """Share of genuine sessions at least as suspicious as `value` (1.0: the most ordinary)."""
-        z = self.deviation(value)
-        return float(np.mean([self.deviation(v) >= z for v in self.values])) if self.values else 1.0
+        if not self.values:
+            return 1.0
+        z = (np.asarray(self.values) - self.centre) / self.spread
+        genuine = np.abs(z) if self.direction == 0 else np.maximum(0.0, self.direction * z)
+        return float(np.mean(genuine >= self.deviation(value)))
 
 
 @dataclass(frozen=True)

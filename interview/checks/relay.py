@@ -137,7 +137,8 @@ class RelayCheck:
         risk = corroborated(max((f.risk for f in findings), default=0.0),
                             len({f.signal for f in findings if f.risk >= REVIEW_RISK}))
         findings = [replace(f, risk=min(f.risk, risk)) for f in findings]  # none outranks its check
-        judged_sync = measured_sync(sync) or (speech & moving).sum() / GRID_HZ >= MIN_SYNC_SPEECH_S
+        measured = measured_sync(sync)
+        judged_sync = measured or (speech & moving).sum() / GRID_HZ >= MIN_SYNC_SPEECH_S
         seen = (speech & face).sum() / GRID_HZ if judged_sync or findings else 0.0  # unmeasured sync judges nothing
         heard = audio.speech_seconds if answers else 0.0
         coverage = min(1.0, max(seen, heard) / duration) if duration else 0.0
@@ -147,7 +148,6 @@ class RelayCheck:
                                 f"lip-sync peak: too little to tell whether the voice comes from these lips (a voice "
                                 f"of someone else is told apart from {MIN_SYNC_SPEECH_S:.0f} s of talking)",
                                 signal="lipsync_unmeasured")]
-        measured = measured_sync(sync)
         measurements = {
             "av_offset_ms": round(sync.offset_ms) if measured else None,
             "av_offset_confidence": round(sync.confidence, 3) if sync else 0.0,
