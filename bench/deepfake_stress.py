@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.deepfake_auc import auc
 from fixtures.face_swap import face_swap
 from interview.checks.base import ChallengeMark
-from interview.checks.deepfake import run_on_file
+from interview.checks.deepfake.check import run_on_file
 from interview.media import SamplingPolicy
 
 DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "dev-media"))

@@ -39,7 +39,7 @@ from fixtures.perturb import VARIANTS, perturb
 from interview.analyze import analyze_recording
 from interview.calibration.build import build_profile, readings_of
 from interview.config import AnalysisConfig
-from interview.forensics import fusion
+from interview.checks.deepfake import fusion
 
 MEASURE_VERSION = "3"
 CHECKS = ("liveness", "identity", "deepfake", "relay")

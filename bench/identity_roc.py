@@ -1,6 +1,6 @@
 """ROC, AUC, EER and the same-person operating point of the face matcher on dev-media/B_identity.
 
-Runs the product's own code path (interview.face_match.photo_face: YuNet on a copy downscaled to
+Runs the product's own code path (interview.checks.identity.face_match.photo_face: YuNet on a copy downscaled to
 640 px, SFace alignCrop on the original, cosine) over deepface's 300 labelled pairs, and shows how
 SAME_PERSON_THRESHOLD is chosen: on the calibration identities only (the margin's midpoint when
 they separate, else the EER threshold), then counted on the held-out identities.
@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from fixtures.identity_pairs import PhotoPair, photo_pairs, photo_path, split_by_identity
-from interview.face_match import SAME_PERSON_THRESHOLD, photo_face
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD, photo_face
 
 
 def error_rates(scores: np.ndarray, same: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +94,7 @@ def main() -> None:
     print(f"(pairs across the two halves, used by neither: {len(pairs) - len(calibration) - len(held_out)})")
     print(f"\nchosen on calibration identities: {chosen:.3f}   (swapped folds would choose {swapped:.3f}; "
           f"all pairs would choose {operating_point(scores, same):.3f})")
-    print(f"SAME_PERSON_THRESHOLD in interview/face_match.py: {SAME_PERSON_THRESHOLD}")
+    print(f"SAME_PERSON_THRESHOLD in interview/checks/identity/face_match.py: {SAME_PERSON_THRESHOLD}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from fixtures.cache import DevMediaMissing, dev_media
 from fixtures.liveness_media import handheld_photo_video, looped_video
 from interview.audio import analyse_audio
 from interview.checks.base import CheckResult, SessionContext
-from interview.checks.liveness import LivenessCheck
+from interview.checks.liveness.check import LivenessCheck
 from interview.config import AnalysisConfig
 from interview.media import FileSource, SamplingPolicy, probe, read_audio
 from interview.perception import Perceiver

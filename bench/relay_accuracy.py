@@ -24,9 +24,9 @@ from fixtures.cache import DevMediaMissing, dev_media
 from fixtures.dialog import qa_dialog
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
-from interview.checks.relay import RelayCheck
+from interview.checks.relay.check import RelayCheck
 from interview.config import AnalysisConfig
-from interview.lipsync import GRID_HZ, MouthTrack, band_envelopes, estimate_sync
+from interview.checks.relay.lipsync import GRID_HZ, MouthTrack, band_envelopes, estimate_sync
 from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
 from interview.perception import Perceiver
 from interview.timeline import Segment
@@ -115,7 +115,7 @@ def latency_table() -> None:
     except DevMediaMissing as missing:
         print(f"pyannote sample skipped: {missing}")
         return
-    from interview.turns import Turn, build_turns, turn_gaps, two_voices, utterances
+    from interview.checks.relay.turns import Turn, build_turns, turn_gaps, two_voices, utterances
 
     samples, _ = read_audio(probe(path))
     envelopes = band_envelopes(samples, AUDIO_RATE, int(samples.size / AUDIO_RATE * GRID_HZ))

@@ -19,7 +19,7 @@ from interview.session import Session
 from interview.summary import build_summary
 
 if TYPE_CHECKING:
-    from interview.store import Store
+    from interview.records.store import Store
 
 Progress = Callable[[float, str], None]
 

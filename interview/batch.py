@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TextIO
 
 from interview import jobs
-from interview.challenges import parse_mark
+from interview.checks.liveness.challenges import parse_mark
 from interview.config import AnalysisConfig
 from interview.job_queue import DEFAULT_LEASE_S, JobQueue
-from interview.store import Store, StoreError
+from interview.records.store import Store, StoreError
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v", ".wmv", ".flv", ".3gp",
                   ".ts", ".mts", ".m4a", ".mp3", ".wav", ".flac", ".ogg", ".opus", ".aac"}

@@ -14,15 +14,15 @@ from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profil
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.media import SamplingPolicy
-from interview.retention import RETENTION_DAYS
-from interview.store import DECISIONS
+from interview.records.retention import RETENTION_DAYS
+from interview.records.store import DECISIONS
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging, before it is imported
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 def _challenge(text: str) -> ChallengeMark:
-    from interview.challenges import parse_mark
+    from interview.checks.liveness.challenges import parse_mark
 
     try:
         return parse_mark(text)
@@ -208,7 +208,7 @@ def _run(video: Path, config: AnalysisConfig, out: Path, db: Path | None, as_jso
     headline (and the bar) on stderr, so `analyze clip.mp4 --json > s.json` is clean."""
     from interview.analyze import analyze_recording
     from interview.cli_progress import ProgressBar
-    from interview.store import Store
+    from interview.records.store import Store
     from interview.summary import console_lines
 
     store = Store(db)
@@ -246,7 +246,7 @@ def _analyze(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from interview.batch import collect, run_batch, table
     from interview.job_queue import JobQueue, is_redis
-    from interview.store import Store, StoreError, default_data_dir
+    from interview.records.store import Store, StoreError, default_data_dir
 
     if not args.paths and not args.manifest:
         raise StoreError("give recordings or folders to analyse (or --manifest CSV)")
@@ -271,7 +271,7 @@ def _worker(args: argparse.Namespace) -> int:
     import logging
 
     from interview.job_queue import JobQueue
-    from interview.store import StoreError, default_data_dir
+    from interview.records.store import StoreError, default_data_dir
 
     if args.workers < 1:
         raise StoreError("--workers must be 1 or more")
@@ -345,14 +345,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from interview.face_match import match_photos
+    from interview.checks.identity.face_match import match_photos
 
     print(json.dumps(match_photos(args.image_a, args.image_b).to_dict()))
     return 0
 
 
 def _signoff(args: argparse.Namespace) -> int:
-    from interview.store import Store
+    from interview.records.store import Store
 
     entry = Store(args.db).sign_off(args.session_id, args.decision, args.name, args.role, args.comment)
     print(f"{args.decision} by {args.name} recorded for session {entry.session_id}: audit entry {entry.seq}, "
@@ -361,8 +361,8 @@ def _signoff(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from interview import audit
-    from interview.store import Store
+    from interview.records import audit
+    from interview.records.store import Store
 
     store = Store(args.db)
     if args.audit_command == "log":
@@ -380,8 +380,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    from interview.retention import due_for_purge
-    from interview.store import Store
+    from interview.records.retention import due_for_purge
+    from interview.records.store import Store
 
     store = Store(args.db)
     rows, due = store.list_sessions(), set(due_for_purge(store))
@@ -400,8 +400,8 @@ def _sessions(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from interview.retention import purge
-    from interview.store import Store
+    from interview.records.retention import purge
+    from interview.records.store import Store
 
     results = purge(Store(args.db), args.older_than, args.session)
     for result in results:
@@ -413,7 +413,7 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _consent(args: argparse.Namespace) -> int:
-    from interview.store import Store
+    from interview.records.store import Store
 
     store = Store(args.db)
     store.record_consent(args.session_id, args.by, args.disclosed, args.at)
@@ -467,7 +467,7 @@ def configure_logging(debug: bool, server: bool = False) -> None:
 def main(argv: list[str] | None = None) -> int:
     from interview.images import ImageError
     from interview.media import MediaError
-    from interview.store import StoreError
+    from interview.records.store import StoreError
     from models.registry import ModelMissingError
 
     args = _parser().parse_args(argv)

@@ -28,7 +28,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from interview import jobs
-from interview.store import Store, StoreError, new_session_dir
+from interview.records.store import Store, StoreError, new_session_dir
 
 DEFAULT_LEASE_S = 60.0
 PROGRESS_EVERY_S = 2.0  # the heartbeat also carries the progress the app and `batch` show

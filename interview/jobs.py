@@ -23,14 +23,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interview import audit
+from interview.records import audit
 from interview.calibration.profile import Profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.database import Connection
 from interview.hashing import file_sha256
 from interview.media import SamplingPolicy
-from interview.store import Store
+from interview.records.store import Store
 
 MAX_ATTEMPTS = 3
 FINISHED = ("done", "unusable", "failed")

@@ -44,7 +44,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from interview.checks.base import REVIEW_RISK, ChallengeMark, CheckResult, Finding, SessionContext
-from interview.checks.deepfake import stress_prompt
+from interview.checks.deepfake.check import stress_prompt
 from interview.config import AnalysisConfig
 from interview.media import AUDIO_RATE, MediaInfo, SamplingPolicy, file_sha256
 from interview.observations import AudioAnalysis, FaceIdentity, Frame, FrameObservation
@@ -54,7 +54,7 @@ from interview.timeline import Segment
 from models.protocols import FaceEmbedder
 
 if TYPE_CHECKING:
-    from interview.store import Store
+    from interview.records.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -509,7 +509,7 @@ def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
 def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now: float) -> list[dict]:
     """Every asked challenge with its result once it is settled: passed as soon as it is seen,
     failed only when its response window has closed (a head still turning is not a failure yet)."""
-    from interview.challenges import CATALOGUE, split_kind
+    from interview.checks.liveness.challenges import CATALOGUE, split_kind
 
     rows = []
     for mark in asked:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
-from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 
 RULES_VERSION = "overall-1"
 CHECK_ORDER = ("liveness", "identity", "deepfake", "relay")

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from interview import audit, jobs
+from interview import jobs
+from interview.records import audit
 from interview.batch import collect
 from interview.calibration.profile import load_profile
-from interview.challenges import CATALOGUE
+from interview.checks.liveness.challenges import CATALOGUE
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
 from interview.hashing import file_sha256
 from interview.media import SamplingPolicy
-from interview.store import Store
+from interview.records.store import Store
 from tests.conftest import dev_file
 from tests.ui_server import free_port
 

@@ -10,7 +10,7 @@ import pytest
 from interview.calibration.build import READINGS, build_profile, readings_of
 from interview.calibration.profile import Budget, ProfileError, SignalStats, load_profile
 from interview.checks.base import ALERT_RISK, corroborated
-from interview.forensics import fusion
+from interview.checks.deepfake import fusion
 from tests.conftest import dev_file
 
 KEYS = [r.key for r in READINGS]

@@ -18,7 +18,7 @@ import pytest
 
 from fixtures import shift_audio
 from interview.audio import analyse_audio
-from interview.challenges import (
+from interview.checks.liveness.challenges import (
     CATALOGUE,
     ChallengeResult,
     hand_window,
@@ -32,7 +32,7 @@ from interview.challenges import (
     verify,
 )
 from interview.checks.base import ChallengeMark
-from interview.checks.liveness import LivenessCheck
+from interview.checks.liveness.check import LivenessCheck
 from interview.cli import main
 from interview.config import AnalysisConfig
 from interview.media import probe, read_audio

@@ -25,8 +25,8 @@ import pytest
 
 from fixtures.av_edit import reencode
 from interview.calibration.build import build_profile, readings_of
-from interview.checks.deepfake import MIN_BITS_PER_PIXEL, run_on_file
-from interview.forensics.fusion import SIGNALS, deviations
+from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, run_on_file
+from interview.checks.deepfake.fusion import SIGNALS, deviations
 from interview.media import SamplingPolicy, probe
 from tests.conftest import dev_file
 

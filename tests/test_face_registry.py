@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from interview.config import AnalysisConfig
-from interview.face_registry import FaceRecord, FaceRegistry, QueryFace, resolve_backend, same_candidate
+from interview.records.face_registry import FaceRecord, FaceRegistry, QueryFace, resolve_backend, same_candidate
 from models.deepface_store import DeepfaceStore, StoreError
 
 pytestmark = pytest.mark.usefixtures("models_ready")
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("models_ready")
 def faces() -> dict[str, np.ndarray]:
     """Embeddings of three photos: img1 and img2 show the same man, img13 someone else."""
     from fixtures.identity_pairs import photo_path
-    from interview.face_match import photo_face
+    from interview.checks.identity.face_match import photo_face
 
     names = {"man": "df_img1.jpg", "man_again": "df_img2.jpg", "other": "df_img13.jpg"}
     try:

@@ -8,21 +8,21 @@ import numpy as np
 import pytest
 
 from interview.calibration.profile import load_profile
-from interview.forensics.boundary import boundary_seam
-from interview.forensics.face_regions import (
+from interview.checks.deepfake.boundary import boundary_seam
+from interview.checks.deepfake.face_regions import (
     FACE_OVAL,
     TEMPLATE_112,
     align_matrix,
     face_crop,
     five_points,
 )
-from interview.forensics.flicker import colour_flicker, face_and_surround_colour
-from interview.forensics.fusion import deviations, fuse
-from interview.forensics.jitter import embedding_jitter, landmark_jitter
-from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap
-from interview.forensics.sharpness import sharpness_mismatch
-from interview.forensics.spectrum import spectral_falloff
-from interview.forensics.stress import hand_over_face, is_stressed, stress_rise
+from interview.checks.deepfake.flicker import colour_flicker, face_and_surround_colour
+from interview.checks.deepfake.fusion import deviations, fuse
+from interview.checks.deepfake.jitter import embedding_jitter, landmark_jitter
+from interview.checks.deepfake.mouth_eyes import eye_mismatch, mouth_detail, mouth_gap
+from interview.checks.deepfake.sharpness import sharpness_mismatch
+from interview.checks.deepfake.spectrum import spectral_falloff
+from interview.checks.deepfake.stress import hand_over_face, is_stressed, stress_rise
 from interview.media import FileSource, SamplingPolicy, probe
 from interview.observations import Face, Frame, HeadPose
 from tests.conftest import dev_file
@@ -137,7 +137,7 @@ def test_a_letterbox_bar_beside_the_face_is_not_taken_for_its_surroundings(talki
 def test_image_signals_come_from_the_source_whatever_the_analysed_size(open_mouth_frame):
     """The same face analysed at 640 px or at the source's 844 px gives the same image signals:
     landmarks are mapped to source pixels and the face is cut from the source frame."""
-    from interview.checks.deepfake import image_signals
+    from interview.checks.deepfake.check import image_signals
 
     frame, face = open_mouth_frame
     source = frame.source_image()
@@ -255,7 +255,7 @@ def test_fusion_reads_only_the_synthetic_direction_against_genuine_sessions():
 def test_flicker_ignores_light_that_dims_face_and_room_alike():
     """Lamps and auto-exposure multiply face and surroundings by the same gain: no flicker. A face
     whose colour wobbles alone (re-estimated colour correction of a swap) flickers."""
-    from interview.forensics.flicker import colour_flicker
+    from interview.checks.deepfake.flicker import colour_flicker
 
     rng = np.random.default_rng(5)
     gain = 1 + 0.1 * rng.standard_normal(60)[:, None]

@@ -99,7 +99,7 @@ def test_mains_flicker_on_a_rolling_shutter_is_not_face_flicker(models_ready):
     the face's rows flickered on their own (0.9 -> 2.9 levels, 4.5 genuine spreads); compared row
     by row and as a ratio, the rise stays small."""
     from fixtures.perturb import perturb
-    from interview.checks.deepfake import run_on_file
+    from interview.checks.deepfake.check import run_on_file
     from interview.media import SamplingPolicy
 
     clip = dev_file("C_deepfake/ffpp_004_real.mp4")
@@ -115,7 +115,7 @@ def test_a_touch_up_filter_is_not_a_deepfake_sign(models_ready):
     the direction an upscaled pasted face goes. Genuine faces of the corpus vary that much, so the
     profile does not call it manipulation."""
     from fixtures.perturb import beauty_filter
-    from interview.checks.deepfake import run_on_file
+    from interview.checks.deepfake.check import run_on_file
     from interview.media import SamplingPolicy
 
     clip = dev_file("A_talking_head/st_RD_Radio34_000.mp4")

@@ -17,9 +17,9 @@ import pytest
 
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
-from interview.checks.relay import RelayCheck
+from interview.checks.relay.check import RelayCheck
 from interview.config import AnalysisConfig
-from interview.lipsync import (
+from interview.checks.relay.lipsync import (
     GRID_HZ,
     MouthTrack,
     band_envelopes,
@@ -173,7 +173,7 @@ def test_someone_elses_voice_over_20_s_of_talking_is_flagged(models_ready, tmp_p
 
 def test_no_usable_mouth_rows_give_a_flat_curve_and_zero_confidence():
     """The first seconds of a live call: mouth samples exist but none is usable yet."""
-    from interview.lipsync import find_peak, lag_curve
+    from interview.checks.relay.lipsync import find_peak, lag_curve
 
     rng = np.random.default_rng(0)
     curve = lag_curve(rng.normal(size=(200, 3)), rng.normal(size=(240, 5)), 20, use=np.zeros(200, bool))

@@ -11,7 +11,7 @@ import pytest
 from fixtures import freeze_frames, still_photo_video
 from fixtures.liveness_media import handheld_photo_video, looped_video
 from interview.checks.base import ALERT_RISK
-from interview.liveness import blinks
+from interview.checks.liveness import blinks
 from tests.conftest import dev_file
 from tests.test_liveness_media import FACE2, FACE3, TV_FAKE, TV_REAL, _observed, liveness
 

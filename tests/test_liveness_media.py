@@ -11,7 +11,7 @@ import numpy as np
 from fixtures.liveness_media import handheld_photo_video, looped_video
 from interview.audio import analyse_audio
 from interview.checks.base import ChallengeMark, CheckResult, SessionContext
-from interview.checks.liveness import LivenessCheck
+from interview.checks.liveness.check import LivenessCheck
 from interview.config import AnalysisConfig
 from interview.media import FileSource, SamplingPolicy, probe, read_audio
 from interview.observations import AudioAnalysis

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from interview import audit
+from interview.records import audit
 from interview.analyze import analyze_recording
 from interview.cli import main
 from interview.config import AnalysisConfig
-from interview.retention import RETENTION_DAYS, purge
-from interview.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from interview.records.retention import RETENTION_DAYS, purge
+from interview.records.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import dev_file
 
 SESSION_ENTRY, CONSENT_ENTRY, SIGNOFF_ENTRY, PURGE_ENTRY = 1, 2, 3, 4
@@ -50,7 +50,7 @@ def signed(models_ready, tmp_path_factory):
 
 def registry_records(analysis: str) -> int:
     from interview.config import AnalysisConfig
-    from interview.face_registry import FaceRecord, FaceRegistry
+    from interview.records.face_registry import FaceRecord, FaceRegistry
 
     registry = FaceRegistry.for_config(AnalysisConfig())
     try:

@@ -15,13 +15,13 @@ import pytest
 
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
-from interview.checks.relay import RelayCheck
+from interview.checks.relay.check import RelayCheck
 from interview.config import AnalysisConfig
-from interview.lipsync import GRID_HZ, band_envelopes
+from interview.checks.relay.lipsync import GRID_HZ, band_envelopes
 from interview.media import AUDIO_RATE, probe, read_audio
 from interview.observations import TranscriptSegment, Word
 from interview.timeline import Segment
-from interview.turns import (
+from interview.checks.relay.turns import (
     CANDIDATE,
     OTHER,
     Turn,

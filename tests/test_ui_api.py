@@ -40,8 +40,8 @@ def test_endpoint_is_documented(client):
 def test_analyze_recording_returns_the_summary(client, server, id_card):
     from gradio_client import handle_file
 
-    from interview.face_match import SAME_PERSON_THRESHOLD
-    from interview.store import Store
+    from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
+    from interview.records.store import Store
 
     summary = client.predict(video=handle_file(str(dev_file(CLIP))), id_photo=handle_file(str(id_card)),
                              candidate="Jane API", api_name="/analyze_recording")
@@ -63,7 +63,7 @@ def test_analyze_recording_returns_the_summary(client, server, id_card):
     # the workers read copies of the uploads from the data dir; a purge deletes both with the face data
     from pathlib import Path
 
-    from interview.retention import purge
+    from interview.records.retention import purge
 
     copies = [Path(stored.media_copy), Path(summary["measurements"]["id_photo"]["path"])]
     assert [p.parent for p in copies] == [server.data_dir / "uploads"] * 2 and all(p.is_file() for p in copies)
@@ -77,7 +77,7 @@ def test_submit_returns_a_job_to_poll_with_its_place_in_the_queue(client, server
 
     from gradio_client import handle_file
 
-    from interview.store import Store
+    from interview.records.store import Store
 
     first, second = (handle_file(str(dev_file(f"A_talking_head/{name}.mpg"))) for name in ("gr_sbia1a", "gr_sbwe5n"))
     a = client.predict(video=first, id_photo=None, candidate="Queue A", api_name="/submit_recording")
@@ -116,7 +116,7 @@ def test_bad_input_is_one_sentence(client, tmp_path):
 def test_duration_limit_is_one_sentence(server):
     from dataclasses import replace
 
-    from interview.store import Store
+    from interview.records.store import Store
     from ui.app import AppConfig, AppContext
     from ui.review import run_analysis
 

@@ -75,7 +75,7 @@ def reviewed(server, browser, id_card, tmp_path_factory):
 
 
 def test_review_flow(reviewed, server):
-    from interview.store import Store
+    from interview.records.store import Store
 
     assert reviewed["no_file_error"] == "Could not analyse: Choose a recording to analyse first."
     assert reviewed["status"] in STATUSES
@@ -104,7 +104,7 @@ def start_live_call(context, server, name: str | None = None):
 
 
 def test_live_flow_with_a_fake_camera(server, browser):
-    from interview.store import Store
+    from interview.records.store import Store
 
     context = browser.new_context(viewport=VIEWPORT)
     interviewer, candidate = start_live_call(context, server, "Sam Live")
@@ -174,7 +174,7 @@ def test_meeting_share_sends_the_picked_tile(server, browser):
 
 
 def test_signoff_flow(server, browser, reviewed):
-    from interview.store import Store
+    from interview.records.store import Store
 
     session_id = reviewed["session_id"]
     page = browser.new_page(viewport=VIEWPORT)

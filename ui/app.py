@@ -17,7 +17,7 @@ import gradio as gr  # noqa: E402
 
 from interview.config import AnalysisConfig  # noqa: E402
 from interview.job_queue import JobQueue  # noqa: E402
-from interview.store import Store, default_data_dir, new_session_dir  # noqa: E402
+from interview.records.store import Store, default_data_dir, new_session_dir  # noqa: E402
 
 if TYPE_CHECKING:
     from ui.live import LiveRegistry

@@ -15,7 +15,7 @@ import gradio as gr
 from interview.images import ImageError
 from interview.live import LiveSessionClosed
 from interview.media import MediaError
-from interview.store import StoreError
+from interview.records.store import StoreError
 from models.registry import ModelMissingError
 
 log = logging.getLogger("interview_verify.ui")

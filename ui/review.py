@@ -13,10 +13,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from interview import challenges, jobs
+from interview import jobs
+from interview.checks.liveness import challenges
 from interview.checks.base import ChallengeMark
 from interview.hashing import file_sha256
-from interview.id_photo import read_id_photo
+from interview.checks.identity.id_photo import read_id_photo
 from interview.media import probe
 from interview.report import FILE_NAMES
 from ui.app import AppContext

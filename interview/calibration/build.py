@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from interview.calibration.profile import DEFAULT_PROFILE, Budget, Profile, ProfileError, SignalStats, load_profile
-from interview.forensics import fusion
+from interview.checks.deepfake import fusion
 
 MIN_SESSIONS = 3
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v"}

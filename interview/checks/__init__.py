@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 def build_checks(config: AnalysisConfig) -> list[Check]:
     """Fresh check instances for one session, in report order."""
-    from interview.checks.deepfake import DeepfakeCheck
-    from interview.checks.identity import IdentityCheck
-    from interview.checks.liveness import LivenessCheck
-    from interview.checks.relay import RelayCheck
+    from interview.checks.deepfake.check import DeepfakeCheck
+    from interview.checks.identity.check import IdentityCheck
+    from interview.checks.liveness.check import LivenessCheck
+    from interview.checks.relay.check import RelayCheck
 
     return [LivenessCheck(config), IdentityCheck(config), DeepfakeCheck(config), RelayCheck(config)]

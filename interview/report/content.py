@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interview.challenges import label_of
+from interview.checks.liveness.challenges import label_of
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
-from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.next_steps import next_step
 from interview.overall import (
     CHECK_QUESTIONS,

@@ -3,7 +3,7 @@
 Tables: candidates, sessions (with the signed summary JSON), findings (an index of the summary's
 findings), reports (each report file's name, path and sha256; a purge adds tombstones and
 redacted copies rather than editing rows), consents, signoffs, purges, and audit (the hash chain,
-see `interview.audit`). Every table is insert-only (triggers refuse UPDATE and DELETE), and every
+see `interview.records.audit`). Every table is insert-only (triggers refuse UPDATE and DELETE), and every
 record is vouched for by one audit entry, so `audit.verify` can tell when anything was changed.
 
 No face image is stored here: evidence frames stay in the session's output folder (deleted by a
@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from secrets import token_hex
 
-from interview import audit
+from interview.records import audit
 from interview.database import Connection, open_database
 from interview.hashing import file_sha256
 
@@ -275,7 +275,7 @@ class Store:
         recorded_by: str | None = None,
     ) -> int:
         """Who consented, when, and to what disclosure (default: `retention.DEFAULT_DISCLOSURE`)."""
-        from interview.retention import DEFAULT_DISCLOSURE
+        from interview.records.retention import DEFAULT_DISCLOSURE
 
         if not given_by.strip():
             raise StoreError("consent needs the name of the person who gave it")
@@ -320,7 +320,7 @@ class Store:
         self, session_id: str, deleted: list[str], replaced: dict[str, Path], reason: str, purged_at: str | None = None
     ) -> audit.Entry:
         """Log a purge: `deleted` says what went (report file names become tombstones), `replaced`
-        (name -> path) are the redacted copies now on disk. Used by `interview.retention.purge`."""
+        (name -> path) are the redacted copies now on disk. Used by `interview.records.retention.purge`."""
         with self.write() as conn:
             seq = self._next_seq(conn)
             purge_id = conn.execute(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.forensics.face_regions import FaceCrop
-from interview.forensics.sharpness import detail_map
+from interview.checks.deepfake.face_regions import FaceCrop
+from interview.checks.deepfake.sharpness import detail_map
 
 RING_EDGES = np.arange(0.60, 1.16, 0.05)  # ring boundaries in rho
 SEAM_SEARCH = (0.75, 0.9)  # a blend seam lies inside the outline; from 0.95 on the real outline shows

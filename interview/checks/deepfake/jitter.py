@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.forensics.face_regions import RIGID, interocular
+from interview.checks.deepfake.face_regions import RIGID, interocular
 
 
 def rigid_points(landmarks: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.forensics.face_regions import align_matrix
+from interview.checks.deepfake.face_regions import align_matrix
 
 ALIGNED = 32  # the aligned geometry the skin ellipse is defined in (ArcFace template scaled to 32 px)
 _ANGLES = np.linspace(0, 2 * np.pi, 32, endpoint=False)

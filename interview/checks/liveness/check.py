@@ -2,8 +2,8 @@
 photo, a screen replay, a looped or frozen video, or a puppet?
 
 No trained anti-spoofing model ships offline, so the check runs several independent, explainable
-signals (`interview.liveness`) and the active challenges (`interview.challenges`), and fuses them
-by the documented rules of `interview.liveness.fusion`. Coverage is the share of analysed frames
+signals (`interview.checks.liveness`) and the active challenges (`interview.checks.liveness.challenges`), and fuses them
+by the documented rules of `interview.checks.liveness.fusion`. Coverage is the share of analysed frames
 with a usable face (roughly facing the camera: both eyes visible); with less than MIN_FACE_S of
 usable face no signal can judge, and the status is "insufficient" whatever the coverage.
 """
@@ -14,13 +14,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.challenges import ChallengeResult, hand_window, label_of, settled, verify
+from interview.checks.liveness.challenges import ChallengeResult, hand_window, label_of, settled, verify
 from interview.checks.base import ChallengeMark, CheckResult, Finding, SessionContext, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
-from interview.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
-from interview.liveness.signal import SignalResult
-from interview.liveness.track import FaceTrack, TrackArrays
+from interview.checks.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
+from interview.checks.liveness.signal import SignalResult
+from interview.checks.liveness.track import FaceTrack, TrackArrays
 from interview.observations import Frame, FrameObservation
 from interview.snapshots import Snapshots
 from interview.timeline import seconds

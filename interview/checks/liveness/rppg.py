@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-from interview.liveness.signal import SignalResult
-from interview.liveness.track import TrackArrays
+from interview.checks.liveness.signal import SignalResult
+from interview.checks.liveness.track import TrackArrays
 
 FS = 15.0  # resampling rate, Hz
 BAND_HZ = (0.7, 3.0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.forensics.face_regions import (
+from interview.checks.deepfake.face_regions import (
     LEFT_EYE,
     LEFT_IRIS,
     LEFT_IRIS_CENTRE,
@@ -25,7 +25,7 @@ from interview.forensics.face_regions import (
     FaceCrop,
     polygon_mask,
 )
-from interview.forensics.sharpness import detail_map
+from interview.checks.deepfake.sharpness import detail_map
 
 MIN_MOUTH_GAP = 0.08  # inner-lip gap in interocular distances: below this no teeth show
 MIN_MOUTH_PIXELS = 30

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 
 CONFIRM_SAMPLES = 3  # ~1.5 s at one embedding every 0.5 s
 MAX_EXEMPLARS = 24

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from interview.hashing import file_sha256
 
 if TYPE_CHECKING:
-    from interview.store import Store
+    from interview.records.store import Store
 
 GENESIS = "0" * 64
 KINDS = ("session", "consent", "signoff", "purge")

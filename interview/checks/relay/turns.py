@@ -23,7 +23,7 @@ import numpy as np
 from scipy import signal
 from scipy.fft import dct
 
-from interview.lipsync import GRID_HZ
+from interview.checks.relay.lipsync import GRID_HZ
 from interview.observations import TranscriptSegment
 from interview.timeline import Segment
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from interview.store import Store, StoreError
+from interview.records.store import Store, StoreError
 
 RETENTION_DAYS = 30
 DEFAULT_DISCLOSURE = (
@@ -101,13 +101,13 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
 
 
 def _forget_faces(summary: dict) -> int:
-    """Delete the face embeddings this analysis left in the face registry (interview.face_registry),
+    """Delete the face embeddings this analysis left in the face registry (interview.records.face_registry),
     found by the registry's analysis id in summary["measurements"]["face_registry"]["analysis"]."""
     analysis = ((summary.get("measurements") or {}).get("face_registry") or {}).get("analysis")
     if not analysis:
         return 0
     from interview.config import AnalysisConfig
-    from interview.face_registry import FaceRegistry
+    from interview.records.face_registry import FaceRegistry
 
     registry = FaceRegistry.for_config(AnalysisConfig())
     if registry is None:

@@ -26,8 +26,8 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from interview.checks.base import ChallengeMark
-from interview.liveness.blinks import find_blinks
-from interview.liveness.track import TrackArrays
+from interview.checks.liveness.blinks import find_blinks
+from interview.checks.liveness.track import TrackArrays
 from interview.observations import AudioAnalysis
 
 TURN_DEG = 35.0  # yaw a profile turn must reach

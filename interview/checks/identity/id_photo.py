@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from interview.face_match import photo_face, the_one_face
+from interview.checks.identity.face_match import photo_face, the_one_face
 from interview.images import ImageError, load_photo
 from interview.observations import FaceIdentity
 

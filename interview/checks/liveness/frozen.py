@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.liveness.signal import SignalResult
-from interview.liveness.track import THUMB, TrackArrays
+from interview.checks.liveness.signal import SignalResult
+from interview.checks.liveness.track import THUMB, TrackArrays
 from interview.timeline import Segment, spans_where, total_duration
 
 FROZEN_MAX_CHANGE = 0.15  # mean |grey difference| between consecutive frames, levels of 255

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
-from interview.liveness.signal import SignalResult
-from interview.liveness.track import TrackArrays
+from interview.checks.liveness.signal import SignalResult
+from interview.checks.liveness.track import TrackArrays
 
 BLINK_RISE = 0.2
 BLINK_PEAK = 0.4

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from interview.forensics.face_regions import FaceCrop
+from interview.checks.deepfake.face_regions import FaceCrop
 
 PATCH = 32  # FFT size; the face is sampled at this size without resampling (tiles are averaged)
 STEP = PATCH // 2  # Hann-windowed tiles overlapping by half (Welch): denser adds cost, not information

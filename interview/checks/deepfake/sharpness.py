@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.forensics.face_regions import FaceCrop
+from interview.checks.deepfake.face_regions import FaceCrop
 
 DETAIL_SIGMA = 0.7  # the finest band: what upscaling removes first
 MIN_PIXELS = 16

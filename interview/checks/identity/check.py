@@ -8,8 +8,8 @@ fell to 0.24-0.52 against the same man's frontal frames), and they would drag th
 down. (The spans of one person hold without this filter too: tv_real and tv_fake stay one person
 at 5 and 15 fps.) What is left is compared with the ID photo (a
 similarity timeline, its median, spread and share above the same-person threshold), cut into spans
-of one person (interview/identity_segments.py), and looked up in the face registry of earlier
-analyses (interview/face_registry.py). Face counts on every analysed frame give the spans with
+of one person (interview/checks/identity/segments.py), and looked up in the face registry of earlier
+analyses (interview/records/face_registry.py). Face counts on every analysed frame give the spans with
 extra faces or none.
 """
 
@@ -23,10 +23,10 @@ import numpy as np
 from interview.checks.base import CheckResult, Finding, SessionContext, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
-from interview.face_match import SAME_PERSON_THRESHOLD
-from interview.face_registry import FaceRegistry, QueryFace, RegistryReport, RepeatFace
-from interview.id_photo import MIN_EYE_DISTANCE_PX, IdPhoto, read_id_photo
-from interview.identity_segments import FaceSample, IdentitySegment, IdentityTracker, unit
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
+from interview.records.face_registry import FaceRegistry, QueryFace, RegistryReport, RepeatFace
+from interview.checks.identity.id_photo import MIN_EYE_DISTANCE_PX, IdPhoto, read_id_photo
+from interview.checks.identity.segments import FaceSample, IdentitySegment, IdentityTracker, unit
 from interview.images import ImageError, load_photo
 from interview.observations import Frame, FrameObservation
 from interview.timeline import Segment, total_duration

@@ -1,8 +1,8 @@
 """Relay check: is the voice coming from the person on camera, in real time, answering on their own?
 
-Three signals, each with its own module: the lip-sync offset (interview.lipsync: a voice changer
+Three signals, each with its own module: the lip-sync offset (interview.checks.relay.lipsync: a voice changer
 or face swap adds 100-500 ms somewhere), who is speaking (mouth moving or still during each
-utterance, stereo channels, voice), and the answer latency (interview.turns: answers fed by
+utterance, stereo channels, voice), and the answer latency (interview.checks.relay.turns: answers fed by
 someone off camera start late).
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 from interview.checks.base import REVIEW_RISK, CheckResult, Finding, SessionContext, corroborated, status_for
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
-from interview.forensics.face_regions import LIPS_OUTER
-from interview.lipsync import (
+from interview.checks.deepfake.face_regions import LIPS_OUTER
+from interview.checks.relay.lipsync import (
     GRID_HZ,
     MOVING,
     MouthTrack,
@@ -32,7 +32,7 @@ from interview.media import read_audio_channels
 from interview.observations import Face, Frame, FrameObservation
 from interview.snapshots import Snapshots
 from interview.timeline import Segment
-from interview.turns import (
+from interview.checks.relay.turns import (
     CANDIDATE,
     OTHER,
     Answer,

@@ -22,8 +22,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.liveness.signal import SignalResult
-from interview.liveness.track import TrackArrays
+from interview.checks.liveness.signal import SignalResult
+from interview.checks.liveness.track import TrackArrays
 
 MIN_TURN_DEG = 12.0
 MAX_PAIRS = 400

@@ -1,6 +1,6 @@
 """Does the face show traces of a real-time face swap, reenactment or lip-sync generation?
 
-No trained detector: an ensemble of forensic signals (interview/forensics/) computed on the main
+No trained detector: an ensemble of forensic signals (interview/checks/deepfake/) computed on the main
 face, in windows of WINDOW_S seconds, each scored against real faces and fused (fusion.py). Cheap
 signals (colour flicker, landmark jitter) run on every analysed frame; the image signals (seam,
 sharpness, spectrum, mouth, eyes) every HEAVY_EVERY_S; identity embeddings come from perception.
@@ -30,9 +30,9 @@ from interview.checks.base import (
 )
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
-from interview.forensics import fusion
-from interview.forensics.boundary import boundary_seam
-from interview.forensics.face_regions import (
+from interview.checks.deepfake import fusion
+from interview.checks.deepfake.boundary import boundary_seam
+from interview.checks.deepfake.face_regions import (
     EYES_AND_BROWS,
     FACE_OVAL,
     LIPS_OUTER,
@@ -41,12 +41,12 @@ from interview.forensics.face_regions import (
     interocular,
     region_box,
 )
-from interview.forensics.flicker import colour_flicker, face_and_surround_colour
-from interview.forensics.jitter import embedding_jitter, landmark_jitter, rigid_points
-from interview.forensics.mouth_eyes import eye_mismatch, mouth_detail
-from interview.forensics.sharpness import sharpness_mismatch
-from interview.forensics.spectrum import spectral_falloff
-from interview.forensics.stress import (
+from interview.checks.deepfake.flicker import colour_flicker, face_and_surround_colour
+from interview.checks.deepfake.jitter import embedding_jitter, landmark_jitter, rigid_points
+from interview.checks.deepfake.mouth_eyes import eye_mismatch, mouth_detail
+from interview.checks.deepfake.sharpness import sharpness_mismatch
+from interview.checks.deepfake.spectrum import spectral_falloff
+from interview.checks.deepfake.stress import (
     FROZEN_DIFF,
     HEAD_MOVING_DIFF,
     PROFILE_YAW_DEG,

@@ -64,7 +64,7 @@ def the_one_face(path: Path | str, faces: list[FaceIdentity]) -> FaceIdentity:
 
 def match_photos(a: Path | str, b: Path | str) -> MatchResult:
     """Two photos (portraits or ID documents) read the way the identity check reads an ID photo."""
-    from interview.id_photo import read_id_photo
+    from interview.checks.identity.id_photo import read_id_photo
 
     similarity = float(np.dot(read_id_photo(a).face.embedding, read_id_photo(b).face.embedding))
     return MatchResult(similarity >= SAME_PERSON_THRESHOLD, similarity, SAME_PERSON_THRESHOLD)

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.challenges import ChallengeResult, is_slow
+from interview.checks.liveness.challenges import ChallengeResult, is_slow
 from interview.checks.base import REVIEW_RISK, corroborated
-from interview.liveness.signal import SignalResult
+from interview.checks.liveness.signal import SignalResult
 
 ONE_FAILED, MANY_FAILED, ALL_SLOW = 0.5, 0.75, 0.45
 

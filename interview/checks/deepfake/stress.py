@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from interview.challenges import label_of
-from interview.forensics.face_regions import FACE_OVAL
+from interview.checks.liveness.challenges import label_of
+from interview.checks.deepfake.face_regions import FACE_OVAL
 from interview.observations import Face
 from interview.timeline import seconds
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from interview.config import AnalysisConfig
-from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,13 @@ def resolve_backend(location: str, backend: str = "auto") -> str:
 
 
 class FaceRegistry:
-    """`retention_days` None: the product's retention rule (interview.retention.RETENTION_DAYS)."""
+    """`retention_days` None: the product's retention rule (interview.records.retention.RETENTION_DAYS)."""
 
     def __init__(self, location: str, backend: str = "auto", retention_days: float | None = None):
         from models.deepface_store import DeepfaceStore
 
         if retention_days is None:
-            from interview.retention import RETENTION_DAYS
+            from interview.records.retention import RETENTION_DAYS
 
             retention_days = RETENTION_DAYS
         self.store = DeepfaceStore(resolve_backend(location, backend), location)
