@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from interview.checks.deepfake.check import HEAVY_EVERY_S, run_on_file, session_values
 from interview.checks.deepfake import fusion
+from interview.checks.deepfake.check import HEAVY_EVERY_S, run_on_file, session_values
 from interview.media import SamplingPolicy, probe
 
 DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "dev-media"))

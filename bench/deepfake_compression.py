@@ -23,8 +23,8 @@ from fixtures.av_edit import reencode
 from fixtures.cache import dev_media
 from fixtures.generate import BITS_PER_PIXEL as LEVELS  # bits per pixel asked of x264, best first
 from interview.calibration.profile import load_profile
-from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, run_on_file
 from interview.checks.deepfake import fusion
+from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, run_on_file
 from interview.media import SamplingPolicy, probe
 
 

@@ -38,8 +38,8 @@ from fixtures.cache import DEV_MEDIA, cache_dir
 from fixtures.perturb import VARIANTS, perturb
 from interview.analyze import analyze_recording
 from interview.calibration.build import build_profile, readings_of
-from interview.config import AnalysisConfig
 from interview.checks.deepfake import fusion
+from interview.config import AnalysisConfig
 
 MEASURE_VERSION = "3"
 CHECKS = ("liveness", "identity", "deepfake", "relay")

@@ -25,11 +25,11 @@ from fixtures.dialog import qa_dialog
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
 from interview.checks.relay.check import RelayCheck
-from interview.config import AnalysisConfig
 from interview.checks.relay.lipsync import GRID_HZ, MouthTrack, band_envelopes, estimate_sync
+from interview.config import AnalysisConfig
 from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
 from interview.perception import Perceiver
-from interview.timeline import Segment
+from models.outputs import Segment
 from models.speech import speech_segments
 
 CLIPS = ("A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4",

@@ -14,7 +14,7 @@ from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profil
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.media import SamplingPolicy
-from interview.records.retention import RETENTION_DAYS
+from interview.records.rules import RETENTION_DAYS
 from interview.records.store import DECISIONS
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging, before it is imported
@@ -345,7 +345,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from interview.checks.identity.face_match import match_photos
+    from interview.checks.identity.id_photo import match_photos
 
     print(json.dumps(match_photos(args.image_a, args.image_b).to_dict()))
     return 0

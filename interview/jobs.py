@@ -23,14 +23,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interview.records import audit
 from interview.calibration.profile import Profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.database import Connection
-from interview.hashing import file_sha256
 from interview.media import SamplingPolicy
+from interview.records import audit
 from interview.records.store import Store
+from models.hashing import file_sha256
 
 MAX_ATTEMPTS = 3
 FINISHED = ("done", "unusable", "failed")

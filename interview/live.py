@@ -47,10 +47,10 @@ from interview.checks.base import REVIEW_RISK, ChallengeMark, CheckResult, Findi
 from interview.checks.deepfake.check import stress_prompt
 from interview.config import AnalysisConfig
 from interview.media import AUDIO_RATE, MediaInfo, SamplingPolicy, file_sha256
-from interview.observations import AudioAnalysis, FaceIdentity, Frame, FrameObservation
+from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
 from interview.session import Session
-from interview.timeline import Segment
+from models.outputs import FaceIdentity, Segment
 from models.protocols import FaceEmbedder
 
 if TYPE_CHECKING:

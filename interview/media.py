@@ -15,8 +15,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from interview.hashing import file_sha256
 from interview.observations import Frame
+from models.hashing import file_sha256
 
 AUDIO_RATE = 16_000
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from interview.timeline import Segment
+from models.outputs import Face, FaceIdentity, Segment, TranscriptSegment
 
 
 @dataclass(frozen=True)
@@ -35,45 +35,6 @@ class Frame:
 
 
 @dataclass(frozen=True)
-class HeadPose:
-    """Head rotation in degrees from MediaPipe's facial transformation matrix (0, 0, 0 = facing the camera).
-
-    Signs, checked on tv_real.mp4 (a man turning his head): yaw > 0 when the nose points to the
-    image's right (in an unmirrored recording, the person turned to their own left); pitch > 0
-    when looking up, < 0 looking down. MediaPipe understates large turns (a 3/4 profile reads ~45).
-    """
-
-    yaw: float
-    pitch: float
-    roll: float
-
-
-@dataclass(frozen=True)
-class Face:
-    """A face from the landmarker, in pixels of the analysed frame.
-
-    `landmarks` is (478, 3): x and y in pixels, z in the landmarker's relative depth units.
-    `blendshapes` holds MediaPipe's 52 coefficients in 0..1 (e.g. eyeBlinkLeft, jawOpen).
-    """
-
-    box: tuple[float, float, float, float]  # x, y, width, height
-    landmarks: np.ndarray
-    blendshapes: dict[str, float]
-    pose: HeadPose
-    transform: np.ndarray  # 4x4 facial transformation matrix (canonical face -> camera)
-
-
-@dataclass(frozen=True)
-class FaceIdentity:
-    """A detector face with its identity embedding, sampled on a lower cadence than `Face`."""
-
-    box: tuple[float, float, float, float]
-    points: np.ndarray  # (5, 2): right eye, left eye, nose tip, right and left mouth corners
-    score: float
-    embedding: np.ndarray  # L2-normalised
-
-
-@dataclass(frozen=True)
 class FrameObservation:
     t: float
     index: int
@@ -87,25 +48,6 @@ class FrameObservation:
     def face(self) -> Face | None:
         """The main face: the largest one."""
         return max(self.faces, key=lambda f: f.box[2] * f.box[3]) if self.faces else None
-
-
-@dataclass(frozen=True)
-class Word:
-    start: float
-    end: float
-    text: str
-    probability: float
-
-
-@dataclass(frozen=True)
-class TranscriptSegment:
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {"start": round(self.start, 2), "end": round(self.end, 2), "text": self.text}
 
 
 @dataclass(frozen=True)

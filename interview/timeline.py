@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, order=True)
-class Segment:
-    start: float
-    end: float
-
-    @property
-    def duration(self) -> float:
-        return max(0.0, self.end - self.start)
-
-    def overlap(self, other: Segment) -> float:
-        return max(0.0, min(self.end, other.end) - max(self.start, other.start))
-
-    def __contains__(self, t: float) -> bool:
-        return self.start <= t < self.end
-
-    def to_dict(self) -> dict[str, float]:
-        return {"start": round(self.start, 3), "end": round(self.end, 3)}
+from models.outputs import Segment
 
 
 def total_duration(segments: list[Segment]) -> float:

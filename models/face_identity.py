@@ -13,7 +13,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from interview.observations import FaceIdentity
+from models.outputs import FaceIdentity
 from models.registry import model_path
 
 DETECT_MAX_SIDE = 640  # YuNet is trained on faces of roughly 10-300 px: detect on a downscaled copy

@@ -12,8 +12,8 @@ import numpy as np
 from mediapipe.tasks.python import vision
 from mediapipe.tasks.python.core.base_options import BaseOptions
 
-from interview.observations import Face, HeadPose
 from models.mediapipe_video import VideoTask, model_bytes
+from models.outputs import Face, HeadPose
 
 
 def pose_from_matrix(matrix: np.ndarray) -> HeadPose:

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from interview.observations import Face, FaceIdentity
+from models.outputs import Face, FaceIdentity
 
 
 class FaceLandmarker(Protocol):

@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from interview.hashing import file_sha256
+from models.hashing import file_sha256
 from models.manifest import MANIFEST, SPECS, ModelFile, ModelSpec, WheelMember
 
 CACHE_ENV = "INTERVIEW_VERIFY_MODELS"

@@ -13,8 +13,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-from interview.observations import TranscriptSegment, Word
-from interview.timeline import Segment
+from models.outputs import Segment, TranscriptSegment, Word
 from models.registry import model_path
 
 SAMPLE_RATE = 16_000

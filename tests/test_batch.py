@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 from interview import jobs
-from interview.records import audit
 from interview.batch import collect
 from interview.calibration.profile import load_profile
-from interview.checks.liveness.challenges import CATALOGUE
 from interview.checks.base import ChallengeMark
+from interview.checks.liveness.challenges import CATALOGUE
 from interview.config import AnalysisConfig
-from interview.hashing import file_sha256
 from interview.media import SamplingPolicy
+from interview.records import audit
 from interview.records.store import Store
+from models.hashing import file_sha256
 from tests.conftest import dev_file
 from tests.ui_server import free_port
 

@@ -18,6 +18,7 @@ import pytest
 
 from fixtures import shift_audio
 from interview.audio import analyse_audio
+from interview.checks.base import ChallengeMark
 from interview.checks.liveness.challenges import (
     CATALOGUE,
     ChallengeResult,
@@ -31,7 +32,6 @@ from interview.checks.liveness.challenges import (
     validate_kind,
     verify,
 )
-from interview.checks.base import ChallengeMark
 from interview.checks.liveness.check import LivenessCheck
 from interview.cli import main
 from interview.config import AnalysisConfig

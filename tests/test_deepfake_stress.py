@@ -15,8 +15,8 @@ from fixtures.face_swap import face_swap
 from interview.calibration.build import build_profile, readings_of
 from interview.checks.base import REVIEW_RISK, ChallengeMark
 from interview.checks.deepfake.check import STRESS_PROMPT, run_on_file
-from interview.config import AnalysisConfig
 from interview.checks.deepfake.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
+from interview.config import AnalysisConfig
 from interview.live import LiveSession
 from interview.media import FileSource, SamplingPolicy, probe
 from interview.timeline import seconds

@@ -24,7 +24,8 @@ from interview.checks.deepfake.sharpness import sharpness_mismatch
 from interview.checks.deepfake.spectrum import spectral_falloff
 from interview.checks.deepfake.stress import hand_over_face, is_stressed, stress_rise
 from interview.media import FileSource, SamplingPolicy, probe
-from interview.observations import Face, Frame, HeadPose
+from interview.observations import Frame
+from models.outputs import Face, HeadPose
 from tests.conftest import dev_file
 
 

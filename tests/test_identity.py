@@ -10,9 +10,9 @@ import pytest
 
 from fixtures.cache import DevMediaMissing, dev_media
 from interview.analyze import analyze_recording
-from interview.config import AnalysisConfig
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD, photo_face
 from interview.checks.identity.id_photo import read_id_photo
+from interview.config import AnalysisConfig
 from interview.images import ImageError
 from interview.media import SamplingPolicy
 from tests.conftest import dev_file
@@ -103,7 +103,7 @@ def test_match_command_reads_a_photographed_id_card_like_the_check():
     """The card is 10% of a 4000x3000 photo: its face is found only in tiles, then re-measured."""
     from fixtures.id_documents import id_card_photo
     from fixtures.identity_pairs import photo_path
-    from interview.checks.identity.face_match import match_photos
+    from interview.checks.identity.id_photo import match_photos
 
     card = id_card_photo(photo_path("df_img18.jpg"), 0.1).path
     assert match_photos(card, photo_path("df_img19.jpg")).same_person
@@ -159,7 +159,7 @@ def test_plain_portraits_framed_any_way_are_one_face(framing, tmp_path):
 
 def test_the_same_face_detected_twice_is_one_face_and_a_second_person_is_not():
     from interview.checks.identity.face_match import the_one_face
-    from interview.observations import FaceIdentity
+    from models.outputs import FaceIdentity
 
     def face(x, y, w, h):
         return FaceIdentity((x, y, w, h), np.zeros((5, 2)), 0.9, np.zeros(128, np.float32))

@@ -18,7 +18,6 @@ import pytest
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
 from interview.checks.relay.check import RelayCheck
-from interview.config import AnalysisConfig
 from interview.checks.relay.lipsync import (
     GRID_HZ,
     MouthTrack,
@@ -28,6 +27,7 @@ from interview.checks.relay.lipsync import (
     lag_curve,
     motion,
 )
+from interview.config import AnalysisConfig
 from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
 from tests.conftest import dev_file
 

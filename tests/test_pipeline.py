@@ -75,7 +75,7 @@ def test_unclear_speech_is_not_transcribed_as_a_repetition_loop(models_ready):
 def test_a_repetition_loop_keeps_its_first_segment_and_real_repeats_stay():
     """Back-to-back identical segments are a loop (one kept); the same words again after a pause,
     or different words in between, are speech."""
-    from interview.observations import TranscriptSegment
+    from models.outputs import TranscriptSegment
     from models.speech import drop_repetition_loops
 
     looped = [TranscriptSegment(1.0 + i, 1.8 + i, "We'll see.") for i in range(12)]

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from interview.records import audit
 from interview.analyze import analyze_recording
 from interview.cli import main
 from interview.config import AnalysisConfig
-from interview.records.retention import RETENTION_DAYS, purge
+from interview.records import audit
+from interview.records.retention import purge
+from interview.records.rules import RETENTION_DAYS
 from interview.records.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import dev_file
 

@@ -16,11 +16,7 @@ import pytest
 from interview.audio import analyse_audio
 from interview.checks.base import SessionContext
 from interview.checks.relay.check import RelayCheck
-from interview.config import AnalysisConfig
 from interview.checks.relay.lipsync import GRID_HZ, band_envelopes
-from interview.media import AUDIO_RATE, probe, read_audio
-from interview.observations import TranscriptSegment, Word
-from interview.timeline import Segment
 from interview.checks.relay.turns import (
     CANDIDATE,
     OTHER,
@@ -34,6 +30,9 @@ from interview.checks.relay.turns import (
     two_voices,
     utterances,
 )
+from interview.config import AnalysisConfig
+from interview.media import AUDIO_RATE, probe, read_audio
+from models.outputs import Segment, TranscriptSegment, Word
 from tests.conftest import dev_file
 
 TOLERANCE_S = 0.150

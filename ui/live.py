@@ -21,8 +21,8 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from interview.checks.liveness import challenges
 from interview.checks.identity.id_photo import read_id_photo
+from interview.checks.liveness import challenges
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import CHECK_LABELS, CHECK_ORDER, STATUS_LABELS
 from interview.report.content import seconds

@@ -14,12 +14,12 @@ from pathlib import Path
 import gradio as gr
 
 from interview import jobs
-from interview.checks.liveness import challenges
 from interview.checks.base import ChallengeMark
-from interview.hashing import file_sha256
 from interview.checks.identity.id_photo import read_id_photo
+from interview.checks.liveness import challenges
 from interview.media import probe
 from interview.report import FILE_NAMES
+from models.hashing import file_sha256
 from ui.app import AppContext
 from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView

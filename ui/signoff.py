@@ -10,11 +10,11 @@ from html import escape
 import gradio as gr
 import pandas as pd
 
-from interview.records import audit
 from interview.overall import STATUS_LABELS
+from interview.records import audit
+from interview.records.store import DECISIONS, SessionRecord, SessionRow
 from interview.report.content import STATUS_SYMBOLS
 from interview.report.plots import COLOURS
-from interview.records.store import DECISIONS, SessionRecord, SessionRow
 from ui.app import AppContext
 from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView

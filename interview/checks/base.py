@@ -94,12 +94,12 @@ def corroborated(risk: float, signals_at_review: int, decisive: bool = False) ->
     return risk if decisive or signals_at_review >= 2 else min(risk, ALERT_RISK - 0.01)
 
 
+def risk_level(risk: float) -> str:
+    """The traffic light of a risk alone (a finding's; coverage belongs to the check)."""
+    risk = risk or 0.0
+    return "alert" if risk >= ALERT_RISK else "review" if risk >= REVIEW_RISK else "ok"
+
+
 def status_for(risk: float, coverage: float, min_coverage: float = 0.2) -> str:
     """The shared traffic light: too little seen is 'insufficient' whatever the risk."""
-    if coverage < min_coverage:
-        return "insufficient"
-    if risk >= ALERT_RISK:
-        return "alert"
-    if risk >= REVIEW_RISK:
-        return "review"
-    return "ok"
+    return "insufficient" if coverage < min_coverage else risk_level(risk)

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from interview.hashing import file_sha256
+from models.hashing import file_sha256
 
 if TYPE_CHECKING:
     from interview.records.store import Store

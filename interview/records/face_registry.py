@@ -18,8 +18,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from interview.config import AnalysisConfig
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
+from interview.config import AnalysisConfig
+from interview.records.rules import RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,12 @@ def resolve_backend(location: str, backend: str = "auto") -> str:
 
 
 class FaceRegistry:
-    """`retention_days` None: the product's retention rule (interview.records.retention.RETENTION_DAYS)."""
+    """`retention_days` None: the product's retention rule (interview.records.rules.RETENTION_DAYS)."""
 
     def __init__(self, location: str, backend: str = "auto", retention_days: float | None = None):
         from models.deepface_store import DeepfaceStore
 
         if retention_days is None:
-            from interview.records.retention import RETENTION_DAYS
-
             retention_days = RETENTION_DAYS
         self.store = DeepfaceStore(resolve_backend(location, backend), location)
         self.retention_days = retention_days

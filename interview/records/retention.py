@@ -15,15 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from interview.records.rules import RETENTION_DAYS
 from interview.records.store import Store, StoreError
 
-RETENTION_DAYS = 30
-DEFAULT_DISCLOSURE = (
-    "The interview is recorded and analysed on this computer for signs that the person is live, matches "
-    "their ID, shows no face manipulation and answers on their own. The analysis reports evidence for a "
-    "person to review; it makes no decision. Video, evidence frames and face data are deleted within "
-    f"{RETENTION_DAYS} days, or sooner on request."
-)
 FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
 
 

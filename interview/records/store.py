@@ -29,9 +29,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from secrets import token_hex
 
-from interview.records import audit
 from interview.database import Connection, open_database
-from interview.hashing import file_sha256
+from interview.records import audit
+from interview.records.rules import DEFAULT_DISCLOSURE
+from models.hashing import file_sha256
 
 DECISIONS = ("approve", "reject", "escalate")
 REPORT_FILES = ("summary.json", "report.html", "report.pdf")
@@ -274,8 +275,7 @@ class Store:
         given_at: str | None = None,
         recorded_by: str | None = None,
     ) -> int:
-        """Who consented, when, and to what disclosure (default: `retention.DEFAULT_DISCLOSURE`)."""
-        from interview.records.retention import DEFAULT_DISCLOSURE
+        """Who consented, when, and to what disclosure (default: `rules.DEFAULT_DISCLOSURE`)."""
 
         if not given_by.strip():
             raise StoreError("consent needs the name of the person who gave it")

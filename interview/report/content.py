@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interview.checks.liveness.challenges import label_of
-from interview.checks.base import ALERT_RISK, REVIEW_RISK
+from interview.checks.base import ALERT_RISK, REVIEW_RISK, risk_level
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.liveness.challenges import label_of
 from interview.next_steps import next_step
 from interview.overall import (
     CHECK_QUESTIONS,
@@ -37,12 +37,6 @@ SECTIONS = (
 )
 STATUS_SYMBOLS = {"ok": "✔", "review": "▲", "alert": "✖", "insufficient": "○"}
 MAX_EVIDENCE_FRAMES = 12
-
-
-def level(risk: float) -> str:
-    """The traffic light of one finding (its risk alone; coverage belongs to the check)."""
-    risk = risk or 0.0
-    return "alert" if risk >= ALERT_RISK else "review" if risk >= REVIEW_RISK else "ok"
 
 
 @dataclass
@@ -123,7 +117,7 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
     )
     for number, finding in enumerate(findings, start=1):
         finding["number"] = number
-        finding["level"] = level(finding.get("risk", 0.0))
+        finding["level"] = risk_level(finding.get("risk", 0.0))
         finding["next_step"] = next_step(finding["check"], finding.get("signal"), finding.get("risk", 0.0))
     for check in checks:  # the card's action: its strongest finding's
         top = max((f for f in findings if f["check"] == check["name"]), key=lambda f: f.get("risk", 0), default=None)

@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
+from interview.checks.base import risk_level  # noqa: E402
+
 COLOURS = {"ok": "#2e7d32", "review": "#e08600", "alert": "#c62828", "insufficient": "#8a8f98"}
 TINTS = {"ok": "#e8f5e9", "review": "#fff3e0", "alert": "#ffebee", "insufficient": "#f1f2f4"}
 SPEECH = "#9fb7d8"
@@ -28,8 +30,6 @@ def _png(figure) -> bytes:
 def timeline_png(summary: dict, checks: list[dict], findings: list[dict]) -> bytes:
     """One row per check (tinted by its status) with its numbered findings as bars, a row of
     detected speech with question-to-answer gaps, and the active challenges as dashed lines."""
-    from interview.report.content import level
-
     media = summary.get("input") or {}
     ends = [f.get("t1") or 0 for f in findings] + [s.get("end", 0) for s in summary.get("speech_segments") or []]
     duration = max([media.get("duration_s") or 0.0] + ends) or 1.0
@@ -51,7 +51,7 @@ def timeline_png(summary: dict, checks: list[dict], findings: list[dict]) -> byt
             width,
             left=t0,
             height=0.56,
-            color=COLOURS[level(finding.get("risk", 0))],
+            color=COLOURS[risk_level(finding.get("risk", 0))],
             edgecolor="white",
             linewidth=0.6,
             zorder=2,

@@ -28,8 +28,6 @@ from interview.checks.base import (
     SessionContext,
     status_for,
 )
-from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
 from interview.checks.deepfake import fusion
 from interview.checks.deepfake.boundary import boundary_seam
 from interview.checks.deepfake.face_regions import (
@@ -60,8 +58,11 @@ from interview.checks.deepfake.stress import (
     is_stressed,
     stress_rise,
 )
+from interview.config import AnalysisConfig
+from interview.evidence import save_evidence
 from interview.media import SamplingPolicy
-from interview.observations import AudioAnalysis, Face, Frame, FrameObservation
+from interview.observations import AudioAnalysis, Frame, FrameObservation
+from models.outputs import Face
 
 WINDOW_S = 1.0
 HEAVY_EVERY_S = 0.2  # image signals 5 times a second

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from interview.checks.liveness.challenges import label_of
 from interview.checks.deepfake.face_regions import FACE_OVAL
-from interview.observations import Face
+from interview.checks.liveness.challenges import label_of
 from interview.timeline import seconds
+from models.outputs import Face
 
 PROFILE_YAW_DEG = 30.0
 STEEP_PITCH_DEG = 25.0

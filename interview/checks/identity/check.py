@@ -21,15 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from interview.checks.base import CheckResult, Finding, SessionContext, status_for
-from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
-from interview.records.face_registry import FaceRegistry, QueryFace, RegistryReport, RepeatFace
 from interview.checks.identity.id_photo import MIN_EYE_DISTANCE_PX, IdPhoto, read_id_photo
 from interview.checks.identity.segments import FaceSample, IdentitySegment, IdentityTracker, unit
+from interview.config import AnalysisConfig
+from interview.evidence import save_evidence
 from interview.images import ImageError, load_photo
 from interview.observations import Frame, FrameObservation
-from interview.timeline import Segment, total_duration
+from interview.records.face_registry import FaceRegistry, QueryFace, RegistryReport, RepeatFace
+from interview.timeline import total_duration
+from models.outputs import Segment
 
 MAX_YAW = 40.0  # degrees; beyond, SFace similarity of the same person drops
 MAX_PITCH = 25.0

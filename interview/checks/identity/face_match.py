@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from interview.images import ImageError, load_photo
-from interview.observations import FaceIdentity
+from models.outputs import FaceIdentity
 
 # Cosine similarity of SFace embeddings from which two faces are the same person. Chosen on
 # dev-media/B_identity by `python -m bench.identity_roc`: the centre of the gap between same- and
@@ -60,11 +58,3 @@ def the_one_face(path: Path | str, faces: list[FaceIdentity]) -> FaceIdentity:
     if rivals:
         raise ImageError(path, f"{len(rivals) + 1} faces of similar size in the photo; use a photo of one person")
     return distinct[0]
-
-
-def match_photos(a: Path | str, b: Path | str) -> MatchResult:
-    """Two photos (portraits or ID documents) read the way the identity check reads an ID photo."""
-    from interview.checks.identity.id_photo import read_id_photo
-
-    similarity = float(np.dot(read_id_photo(a).face.embedding, read_id_photo(b).face.embedding))
-    return MatchResult(similarity >= SAME_PERSON_THRESHOLD, similarity, SAME_PERSON_THRESHOLD)

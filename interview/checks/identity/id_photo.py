@@ -23,9 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from interview.checks.identity.face_match import photo_face, the_one_face
+from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD, MatchResult, photo_face, the_one_face
 from interview.images import ImageError, load_photo
-from interview.observations import FaceIdentity
+from models.outputs import FaceIdentity
 
 MIN_EYE_DISTANCE_PX = 16.0
 MIN_SHARPNESS = 40.0
@@ -126,3 +126,9 @@ def read_id_photo(path: Path | str) -> IdPhoto:
         warnings.append(f"face blurred (sharpness {sharpness:.0f}, usable from {MIN_SHARPNESS:.0f}); "
                         "use a sharper photo")
     return IdPhoto(path, face, eyes, sharpness, tuple(warnings))
+
+
+def match_photos(a: Path | str, b: Path | str) -> MatchResult:
+    """Two photos (portraits or ID documents) read the way the identity check reads an ID photo."""
+    similarity = float(np.dot(read_id_photo(a).face.embedding, read_id_photo(b).face.embedding))
+    return MatchResult(similarity >= SAME_PERSON_THRESHOLD, similarity, SAME_PERSON_THRESHOLD)

@@ -14,13 +14,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.checks.liveness.challenges import ChallengeResult, hand_window, label_of, settled, verify
 from interview.checks.base import ChallengeMark, CheckResult, Finding, SessionContext, status_for
-from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
 from interview.checks.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
+from interview.checks.liveness.challenges import ChallengeResult, hand_window, label_of, settled, verify
 from interview.checks.liveness.signal import SignalResult
 from interview.checks.liveness.track import FaceTrack, TrackArrays
+from interview.config import AnalysisConfig
+from interview.evidence import save_evidence
 from interview.observations import Frame, FrameObservation
 from interview.snapshots import Snapshots
 from interview.timeline import seconds

@@ -17,7 +17,8 @@ import numpy as np
 
 from interview.checks.liveness.signal import SignalResult
 from interview.checks.liveness.track import THUMB, TrackArrays
-from interview.timeline import Segment, spans_where, total_duration
+from interview.timeline import spans_where, total_duration
+from models.outputs import Segment
 
 FROZEN_MAX_CHANGE = 0.15  # mean |grey difference| between consecutive frames, levels of 255
 FROZEN_MIN_S = 1.0  # shorter stalls happen on any network call

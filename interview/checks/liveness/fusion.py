@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.checks.liveness.challenges import ChallengeResult, is_slow
 from interview.checks.base import REVIEW_RISK, corroborated
+from interview.checks.liveness.challenges import ChallengeResult, is_slow
 from interview.checks.liveness.signal import SignalResult
 
 ONE_FAILED, MANY_FAILED, ALL_SLOW = 0.5, 0.75, 0.45

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from interview.observations import Face, Frame, FrameObservation
+from interview.observations import Frame, FrameObservation
+from models.outputs import Face
 
 # Points that stay put on the skull when the face talks or blinks: forehead, nose ridge and wings,
 # eye corners, cheekbones, temples. A homography fitted to these is the "flat picture" model.

@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from interview.checks.base import REVIEW_RISK, CheckResult, Finding, SessionContext, corroborated, status_for
-from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
 from interview.checks.deepfake.face_regions import LIPS_OUTER
 from interview.checks.relay.lipsync import (
     GRID_HZ,
@@ -28,10 +26,6 @@ from interview.checks.relay.lipsync import (
     speech_mask,
     voice_activity,
 )
-from interview.media import read_audio_channels
-from interview.observations import Face, Frame, FrameObservation
-from interview.snapshots import Snapshots
-from interview.timeline import Segment
 from interview.checks.relay.turns import (
     CANDIDATE,
     OTHER,
@@ -44,6 +38,12 @@ from interview.checks.relay.turns import (
     two_voices,
     utterances,
 )
+from interview.config import AnalysisConfig
+from interview.evidence import save_evidence
+from interview.media import read_audio_channels
+from interview.observations import Frame, FrameObservation
+from interview.snapshots import Snapshots
+from models.outputs import Face, Segment
 
 # Offsets inside this band are normal: ITU-R BT.1359 finds audio up to ~90 ms early or ~185 ms
 # late acceptable, lips naturally move before the sound, and the 4 genuine dev clips measure

@@ -24,8 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
-from interview.observations import Face
-from interview.timeline import Segment
+from models.outputs import Face, Segment
 
 GRID_HZ = 100
 MAX_LAG_S = 1.0

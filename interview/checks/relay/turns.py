@@ -24,8 +24,7 @@ from scipy import signal
 from scipy.fft import dct
 
 from interview.checks.relay.lipsync import GRID_HZ
-from interview.observations import TranscriptSegment
-from interview.timeline import Segment
+from models.outputs import Segment, TranscriptSegment
 
 CANDIDATE, OTHER = "candidate", "other"
 MIN_PAUSE_S = 0.10  # shorter silences are stop consonants, not pauses
