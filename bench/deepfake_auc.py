@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from interview.analyze import run_check_on_file
 from interview.checks.deepfake import fusion
-from interview.checks.deepfake.check import HEAVY_EVERY_S, run_on_file, session_values
-from interview.media import SamplingPolicy, probe
+from interview.checks.deepfake.check import HEAVY_EVERY_S, DeepfakeCheck
+from interview.config import AnalysisConfig
+from interview.media import probe
+from interview.recording import SamplingPolicy
 
 DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "dev-media"))
 # (fake, the real clip it is ranked against)
@@ -41,10 +44,10 @@ def auc(positives: list[float], negatives: list[float]) -> float:
     return float(((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean())
 
 
-def clip_signal_scores(check) -> dict[str, float]:
+def clip_signal_scores(result, check) -> dict[str, float]:
     """A recording's score per signal: its session value's deviation from the shipped profile's genuine sessions."""
-    values = session_values([w for w in check.windows if w.complete])
-    devs = fusion.deviations(values, check.profile)
+    values = {spec.name: result.measurements.get(f"deepfake_{spec.name}") for spec in fusion.SIGNALS}
+    devs = fusion.deviations({k: v for k, v in values.items() if v is not None}, check.profile)
     return {spec.name: devs.get(spec.name, float("nan")) for spec in fusion.SIGNALS}
 
 
@@ -52,8 +55,8 @@ def run(max_side: int) -> dict[str, dict]:
     results = {}
     for rel in FAKES + REALS:
         started = time.perf_counter()
-        result, check = run_on_file(DEV / rel, SamplingPolicy(max_side=max_side))
-        results[rel] = {"result": result, "check": check, "signals": clip_signal_scores(check),
+        result, check = run_check_on_file(DeepfakeCheck, DEV / rel, AnalysisConfig(policy=SamplingPolicy(max_side=max_side)))
+        results[rel] = {"result": result, "check": check, "signals": clip_signal_scores(result, check),
                         "wall_s": time.perf_counter() - started, "frames": max(1, sum(len(w.samples) for w in check.windows)),
                         "source": probe(DEV / rel)}
     return results

@@ -22,10 +22,12 @@ from bench.deepfake_auc import FAKES, PAIRS, REALS
 from fixtures.av_edit import reencode
 from fixtures.cache import dev_media
 from fixtures.generate import BITS_PER_PIXEL as LEVELS  # bits per pixel asked of x264, best first
+from interview.analyze import run_check_on_file
 from interview.calibration.profile import load_profile
 from interview.checks.deepfake import fusion
-from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, run_on_file
-from interview.media import SamplingPolicy, probe
+from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, DeepfakeCheck
+from interview.config import AnalysisConfig
+from interview.media import probe
 
 
 def score_status(measurements: dict) -> tuple[float, str]:
@@ -44,7 +46,7 @@ def run() -> dict[tuple[str, float], tuple[float, float, str]]:
     for rel in FAKES + REALS:
         for level in LEVELS:
             fixture = reencode(dev_media(rel), level)
-            result, _ = run_on_file(fixture.path, SamplingPolicy())
+            result, _ = run_check_on_file(DeepfakeCheck, fixture.path, AnalysisConfig())
             out[rel, level] = (fixture.truth["measured_bits_per_pixel"],
                                *score_status(result.measurements))
             print(f"  {rel.split('/')[-1][:34]:34s} asked {level:<7} measured {out[rel, level][0]:.4f} "

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from bench.deepfake_auc import auc
 from fixtures.face_swap import face_swap
+from interview.analyze import run_check_on_file
 from interview.checks.base import ChallengeMark
-from interview.checks.deepfake.check import run_on_file
-from interview.media import SamplingPolicy
+from interview.checks.deepfake.check import DeepfakeCheck
+from interview.config import AnalysisConfig
 
 DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "dev-media"))
 SECONDS = 6.0
@@ -44,8 +45,8 @@ class Row:
 
 
 def measure(path: Path, mark: ChallengeMark, label: str, fake: bool) -> Row:
-    result, check = run_on_file(path, SamplingPolicy(), challenges=(mark,), until_s=SECONDS)
-    responses = [r for r in check.stress_responses if r.passed is not None]
+    result, check = run_check_on_file(DeepfakeCheck, path, AnalysisConfig(challenges=(mark,)), until_s=SECONDS)
+    responses = [r for r in check.stress_responses() if r.passed is not None]
 
     def value(signal: str) -> float:
         return min((r.value for r in responses if r.signal == signal), default=float("nan"))

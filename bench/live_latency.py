@@ -22,7 +22,8 @@ from bench.throughput import bench_clip
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
 from interview.live import LiveSession
-from interview.media import FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio
+from interview.recording import SamplingPolicy
 
 TARGET_P95_MS = 40.0
 

@@ -26,11 +26,12 @@ from fixtures import still_photo_video
 from fixtures.cache import DevMediaMissing, dev_media
 from fixtures.liveness_media import handheld_photo_video, looped_video
 from interview.audio import analyse_audio
-from interview.checks.base import CheckResult, SessionContext
+from interview.checks.base import CheckResult, SessionContext, SessionInputs
 from interview.checks.liveness.check import LivenessCheck
 from interview.config import AnalysisConfig
-from interview.media import FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio
 from interview.perception import Perceiver
+from interview.recording import SamplingPolicy
 
 F1, F2 = "D_presentation_attack/sf_image_F1.jpg", "D_presentation_attack/sf_image_F2.jpg"
 PORTRAITS = ("B_identity/df_img1.jpg", "B_identity/df_img18.jpg")
@@ -57,7 +58,7 @@ def run(path: Path) -> tuple[CheckResult, float, float]:
     """(liveness result, seconds of video, ms per frame spent in the liveness check itself)."""
     info = probe(path)
     policy = SamplingPolicy()
-    check, perceiver = LivenessCheck(AnalysisConfig()), Perceiver(policy)
+    check, perceiver = LivenessCheck(AnalysisConfig(), SessionInputs()), Perceiver(policy)
     spent, frames = 0.0, 0
     try:
         for frame in FileSource(info, policy).frames():
@@ -70,7 +71,7 @@ def run(path: Path) -> tuple[CheckResult, float, float]:
         perceiver.close()
     audio = analyse_audio(read_audio(info)[0], transcribe=False)
     started = time.perf_counter()
-    result = check.finish(SessionContext(media=info, audio=audio, analysed_frames=frames))
+    result = check.assess(SessionContext(media=info, audio=audio, analysed_frames=frames))
     finish_ms = (time.perf_counter() - started) * 1000
     return result, info.duration_s, (spent * 1000 + finish_ms) / max(1, frames)
 

@@ -23,12 +23,13 @@ from fixtures.av_edit import replace_audio, shift_audio
 from fixtures.cache import DevMediaMissing, dev_media
 from fixtures.dialog import qa_dialog
 from interview.audio import analyse_audio
-from interview.checks.base import SessionContext
+from interview.checks.base import SessionContext, SessionInputs
 from interview.checks.relay.check import RelayCheck
 from interview.checks.relay.lipsync import GRID_HZ, MouthTrack, band_envelopes, estimate_sync
 from interview.config import AnalysisConfig
-from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio, read_audio_channels
 from interview.perception import Perceiver
+from interview.recording import AUDIO_RATE, SamplingPolicy
 from models.outputs import Segment
 from models.speech import speech_segments
 
@@ -58,10 +59,11 @@ def sync_of(pairs: list, path):
 def run_check(pairs: list, path, transcribe: bool = False):
     media = probe(path)
     samples, _ = read_audio(media)
-    check = RelayCheck(AnalysisConfig())
+    check = RelayCheck(AnalysisConfig(), SessionInputs())
     for obs, frame in pairs:
         check.update(obs, frame)
-    return check.finish(SessionContext(media, analyse_audio(samples, transcribe=transcribe), len(pairs)))
+    return check.assess(SessionContext(media, analyse_audio(samples, transcribe=transcribe), len(pairs),
+                                       channels=read_audio_channels(media)[0]))
 
 
 def offset_table(perceived: dict) -> None:
@@ -154,9 +156,9 @@ def cost() -> None:
     audio = AudioAnalysis(long.size / AUDIO_RATE, AUDIO_RATE, tuple(speech), (), None, long)
     media = probe(fixture.path)
     start = time.perf_counter()
-    RelayCheck(AnalysisConfig()).finish(SessionContext(media, audio, 0))
+    RelayCheck(AnalysisConfig(), SessionInputs()).assess(SessionContext(media, audio, 0))
     seconds = time.perf_counter() - start
-    print(f"\n## Cost: RelayCheck.finish on {audio.duration / 60:.1f} min of audio-only interview: "
+    print(f"\n## Cost: RelayCheck.assess on {audio.duration / 60:.1f} min of audio-only interview: "
           f"{seconds:.2f} s ({seconds / audio.duration * 60:.2f} s per minute)")
 
 

@@ -43,7 +43,7 @@ def measure_one(clip: Path, max_fps: float) -> dict:
 
     from interview.analyze import analyze_recording
     from interview.config import AnalysisConfig
-    from interview.media import SamplingPolicy
+    from interview.recording import SamplingPolicy
 
     config = AnalysisConfig(policy=SamplingPolicy(max_fps=max_fps))
     runs = []

@@ -9,13 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from interview.audio import analyse_audio
+from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
-from interview.media import FileSource, MediaInfo, probe, read_audio
+from interview.media import FileSource, probe, read_audio, read_audio_channels
 from interview.observations import AudioAnalysis
 from interview.overall import overall
+from interview.perception import Perceiver
+from interview.recording import AUDIO_RATE, MediaInfo
 from interview.report import write_reports
-from interview.session import Session
+from interview.session import Session, read_inputs, written
 from interview.summary import build_summary
 
 if TYPE_CHECKING:
@@ -52,8 +57,9 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     def audio_job():
         with clock.time("audio_decode"):
             samples, audio_problems = read_audio(media)
+            channels, _ = read_audio_channels(media)  # stereo: who speaks on which channel
         with clock.time("audio_analysis"):
-            return analyse_audio(samples, config.whisper_model, config.transcribe), audio_problems
+            return analyse_audio(samples, config.whisper_model, config.transcribe), channels, audio_problems
 
     # Whisper and the landmarker both release the GIL: audio runs beside the video on the second core.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
@@ -71,23 +77,23 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
             if media.duration_s:
                 progress(0.02 + 0.9 * min(1.0, frame.t / media.duration_s), "analysing video and audio")
         progress(0.92, "finishing the audio analysis")
-        audio, audio_problems = audio_future.result()
+        audio, channels, audio_problems = audio_future.result()
     problems += source.problems + audio_problems
     if media.has_video and session.stats.analysed_frames == 0:
         problems.append("no video frame could be decoded")
 
     progress(0.95, "writing the summary and the report")
-    summary = conclude_session(session, uuid.uuid4().hex[:12], media, audio, problems, out_dir, store)
+    summary = conclude_session(session, uuid.uuid4().hex[:12], media, audio, problems, out_dir, store, channels=channels)
     progress(1.0, "done")
     return summary
 
 
 def conclude_session(session: Session, session_id: str, media: MediaInfo, audio: AudioAnalysis,
                      problems: list[str], out_dir: Path, store: Store | None = None, extra: dict | None = None,
-                     media_copy: Path | None = None) -> dict:
+                     media_copy: Path | None = None, channels: np.ndarray | None = None) -> dict:
     """The end of every session, recorded or live: finish the checks, build summary.json (with
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
-    result = session.finish(media, audio, out_dir / "evidence")
+    result = session.finish(media, audio, out_dir / "evidence", channels)
     summary = build_summary(session_id, media, session.config, result, problems + result.problems)
     summary["timings"] = session.stopwatch.to_dict(session.stats.analysed_frames)
     summary.update(extra or {})
@@ -96,3 +102,25 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     if store is not None:
         store.record_session(summary, out_dir, media_copy=media_copy)
     return summary
+
+
+def run_check_on_file(check_type: type[Check], path: Path | str, config: AnalysisConfig,
+                      evidence_dir: Path | str | None = None, until_s: float | None = None) -> tuple[CheckResult, Check]:
+    """Perception and one check alone over a recording (no audio, no other checks), up to `until_s`,
+    with its evidence images in `evidence_dir`: what the per-check benchmarks and tests need, at a
+    fraction of a full analysis's cost."""
+    media = probe(path)
+    check = check_type(config, read_inputs(config))
+    perceiver = Perceiver(config.policy)
+    frames = 0
+    try:
+        for frame in FileSource(media, config.policy).frames():
+            if until_s is not None and frame.t > until_s:
+                break
+            check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t)), frame)
+            frames += 1
+    finally:
+        perceiver.close()
+    silence = AudioAnalysis(duration=media.duration_s, sample_rate=AUDIO_RATE, speech=(), transcript=())
+    result = check.assess(SessionContext(media=media, audio=silence, analysed_frames=frames))
+    return written(check, result, Path(evidence_dir) if evidence_dir else None), check

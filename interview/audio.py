@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.media import AUDIO_RATE
 from interview.observations import AudioAnalysis
+from interview.recording import AUDIO_RATE
 
 
 def analyse_audio(samples: np.ndarray, whisper_model: str = "tiny.en", transcribe: bool = True) -> AudioAnalysis:

@@ -13,7 +13,7 @@ from pathlib import Path
 from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
-from interview.media import SamplingPolicy
+from interview.recording import SamplingPolicy
 from interview.records.rules import RETENTION_DAYS
 from interview.records.store import DECISIONS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from interview.calibration.profile import Profile, load_profile
 from interview.checks.base import ChallengeMark
-from interview.media import SamplingPolicy
+from interview.recording import SamplingPolicy
 
 FACE_DB_ENV = "INTERVIEW_VERIFY_FACE_DB"
 

@@ -42,3 +42,23 @@ def load_photo(path: Path | str) -> np.ndarray:
     if image is None:
         raise ImageError(path, "not a readable image (use JPEG, PNG, WebP or HEIC)")
     return image
+
+
+FLAT_RANGE = 6.0  # grey levels: a border column or row within this range is a bar, not picture
+BAR_EDGE_PX = 3
+
+
+def picture_mask(gray: np.ndarray, flat_range: float = FLAT_RANGE, edge: int = BAR_EDGE_PX) -> np.ndarray:
+    """False on flat bars along the crop's sides (a portrait clip letterboxed into a landscape
+    frame, a meeting tile's border) and on `edge` pixels next to them: a bar is neither hair nor
+    neck, and its hard edge would read as detail the face lacks."""
+    def picture_span(flat: np.ndarray) -> tuple[int, int]:
+        start = int(np.argmin(flat)) if not flat.all() else flat.size
+        stop = flat.size - int(np.argmin(flat[::-1])) if not flat.all() else flat.size
+        return (start + edge if start else 0), (stop - edge if stop < flat.size else flat.size)
+
+    columns = picture_span(np.ptp(gray, axis=0) <= flat_range)
+    rows = picture_span(np.ptp(gray, axis=1) <= flat_range)
+    mask = np.zeros(gray.shape, bool)
+    mask[rows[0]:rows[1], columns[0]:columns[1]] = True
+    return mask

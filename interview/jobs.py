@@ -27,7 +27,7 @@ from interview.calibration.profile import Profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.database import Connection
-from interview.media import SamplingPolicy
+from interview.recording import SamplingPolicy
 from interview.records import audit
 from interview.records.store import Store
 from models.hashing import file_sha256

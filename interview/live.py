@@ -8,9 +8,9 @@ The same `Session` and checks as a recording, with three differences that live c
 - Frames and audio arrive separately (and, in the app, from a browser); both are placed on one
   monotonic clock that starts with the session. `session_time(client_t)` maps a sender's own
   clock onto it, so jitter in delivery does not move audio against video.
-- `snapshot()` finishes every check on the data so far (no evidence images) for the running
-  panel; `end()` finishes them for real and writes the same summary.json and report as a
-  recording (the call's audio is kept as its recording, live-audio.wav).
+- `snapshot()` assesses every check on the data so far for the running panel (no evidence
+  images, no face registry, no disk); `end()` concludes like a recording and writes the same
+  summary.json and report (the call's audio is kept as its recording, live-audio.wav).
 - The identity embedding runs on a second thread (`LivePerceiver`), so no frame waits for it.
 
     live = LiveSession(AnalysisConfig(candidate="Jane Doe"))
@@ -23,7 +23,6 @@ The same `Session` and checks as a recording, with three differences that live c
 
 from __future__ import annotations
 
-import copy
 import logging
 import shutil
 import tempfile
@@ -43,13 +42,14 @@ import cv2
 import numpy as np
 from scipy.signal import resample_poly
 
-from interview.checks.base import REVIEW_RISK, ChallengeMark, CheckResult, Finding, SessionContext
+from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
 from interview.checks.deepfake.check import stress_prompt
 from interview.config import AnalysisConfig
-from interview.media import AUDIO_RATE, MediaInfo, SamplingPolicy, file_sha256
+from interview.media import file_sha256
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
-from interview.session import Session
+from interview.recording import AUDIO_RATE, MediaInfo, SamplingPolicy
+from interview.session import Session, written
 from models.outputs import FaceIdentity, Segment
 from models.protocols import FaceEmbedder
 
@@ -252,7 +252,7 @@ class LiveSession:
         self._client_clock = ClientClock()
         self._slot: Frame | None = None
         self._wake = threading.Condition()
-        self._checks_lock = threading.Lock()  # update() and the snapshot's finish() never overlap
+        self._checks_lock = threading.Lock()  # update() and the snapshot's assess() never overlap
         self._closed = False
         self._received = self._dropped = self._analysed = 0  # dropped: replaced while the worker was busy
         self._skipped = 0
@@ -262,8 +262,6 @@ class LiveSession:
         self.frame_ms: deque[float] = deque(maxlen=10_000)  # processing time of each analysed frame
         self._snapshot: dict | None = None
         self._snapshot_due = float("-inf")
-        self._failed_checks: set[str] = set()  # checks whose finish() failed on partial data (logged once)
-        self._dry_run_config = replace(config, store_face=False)  # a snapshot stores no face in the registry
         self._snapshot_lock = threading.Lock()
         self._worker = threading.Thread(target=self._run, name=f"live-{self.id}", daemon=True)
         self._worker.start()
@@ -297,17 +295,14 @@ class LiveSession:
         self._audio.add(t, samples, sample_rate)
 
     def mark_challenge(self, kind: str) -> ChallengeMark:
-        """Record that a challenge was asked now; the checks look for the response from here.
-        Checks that need to know during the call (to look for hands in a challenge window)
-        define `ask(mark)`; every check sees all marks at `finish()`."""
+        """Record that a challenge was asked now: every check hears of it at once (`on_challenge`),
+        so hands are looked for in its window and its response is judged from here."""
         if self._closed:
             raise LiveSessionClosed("this live session has ended")
         mark = ChallengeMark(kind=kind, asked_s=round(self.now(), 3))
         with self._checks_lock:
             self._challenges.append(mark)
-            for check in self._session.checks:
-                if hasattr(check, "ask"):
-                    check.ask(mark)
+            self._session.on_challenge(mark)
         return mark
 
     # -- the frame worker ------------------------------------------------------------------------
@@ -373,13 +368,13 @@ class LiveSession:
     def snapshot(self) -> dict:
         """The running state: throughput, each check's status on the data so far, alerts with
         time and reason, and challenge results. The checks' part is recomputed at most every
-        `snapshot_every_s`, and less often when finishing them takes long (`status_at` says when)."""
+        `snapshot_every_s`, and less often when assessing them takes long (`status_at` says when)."""
         with self._snapshot_lock:
             if self._snapshot is None or self._clock() >= self._snapshot_due:
                 started = self._clock()
                 self._snapshot = self._compute_snapshot()
                 cost = self._clock() - started
-                # finishing the checks holds up the frames: keep it to a bounded share of the time
+                # assessing the checks holds up the frames: keep it to a bounded share of the time
                 self._snapshot_due = started + max(self._snapshot_every_s, cost / MAX_SNAPSHOT_SHARE)
             cached = self._snapshot
         return {**cached, "t": round(self.now(), 2), "frames": self.frame_stats().to_dict()}
@@ -387,18 +382,13 @@ class LiveSession:
     def _compute_snapshot(self) -> dict:
         audio = self._audio_so_far()
         media = self._media()
-        with self._checks_lock:  # copying is quick; finishing the copies then runs beside the frames
-            ctx = SessionContext(media=media, audio=audio, analysed_frames=self._session.stats.analysed_frames,
-                                 challenges=tuple(self._challenges), evidence_dir=None,
-                                 candidate=self._config.candidate, id_photo=self._config.id_photo,
-                                 seen_until_s=max(self._session.stats.last_t, audio.duration))
-            copies = [_dry_run_copy(check, self._dry_run_config) for check in self._session.checks]
-            results = {check.name: _finish_so_far(check, ctx, self._failed_checks)
-                       for check, copied in zip(self._session.checks, copies) if copied is None}
+        with self._checks_lock:  # the frames wait while the checks are assessed
             stats = self._session.stats
+            ctx = SessionContext(media=media, audio=audio, analysed_frames=stats.analysed_frames,
+                                 candidate=self._config.candidate, seen_until_s=max(stats.last_t, audio.duration))
+            results = {check.name: written(check, result, None)
+                       for check, result in zip(self._session.checks, self._session.assess(ctx).values())}
             face_ratio, max_faces, seen_until = stats.face_visible_ratio, stats.max_faces, stats.last_t
-        results |= {copied.name: _finish_so_far(copied, ctx, self._failed_checks) for copied in copies if copied}
-        results = {check.name: results[check.name] for check in self._session.checks}  # report order
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
         challenges = _challenge_rows(self._challenges, measurements.get("challenges"), max(seen_until, audio.duration))
         alerts = sorted(({"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
@@ -445,7 +435,7 @@ class LiveSession:
         stats = self.frame_stats()
         media = self._media(sha256=file_sha256(recording))
         config = replace(self._config, challenges=tuple(self._challenges))
-        self._session.config = config  # Session.finish hands the challenges to the checks
+        self._session.config = config  # the summary lists every challenge asked
         audio = analyse_audio(self._audio.samples(), config.whisper_model, config.transcribe)
         problems = []
         if not stats.analysed:
@@ -456,36 +446,6 @@ class LiveSession:
                 "frame_ms_p50": round(float(np.percentile(self.frame_ms, 50)), 1) if self.frame_ms else 0.0}
         return conclude_session(self._session, self.id, media, audio, problems, out_dir, store,
                                 extra={"live": live}, media_copy=recording)
-
-
-def _dry_run_copy(check, config: AnalysisConfig):
-    """A copy of a check to finish for the running panel, or None when it cannot be copied.
-
-    Finishing a copy leaves the check itself untouched (finish() may close windows or remember
-    faces), keeps its side effects off (the copy gets `config`: no face stored in the registry),
-    and lets the frames go on while the copy is finished: a deep copy of the four checks takes
-    ~20 ms at 30 s of call, while finishing them takes ~0.7 s at 60 s and grows with the call.
-    """
-    try:
-        clone = copy.deepcopy(check)
-    except Exception:  # noqa: BLE001 - e.g. a check holding a lock or a connection: finish the original
-        return None
-    if hasattr(clone, "config"):
-        clone.config = config
-    return clone
-
-
-def _finish_so_far(check, ctx: SessionContext, logged: set[str]) -> CheckResult:
-    """A check's result on the data so far. A check that fails on partial data must not take the
-    running panel down: it shows as not assessed yet, and the error goes to the log (once)."""
-    try:
-        return check.finish(ctx)
-    except Exception as exc:  # noqa: BLE001 - any check error, reported per check
-        if check.name not in logged:
-            logged.add(check.name)
-            log.warning("live snapshot: %s.finish failed on partial data", check.name, exc_info=True)
-        return CheckResult(check.name, "insufficient", 0.0, 0.0,
-                           [Finding(0.0, ctx.media.duration_s, 0.0, f"not computed yet ({type(exc).__name__})")])
 
 
 def rgb_from_jpeg(data: bytes) -> np.ndarray:

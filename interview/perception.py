@@ -19,8 +19,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from interview.media import SamplingPolicy
 from interview.observations import Frame, FrameObservation
+from interview.recording import SamplingPolicy
 from interview.timing import Stopwatch
 from models.protocols import FaceEmbedder, FaceLandmarker, HandLandmarker
 

@@ -1,21 +1,31 @@
 """One interview under analysis. Recordings and live calls go through the same `Session`:
-frames are pushed in as they come (a recording is a stream read faster than real time), and
-`finish()` hands the audio analysis to every check."""
+frames are pushed in as they come (a recording is a stream read faster than real time), `assess()`
+judges what was seen so far (the live panel), and `finish()` concludes: every check assessed once on
+the whole session, then the steps with side effects that checks never take themselves (the
+repeat-face lookup in the face registry, the evidence images)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from interview.checks import build_checks
-from interview.checks.base import CheckResult, SessionContext
+import numpy as np
+
+from interview.checks.base import ChallengeMark, Check, CheckResult, SessionContext, SessionInputs
+from interview.checks.identity.check import IdentityCheck
+from interview.checks.identity.id_photo import read_id_photo
+from interview.checks.registry import build_checks
 from interview.config import AnalysisConfig
-from interview.media import MediaInfo
+from interview.evidence import resolve_refs, with_frames, write_ref
+from interview.images import ImageError, load_photo
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
+from interview.recording import MediaInfo
+from interview.records.face_registry import look_up_faces
 
 log = logging.getLogger(__name__)
+ID_FACE_MARGIN = 0.35  # of the face box's longer side, around the ID photo's face in its evidence crop
 
 
 @dataclass
@@ -40,17 +50,35 @@ class SessionResult:
     problems: list[str] = field(default_factory=list)
 
 
+def read_inputs(config: AnalysisConfig) -> SessionInputs:
+    """The ID photo's face (and the crop a reviewer compares frames with), read once per session.
+    A photo that cannot be used is not an error here: the identity check says why."""
+    if config.id_photo is None:
+        return SessionInputs()
+    try:
+        photo = read_id_photo(config.id_photo)
+        image = load_photo(photo.path)
+    except ImageError as exc:
+        return SessionInputs(id_photo_problem=exc.problem)
+    x, y, w, h = photo.face.box
+    margin = ID_FACE_MARGIN * max(w, h)
+    top, left = max(0, round(y - margin)), max(0, round(x - margin))
+    crop = image[top:round(y + h + margin), left:round(x + w + margin)][:, :, ::-1]
+    return SessionInputs(photo, None, np.ascontiguousarray(crop))
+
+
 class Session:
-    def __init__(self, config: AnalysisConfig, perceiver: Perceiver | None = None):
+    def __init__(self, config: AnalysisConfig, perceiver: Perceiver | None = None, inputs: SessionInputs | None = None):
         self.config = config
         self.perceiver = perceiver or Perceiver(config.policy)
-        self.checks = build_checks(config)
+        self.inputs = inputs if inputs is not None else read_inputs(config)
+        self.checks: list[Check] = build_checks(config, self.inputs)
         self.stats = SessionStats()
         self.stopwatch = self.perceiver.stopwatch
+        self._failed: set[str] = set()  # checks whose assess() failed (logged once)
 
     def push_frame(self, frame: Frame) -> FrameObservation:
-        want_hands = any(getattr(check, "wants_hands", lambda t: False)(frame.t) for check in self.checks)
-        obs = self.perceiver.observe(frame, want_hands=want_hands)
+        obs = self.perceiver.observe(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
         self.stats.analysed_frames += 1
         self.stats.frames_with_face += bool(obs.faces)
         self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))
@@ -60,19 +88,53 @@ class Session:
                 check.update(obs, frame)
         return obs
 
-    def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None) -> SessionResult:
+    def on_challenge(self, mark: ChallengeMark) -> None:
+        """A challenge asked during a live call: every check hears of it at once."""
+        for check in self.checks:
+            check.on_challenge(mark)
+
+    def assess(self, ctx: SessionContext, problems: list[str] | None = None) -> dict[str, CheckResult]:
+        """Every check's result on what was seen so far, in report order. One check that fails
+        must not cost the others' evidence: it shows as not assessed, and `problems` says why."""
+        results = {}
+        for check in self.checks:
+            with self.stopwatch.time(f"assess_{check.name}"):
+                try:
+                    results[check.name] = check.assess(ctx)
+                except Exception as exc:  # noqa: BLE001 - any check error, reported per check
+                    if check.name not in self._failed:
+                        self._failed.add(check.name)
+                        log.exception("the %s check failed", check.name)
+                    if problems is not None:
+                        problems.append(f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
+                                        "its result is missing, the other checks are complete")
+                    results[check.name] = CheckResult(check.name, "insufficient", 0.0, 0.0)
+        return results
+
+    def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None,
+               channels: np.ndarray | None = None) -> SessionResult:
+        """Conclude: assess every check on the whole session, look the faces up in the face
+        registry (and remember them), and write the evidence images the findings point at."""
         self.perceiver.close()
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
-                             challenges=self.config.challenges, evidence_dir=evidence_dir,
-                             candidate=self.config.candidate, id_photo=self.config.id_photo)
-        results, problems = {}, []
-        for check in self.checks:
-            with self.stopwatch.time(f"finish_{check.name}"):
-                try:
-                    results[check.name] = check.finish(ctx)
-                except Exception as exc:  # one broken check must not cost the others' evidence
-                    log.exception("the %s check failed", check.name)
-                    problems.append(f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
-                                    "its result is missing, the other checks are complete")
-                    results[check.name] = CheckResult(check.name, "insufficient", 0.0, 0.0)
+                             candidate=self.config.candidate, channels=channels)
+        problems: list[str] = []
+        results = self.assess(ctx, problems)
+        identity = next((c for c in self.checks if isinstance(c, IdentityCheck)), None)
+        if identity is not None and identity.name not in self._failed:
+            report, error = look_up_faces(self.config, self.config.candidate, identity.query_faces(ctx), media.sha256)
+            results[identity.name] = identity.with_registry(results[identity.name], ctx, report, error)
+        results = {check.name: written(check, results[check.name], evidence_dir) for check in self.checks}
         return SessionResult(self.stats, audio, results, problems)
+
+
+def written(check: Check, result: CheckResult, evidence_dir: Path | None) -> CheckResult:
+    """The result with every evidence reference written as an image in `evidence_dir` (None: no
+    images; the references' frames are left empty)."""
+    def write(ref) -> str | None:
+        if evidence_dir is None:
+            return None
+        return write_ref(ref, check.evidence_frame(ref), evidence_dir)
+
+    return replace(result, findings=with_frames(result.findings, write),
+                   measurements=resolve_refs(result.measurements, write))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import interview
 from interview.config import AnalysisConfig
-from interview.media import MediaInfo
+from interview.recording import MediaInfo
 from interview.session import SessionResult
 from models.manifest import MANIFEST
 

@@ -25,7 +25,7 @@ from interview.calibration.profile import load_profile
 from interview.checks.base import ChallengeMark
 from interview.checks.liveness.challenges import CATALOGUE
 from interview.config import AnalysisConfig
-from interview.media import SamplingPolicy
+from interview.recording import SamplingPolicy
 from interview.records import audit
 from interview.records.store import Store
 from models.hashing import file_sha256

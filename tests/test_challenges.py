@@ -18,7 +18,7 @@ import pytest
 
 from fixtures import shift_audio
 from interview.audio import analyse_audio
-from interview.checks.base import ChallengeMark
+from interview.checks.base import ChallengeMark, SessionInputs
 from interview.checks.liveness.challenges import (
     CATALOGUE,
     ChallengeResult,
@@ -115,10 +115,11 @@ def test_hand_over_face_verification_on_a_real_face_track(models_ready):
 
 
 def test_hands_are_wanted_only_after_a_hand_challenge():
-    check = LivenessCheck(AnalysisConfig(challenges=(ChallengeMark("hand_over_face", 3.0), ChallengeMark("smile", 20.0))))
+    check = LivenessCheck(AnalysisConfig(challenges=(ChallengeMark("hand_over_face", 3.0), ChallengeMark("smile", 20.0))),
+                          SessionInputs())
     assert check.wants_hands(3.5) and check.wants_hands(8.9)
     assert not check.wants_hands(2.9) and not check.wants_hands(21.0)
-    check.ask(ChallengeMark("hand_over_face", 30.0))  # marked live, during the call
+    check.on_challenge(ChallengeMark("hand_over_face", 30.0))  # marked live, during the call
     assert check.wants_hands(31.0)
     assert hand_window(ChallengeMark("smile", 1.0)) is None
 

@@ -24,10 +24,12 @@ import numpy as np
 import pytest
 
 from fixtures.av_edit import reencode
+from interview.analyze import run_check_on_file
 from interview.calibration.build import build_profile, readings_of
-from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, run_on_file
+from interview.checks.deepfake.check import MIN_BITS_PER_PIXEL, DeepfakeCheck
 from interview.checks.deepfake.fusion import SIGNALS, deviations
-from interview.media import SamplingPolicy, probe
+from interview.config import AnalysisConfig
+from interview.media import probe
 from tests.conftest import dev_file
 
 FAKES = ["C_deepfake/ffpp_004_982_NeuralTextures.mp4", "C_deepfake/roop_snapshot_swapped.mp4",
@@ -46,7 +48,7 @@ def runs(models_ready, tmp_path_factory):
     out = {}
     for rel in FAKES + REALS:
         evidence = tmp_path_factory.mktemp("deepfake") / "evidence"
-        result, check = run_on_file(dev_file(rel), SamplingPolicy(), evidence)
+        result, check = run_check_on_file(DeepfakeCheck, dev_file(rel), AnalysisConfig(), evidence)
         out[rel] = (result, check, evidence.parent)
     return out
 
@@ -86,11 +88,11 @@ def test_a_real_face_squeezed_below_the_floor_is_not_called_manipulated(models_r
     same clip at ~0.017 bits per pixel is judged again."""
     squeezed = reencode(dev_file("A_talking_head/vr_face3.mp4"), 0.005)
     assert squeezed.truth["measured_bits_per_pixel"] < MIN_BITS_PER_PIXEL
-    result, _ = run_on_file(squeezed.path, SamplingPolicy())
+    result, _ = run_check_on_file(DeepfakeCheck, squeezed.path, AnalysisConfig())
     _assert_not_judged_for_compression(result, probe(squeezed.path).video_bitrate / 1000)
     judged = reencode(dev_file("A_talking_head/vr_face3.mp4"), JUDGED_BPP)
     assert judged.truth["measured_bits_per_pixel"] >= MIN_BITS_PER_PIXEL
-    assert run_on_file(judged.path, SamplingPolicy())[0].status in ("ok", "review")
+    assert run_check_on_file(DeepfakeCheck, judged.path, AnalysisConfig())[0].status in ("ok", "review")
 
 
 @pytest.mark.parametrize("fake", FAKES[1:], ids=["roop", "dfdc"])
@@ -134,7 +136,7 @@ def narrow_runs(runs, tmp_path_factory):
     out = {}
     for rel in FAKES[1:]:
         evidence = tmp_path_factory.mktemp("narrow") / "evidence"
-        result, check = run_on_file(dev_file(rel), SamplingPolicy(), evidence, profile)
+        result, check = run_check_on_file(DeepfakeCheck, dev_file(rel), AnalysisConfig(profile=profile), evidence)
         out[rel] = (result, check, evidence.parent)
     return out
 
@@ -150,7 +152,7 @@ def test_findings_name_signal_and_region_and_their_images_mark_it(narrow_runs):
         assert finding.frame is not None
         image = cv2.imread(str(folder / finding.frame))
         assert image is not None
-        marks = check.evidence_marks[finding.frame]
+        marks = finding.evidence.marks
         labelled = [m for m in marks if m[4] == finding.signal]
         assert len(labelled) == 1
         x, y, w, h, _ = labelled[0]

@@ -12,13 +12,15 @@ import cv2
 import pytest
 
 from fixtures.face_swap import face_swap
+from interview.analyze import run_check_on_file
 from interview.calibration.build import build_profile, readings_of
 from interview.checks.base import REVIEW_RISK, ChallengeMark
-from interview.checks.deepfake.check import STRESS_PROMPT, run_on_file
+from interview.checks.deepfake.check import STRESS_PROMPT, DeepfakeCheck
 from interview.checks.deepfake.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
 from interview.config import AnalysisConfig
 from interview.live import LiveSession
-from interview.media import FileSource, SamplingPolicy, probe
+from interview.media import FileSource, probe
+from interview.recording import SamplingPolicy
 from interview.timeline import seconds
 from tests.conftest import dev_file
 from ui.live import panel_html
@@ -29,8 +31,8 @@ SECONDS = 6.0
 
 
 def _run(path, tmp_path, challenges=(TURN,)):
-    return run_on_file(path, SamplingPolicy(), evidence_dir=tmp_path / "evidence", challenges=challenges,
-                       until_s=SECONDS)
+    return run_check_on_file(DeepfakeCheck, path, AnalysisConfig(challenges=challenges),
+                             evidence_dir=tmp_path / "evidence", until_s=SECONDS)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_
                                                                           failing):
     swap = face_swap(dev_file(TARGET), dev_file(source), start_s=0.0, seconds=SECONDS, **setting)
     result, check = _run(swap.path, tmp_path)
-    [response] = [r for r in check.stress_responses if r.signal == failing]
+    [response] = [r for r in check.stress_responses() if r.signal == failing]
     assert response.passed is False
     assert result.status == "alert"
     [finding] = [f for f in result.findings if f.signal == failing]
@@ -66,8 +68,8 @@ def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_
 
 def test_the_genuine_original_passes_the_same_turn(genuine):
     result, check = genuine
-    assert {r.signal: r.passed for r in check.stress_responses} == {"stress_identity": True, "stress_frozen": True}
-    [identity] = [r for r in check.stress_responses if r.signal == "stress_identity"]
+    assert {r.signal: r.passed for r in check.stress_responses()} == {"stress_identity": True, "stress_frozen": True}
+    [identity] = [r for r in check.stress_responses() if r.signal == "stress_identity"]
     assert identity.value >= IDENTITY_KEPT
     assert result.status != "alert"
     assert not [f for f in result.findings if f.risk > 0 and f.signal.startswith("stress")]
@@ -76,7 +78,7 @@ def test_the_genuine_original_passes_the_same_turn(genuine):
 def test_without_a_turn_challenge_there_is_no_stress_response(models_ready, tmp_path):
     swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
     result, check = _run(swap.path, tmp_path, challenges=(ChallengeMark("smile", 1.2),))
-    assert check.stress_responses == [] and result.measurements["deepfake_stress_identity"] is None
+    assert check.stress_responses() == [] and result.measurements["deepfake_stress_identity"] is None
 
 
 def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_ready):
@@ -113,12 +115,13 @@ def test_a_passed_turn_holds_a_weak_passive_finding_below_review(models_ready):
     man's first seconds reach review on the passive signals alone; with the turn asked and passed,
     the same footage is ok and says why."""
     steady = ["A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4"]
-    sessions = [readings_of({"measurements": run_on_file(dev_file(rel), SamplingPolicy())[0].measurements})
+    sessions = [readings_of({"measurements": run_check_on_file(DeepfakeCheck, dev_file(rel), AnalysisConfig())[0].measurements})
                 for rel in steady]
     profile = build_profile(sessions * 3, "two steady heads", steady, [])
-    passive, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, until_s=SECONDS)
+    passive, _ = run_check_on_file(DeepfakeCheck, dev_file(TARGET), AnalysisConfig(profile=profile), until_s=SECONDS)
     assert passive.status == "review"
-    result, _ = run_on_file(dev_file(TARGET), SamplingPolicy(), profile=profile, challenges=(TURN,), until_s=SECONDS)
+    result, _ = run_check_on_file(DeepfakeCheck, dev_file(TARGET), AnalysisConfig(profile=profile, challenges=(TURN,)),
+                                  until_s=SECONDS)
     assert result.status == "ok" and result.risk < REVIEW_RISK
     assert {f.signal for f in result.findings} == {"stress_identity", "stress_frozen"}
     assert all(f.risk == 0 for f in result.findings)

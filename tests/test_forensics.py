@@ -9,13 +9,7 @@ import pytest
 
 from interview.calibration.profile import load_profile
 from interview.checks.deepfake.boundary import boundary_seam
-from interview.checks.deepfake.face_regions import (
-    FACE_OVAL,
-    TEMPLATE_112,
-    align_matrix,
-    face_crop,
-    five_points,
-)
+from interview.checks.deepfake.face_regions import TEMPLATE_112, align_matrix, face_crop, five_points
 from interview.checks.deepfake.flicker import colour_flicker, face_and_surround_colour
 from interview.checks.deepfake.fusion import deviations, fuse
 from interview.checks.deepfake.jitter import embedding_jitter, landmark_jitter
@@ -23,8 +17,10 @@ from interview.checks.deepfake.mouth_eyes import eye_mismatch, mouth_detail, mou
 from interview.checks.deepfake.sharpness import sharpness_mismatch
 from interview.checks.deepfake.spectrum import spectral_falloff
 from interview.checks.deepfake.stress import hand_over_face, is_stressed, stress_rise
-from interview.media import FileSource, SamplingPolicy, probe
+from interview.face_landmarks import FACE_OVAL
+from interview.media import FileSource, probe
 from interview.observations import Frame
+from interview.recording import SamplingPolicy
 from models.outputs import Face, HeadPose
 from tests.conftest import dev_file
 

@@ -99,12 +99,13 @@ def test_mains_flicker_on_a_rolling_shutter_is_not_face_flicker(models_ready):
     the face's rows flickered on their own (0.9 -> 2.9 levels, 4.5 genuine spreads); compared row
     by row and as a ratio, the rise stays small."""
     from fixtures.perturb import perturb
-    from interview.checks.deepfake.check import run_on_file
-    from interview.media import SamplingPolicy
+    from interview.analyze import run_check_on_file
+    from interview.checks.deepfake.check import DeepfakeCheck
+    from interview.config import AnalysisConfig
 
     clip = dev_file("C_deepfake/ffpp_004_real.mp4")
-    plain, _ = run_on_file(clip, SamplingPolicy())
-    lit, _ = run_on_file(perturb(clip, "mains_flicker").path, SamplingPolicy())
+    plain, _ = run_check_on_file(DeepfakeCheck, clip, AnalysisConfig())
+    lit, _ = run_check_on_file(DeepfakeCheck, perturb(clip, "mains_flicker").path, AnalysisConfig())
     assert lit.measurements["deepfake_flicker"] < plain.measurements["deepfake_flicker"] + 0.5
     assert lit.status != "alert"
 
@@ -115,11 +116,12 @@ def test_a_touch_up_filter_is_not_a_deepfake_sign(models_ready):
     the direction an upscaled pasted face goes. Genuine faces of the corpus vary that much, so the
     profile does not call it manipulation."""
     from fixtures.perturb import beauty_filter
-    from interview.checks.deepfake.check import run_on_file
-    from interview.media import SamplingPolicy
+    from interview.analyze import run_check_on_file
+    from interview.checks.deepfake.check import DeepfakeCheck
+    from interview.config import AnalysisConfig
 
     clip = dev_file("A_talking_head/st_RD_Radio34_000.mp4")
-    plain, _ = run_on_file(clip, SamplingPolicy())
-    smoothed, _ = run_on_file(beauty_filter(clip, strength=2.0).path, SamplingPolicy())
+    plain, _ = run_check_on_file(DeepfakeCheck, clip, AnalysisConfig())
+    smoothed, _ = run_check_on_file(DeepfakeCheck, beauty_filter(clip, strength=2.0).path, AnalysisConfig())
     assert smoothed.measurements["deepfake_sharpness"] < plain.measurements["deepfake_sharpness"]  # the trait is there
     assert smoothed.status == "ok", smoothed.findings

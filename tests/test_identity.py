@@ -14,7 +14,7 @@ from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD, photo_fa
 from interview.checks.identity.id_photo import read_id_photo
 from interview.config import AnalysisConfig
 from interview.images import ImageError
-from interview.media import SamplingPolicy
+from interview.recording import SamplingPolicy
 from tests.conftest import dev_file
 
 pytestmark = pytest.mark.usefixtures("models_ready")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from interview.audio import analyse_audio
-from interview.checks.base import SessionContext
+from interview.checks.base import SessionContext, SessionInputs
 from interview.checks.relay.check import RelayCheck
 from interview.checks.relay.lipsync import (
     GRID_HZ,
@@ -28,7 +28,8 @@ from interview.checks.relay.lipsync import (
     motion,
 )
 from interview.config import AnalysisConfig
-from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio, read_audio_channels
+from interview.recording import AUDIO_RATE, SamplingPolicy
 from tests.conftest import dev_file
 
 SHIFTS_MS = (-400, -240, -120, 0, 120, 240, 400)
@@ -85,11 +86,12 @@ def _track(pairs) -> MouthTrack:
 def _run_check(path, pairs) -> dict:
     media = probe(path)
     samples, _ = read_audio(media)
-    check = RelayCheck(AnalysisConfig())
+    check = RelayCheck(AnalysisConfig(), SessionInputs())
     for obs, frame in pairs:
         check.update(obs, frame)
-    ctx = SessionContext(media=media, audio=analyse_audio(samples, transcribe=False), analysed_frames=len(pairs))
-    return check.finish(ctx)
+    ctx = SessionContext(media=media, audio=analyse_audio(samples, transcribe=False), analysed_frames=len(pairs),
+                         channels=read_audio_channels(media)[0])
+    return check.assess(ctx)
 
 
 @pytest.fixture(scope="module")

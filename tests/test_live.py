@@ -12,7 +12,8 @@ import pytest
 from interview.checks.base import STATUSES
 from interview.config import AnalysisConfig
 from interview.live import AudioTrack, ClientClock, IncrementalSpeech, LiveSession
-from interview.media import AUDIO_RATE, FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio
+from interview.recording import AUDIO_RATE, SamplingPolicy
 from interview.timeline import seconds
 from tests.conftest import dev_file
 

@@ -3,6 +3,7 @@ check only), shared by test_liveness.py and test_challenges.py; and the liveness
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -10,12 +11,14 @@ import numpy as np
 
 from fixtures.liveness_media import handheld_photo_video, looped_video
 from interview.audio import analyse_audio
-from interview.checks.base import ChallengeMark, CheckResult, SessionContext
+from interview.checks.base import ChallengeMark, CheckResult, SessionContext, SessionInputs
 from interview.checks.liveness.check import LivenessCheck
 from interview.config import AnalysisConfig
-from interview.media import FileSource, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, probe, read_audio
 from interview.observations import AudioAnalysis
 from interview.perception import Perceiver
+from interview.recording import SamplingPolicy
+from interview.session import written
 from tests.conftest import dev_file
 
 TV_REAL = "D_presentation_attack/tv_real.mp4"
@@ -26,7 +29,7 @@ FACE2, FACE3 = "A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4"
 @functools.cache
 def _observed(path: Path) -> LivenessCheck:
     """A liveness check that has seen every analysed frame of the file."""
-    check = LivenessCheck(AnalysisConfig())
+    check = LivenessCheck(AnalysisConfig(), SessionInputs())
     perceiver = Perceiver(SamplingPolicy())
     try:
         for frame in FileSource(probe(path), SamplingPolicy()).frames():
@@ -44,11 +47,11 @@ def _audio(path: Path, transcribe: bool) -> AudioAnalysis:
 def liveness(path: Path, challenges: tuple[ChallengeMark, ...] = (), transcribe: bool = False,
              evidence_dir: Path | None = None) -> CheckResult:
     """The liveness result for a file; perception runs once per file, whatever the challenges."""
-    check = _observed(Path(path))
+    check = copy.copy(_observed(Path(path)))
+    check.challenges = list(challenges)
     info = probe(path)
-    ctx = SessionContext(media=info, audio=_audio(Path(path), transcribe), analysed_frames=len(check.track.arrays()),
-                         challenges=challenges, evidence_dir=evidence_dir)
-    return check.finish(ctx)
+    ctx = SessionContext(media=info, audio=_audio(Path(path), transcribe), analysed_frames=len(check.track.arrays()))
+    return written(check, check.assess(ctx), evidence_dir)
 
 
 def test_handheld_photo_moves_and_never_repeats_a_frame(models_ready):

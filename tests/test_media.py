@@ -11,7 +11,8 @@ import pytest
 
 from fixtures.generate import broken_inputs, shift_audio, synthetic_clip, vfr_video
 from fixtures.synth import read_counter
-from interview.media import AUDIO_RATE, FileSource, MediaError, SamplingPolicy, probe, read_audio
+from interview.media import FileSource, MediaError, probe, read_audio
+from interview.recording import AUDIO_RATE, SamplingPolicy
 from tests.conftest import dev_file
 
 EVERY_FRAME = SamplingPolicy(max_fps=1000.0)

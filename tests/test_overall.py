@@ -7,7 +7,10 @@ import copy
 
 import pytest
 
-from interview.overall import CHECK_ORDER, overall
+from interview.checks.registry import CHECKS
+from interview.overall import overall
+
+CHECK_ORDER = tuple(kind.name for kind in CHECKS)
 
 
 def check(status: str, risk: float, coverage: float = 0.9, findings: list[dict] | None = None) -> dict:

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from fixtures.generate import freeze_frames, splice_people, synthetic_clip
-from interview.media import FileSource, SamplingPolicy, probe
+from interview.media import FileSource, probe
 from interview.perception import Perceiver
+from interview.recording import SamplingPolicy
 from tests.conftest import dev_file
 
 

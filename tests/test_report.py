@@ -17,9 +17,12 @@ import numpy as np
 import pytest
 
 from interview.analyze import analyze_recording
+from interview.checks.registry import CHECKS
 from interview.config import AnalysisConfig
 from interview.evidence import save_evidence
-from interview.overall import CHECK_LABELS, STATUS_LABELS
+from interview.overall import STATUS_LABELS
+
+CHECK_LABELS = {kind.name: kind.label for kind in CHECKS}
 from interview.report import write_reports
 from interview.report.content import SECTIONS
 from interview.report.plots import COLOURS

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from interview.audio import analyse_audio
-from interview.checks.base import SessionContext
+from interview.checks.base import SessionContext, SessionInputs
 from interview.checks.relay.check import RelayCheck
 from interview.checks.relay.lipsync import GRID_HZ, band_envelopes
 from interview.checks.relay.turns import (
@@ -31,7 +31,8 @@ from interview.checks.relay.turns import (
     utterances,
 )
 from interview.config import AnalysisConfig
-from interview.media import AUDIO_RATE, probe, read_audio
+from interview.media import probe, read_audio, read_audio_channels
+from interview.recording import AUDIO_RATE
 from models.outputs import Segment, TranscriptSegment, Word
 from tests.conftest import dev_file
 
@@ -77,8 +78,9 @@ def test_duplicated_mono_is_not_taken_for_one_party_per_channel():
 def _relay_on_audio_only(path) -> dict:
     media = probe(path)
     samples, _ = read_audio(media)
-    ctx = SessionContext(media=media, audio=analyse_audio(samples, transcribe=False), analysed_frames=0)
-    return RelayCheck(AnalysisConfig()).finish(ctx)
+    ctx = SessionContext(media=media, audio=analyse_audio(samples, transcribe=False), analysed_frames=0,
+                         channels=read_audio_channels(media)[0])
+    return RelayCheck(AnalysisConfig(), SessionInputs()).assess(ctx)
 
 
 @pytest.mark.parametrize("stereo", [False, True], ids=["mono-voices", "stereo-channels"])

@@ -23,8 +23,9 @@ import numpy as np
 
 from interview.checks.identity.id_photo import read_id_photo
 from interview.checks.liveness import challenges
+from interview.checks.registry import check_types
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
-from interview.overall import CHECK_LABELS, CHECK_ORDER, STATUS_LABELS
+from interview.overall import STATUS_LABELS, label_of_check
 from interview.report.content import seconds
 from ui.app import STATIC, AppContext
 from ui.errors import fail, friendly
@@ -186,7 +187,7 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
             f' · face visible {snapshot["face_visible_ratio"]:.0%} · audio {snapshot["audio_s"]:.0f} s'
             f' ({snapshot["speech_s"]:.0f} s speech) · status as of {_clock(snapshot["status_at"])}</div>')
     cards = []
-    order = {name: i for i, name in enumerate(CHECK_ORDER)}
+    order = {kind.name: i for i, kind in enumerate(check_types())}
     for name in sorted(snapshot["checks"], key=lambda n: order.get(n, len(order))):
         check = snapshot["checks"][name]
         status = check["status"]
@@ -196,10 +197,10 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
         top = max(check["findings"], key=lambda f: f["risk"], default=None)
         line = top["reason"] if top else f"{check['coverage']:.0%} of the call judged so far"
         cards.append(f'<div class="iv-card iv-{status}" data-check="{escape(name)}" data-status="{status}">'
-                     f'<div class="iv-card-top"><b>{escape(CHECK_LABELS.get(name, name))}</b>'
+                     f'<div class="iv-card-top"><b>{escape(label_of_check(name))}</b>'
                      f'<span class="iv-pill">{escape(label)}</span></div><p>{escape(line)}</p></div>')
     alerts = "".join(f'<li class="iv-{"alert" if a["risk"] >= 0.7 else "review"}"><b>{_clock(a["t"])}</b> '
-                     f'{escape(CHECK_LABELS.get(a["check"], a["check"]))}: {escape(a["reason"])}</li>'
+                     f'{escape(label_of_check(a["check"]))}: {escape(a["reason"])}</li>'
                      for a in reversed(snapshot["alerts"][-12:]))
     alert_block = (f'<div class="iv-alerts"><b>Alerts</b><ul>{alerts}</ul></div>' if alerts
                    else '<div class="iv-alerts iv-none">No alerts so far.</div>')

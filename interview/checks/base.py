@@ -1,18 +1,30 @@
-"""What every check shares: findings, results, the session context, and the status rule.
+"""What every check shares: the contract, findings, results, the session context, and the status rule.
 
-A check is a small streaming consumer: `update()` sees each analysed frame with its
-observation, `finish()` sees the session's audio and returns a `CheckResult`. Checks never
-call each other; the summary fuses their results.
+A check is a small streaming consumer with no I/O of its own: `update()` sees each analysed frame
+with its observation, `assess()` judges everything seen so far and returns a `CheckResult`. It may be
+assessed any number of times (the live panel, every second) or once (a recording). What it needs
+from outside the call (the ID photo's face, stereo channels) the runner reads once and hands in;
+evidence it names by reference (`interview.evidence.EvidenceRef`) and the runner writes the images.
+Checks never call each other; the overall summary fuses their results. Each check also says how it
+reads to people (label, question, reassurance, next steps), so adding one is one folder plus one
+line in `interview.checks.registry`.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, ClassVar
 
-from interview.media import MediaInfo
+import numpy as np
+
+from interview.evidence import EvidenceRef, FrameKeeper, KeptFrame
 from interview.observations import AudioAnalysis, Frame, FrameObservation
+from interview.recording import MediaInfo
+
+if TYPE_CHECKING:
+    from interview.checks.identity.id_photo import IdPhoto
+    from interview.config import AnalysisConfig
 
 STATUSES = ("ok", "review", "alert", "insufficient")
 REVIEW_RISK = 0.4
@@ -27,8 +39,9 @@ class Finding:
     t1: float
     risk: float
     reason: str
-    frame: str | None = None  # evidence image path, relative to the output folder
+    frame: str | None = None  # evidence image path, relative to the output folder (set by the runner)
     signal: str | None = None  # which signal fired, e.g. "blink_rate"
+    evidence: EvidenceRef | None = field(default=None, compare=False)  # the frame to write for it
 
     def to_dict(self) -> dict:
         return {"t0": round(self.t0, 2), "t1": round(self.t1, 2), "risk": round(self.risk, 3),
@@ -58,31 +71,80 @@ class ChallengeMark:
 
 
 @dataclass(frozen=True)
+class SessionInputs:
+    """What checks need from outside the call, read once by the runner before the first frame."""
+
+    id_photo: IdPhoto | None = None
+    id_photo_problem: str | None = None  # why the ID photo given could not be used
+    id_photo_face: np.ndarray | None = field(default=None, repr=False)  # RGB crop around its face, for evidence
+
+
+@dataclass(frozen=True)
 class SessionContext:
-    """Everything a check may need at `finish()` besides what it collected itself."""
+    """Everything a check may need at `assess()` besides what it collected itself."""
 
     media: MediaInfo
     audio: AudioAnalysis
     analysed_frames: int
-    challenges: tuple[ChallengeMark, ...] = ()
-    evidence_dir: Path | None = None
     candidate: str | None = None
-    id_photo: Path | None = None
     # A live call's snapshot: how far the call has been seen. A challenge whose response window is
     # still open there is waiting, not failed (None: a finished session, every response is judged).
     seen_until_s: float | None = None
+    channels: np.ndarray | None = field(default=None, repr=False)  # 16 kHz (channels, n): who speaks on which
 
 
-class Check(Protocol):
-    """Optional hooks, looked up by name: `wants_hands(t) -> bool` makes perception look for hands
-    on the frame at t (challenge windows); `ask(mark)` hears of a challenge the moment a live
-    interviewer asks it (on recordings every mark is known from the start)."""
+class Check(ABC):
+    """The contract every check keeps. Class attributes say how it reads to people: `label` on its
+    card, `question` it answers in the report, `reassurance` for the headline when it saw nothing,
+    `concern` naming the kind of sign its findings are (None: the finding's own words), `needs` the
+    stream without which it cannot run, `headline_rank` the order of reassurances (most asked-for
+    first), `next_steps` the interviewer's action per finding signal (None: any other)."""
 
-    name: str
+    name: ClassVar[str]
+    label: ClassVar[str]
+    question: ClassVar[str]
+    reassurance: ClassVar[str]
+    concern: ClassVar[str | None] = None
+    needs: ClassVar[str] = "video"
+    headline_rank: ClassVar[int] = 99
+    next_steps: ClassVar[dict[str | None, str]] = {}
 
+    def __init__(self, config: AnalysisConfig, inputs: SessionInputs):
+        self.config = config
+        self.inputs = inputs
+        self.challenges: list[ChallengeMark] = list(config.challenges)
+        self.frames = FrameKeeper()  # what its evidence references point at
+
+    def wants_hands(self, t: float) -> bool:
+        """Whether perception should look for hands on the frame at t (challenge windows)."""
+        return False
+
+    def on_challenge(self, mark: ChallengeMark) -> None:
+        """A challenge asked during a live call, the moment it is asked (recordings know every mark
+        from the start, in `config.challenges`)."""
+        self.challenges.append(mark)
+
+    @abstractmethod
     def update(self, obs: FrameObservation, frame: Frame) -> None: ...
 
-    def finish(self, ctx: SessionContext) -> CheckResult: ...
+    @abstractmethod
+    def assess(self, ctx: SessionContext) -> CheckResult:
+        """The result on everything seen so far. No I/O, no change to the check's state."""
+
+    def evidence_frame(self, ref: EvidenceRef) -> KeptFrame | None:
+        """The kept pixels a reference of this check points at."""
+        return self.frames.nearest(ref.t)
+
+    @classmethod
+    def describe(cls, result: dict, measurements: dict, top: dict | None) -> tuple[str, str] | None:
+        """(plain, detail) headline words when a measurement tells the story better than the
+        strongest finding `top` (None: the generic wording)."""
+        return None
+
+    @classmethod
+    def cautions(cls, summary: dict) -> list[str]:
+        """What a reviewer should know about this check that does not change its status."""
+        return []
 
 
 def corroborated(risk: float, signals_at_review: int, decisive: bool = False) -> float:

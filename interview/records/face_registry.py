@@ -11,77 +11,15 @@ the lookup still runs but nothing of this candidate is kept.
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
+from interview.checks.identity.repeats import FaceRecord, QueryFace, RegistryReport, RepeatFace
 from interview.config import AnalysisConfig
 from interview.records.rules import RETENTION_DAYS
-
-
-@dataclass(frozen=True)
-class FaceRecord:
-    """What is stored beside an embedding (deepface's img_name column, as JSON)."""
-
-    candidate: str | None
-    analysis: str  # id of the analysis that stored it
-    date: str  # ISO 8601, UTC
-    source: str  # "call" (a person seen on camera) or "id_photo"
-    person: int | None = None  # which person of that call (1, 2, ...)
-    media_sha256: str | None = None
-
-    def to_name(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
-
-    @classmethod
-    def from_name(cls, name: str) -> FaceRecord | None:
-        """None for rows someone else put in the same table (e.g. deepface's register())."""
-        try:
-            return cls(**json.loads(name))
-        except (ValueError, TypeError):
-            return None
-
-    @property
-    def when(self) -> datetime:
-        return datetime.fromisoformat(self.date)
-
-
-@dataclass(frozen=True)
-class QueryFace:
-    """A face of the current analysis: a person on camera, or the ID photo."""
-
-    source: str  # "call" or "id_photo"
-    person: int | None
-    embedding: np.ndarray
-
-
-@dataclass(frozen=True)
-class RepeatFace:
-    """An earlier record that says something about this candidate."""
-
-    kind: str  # "other_name": same face, another candidate; "other_face": same candidate, no face matches
-    face: QueryFace | None  # the current face that matched (None for "other_face")
-    earlier: FaceRecord
-    similarity: float  # best similarity between the current faces and that earlier analysis
-
-
-@dataclass(frozen=True)
-class RegistryReport:
-    repeats: list[RepeatFace]
-    earlier_rounds: int  # earlier analyses of the same candidate (within retention)
-    searched: int  # records compared
-    stored: int  # records added by this analysis
-    analysis: str
-
-    def to_dict(self) -> dict:
-        return {"analysis": self.analysis, "searched": self.searched, "stored": self.stored,
-                "earlier_rounds": self.earlier_rounds,
-                "repeats": [{"kind": r.kind, "candidate": r.earlier.candidate, "date": r.earlier.date,
-                             "analysis": r.earlier.analysis, "similarity": round(r.similarity, 3)} for r in self.repeats]}
 
 
 def same_candidate(a: str | None, b: str | None) -> bool:
@@ -177,3 +115,22 @@ class FaceRegistry:
 
     def close(self) -> None:
         self.store.close()
+
+
+def look_up_faces(config: AnalysisConfig, candidate: str | None, faces: list[QueryFace],
+                  media_sha256: str | None) -> tuple[RegistryReport | None, str | None]:
+    """The step after the checks: this analysis' faces looked up in the configured registry and,
+    with `store_face`, remembered there. (report, None); (None, None) when the registry is off;
+    (None, why) when it could not be searched."""
+    from models.deepface_store import StoreError
+
+    try:
+        registry = FaceRegistry.for_config(config)
+        if registry is None:
+            return None, None
+        try:
+            return registry.check_and_remember(candidate, faces, media_sha256, config.store_face), None
+        finally:
+            registry.close()
+    except StoreError as exc:
+        return None, str(exc)

@@ -9,16 +9,10 @@ from pathlib import Path
 from interview.checks.base import ALERT_RISK, REVIEW_RISK, risk_level
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.liveness.challenges import label_of
+from interview.checks.registry import check_type
+from interview.checks.relay.check import NORMAL_LATENCY_MS, SLOW_LATENCY_MS
 from interview.next_steps import next_step
-from interview.overall import (
-    CHECK_QUESTIONS,
-    MIN_ASSESSED_FOR_OK,
-    NORMAL_LATENCY_MS,
-    SLOW_LATENCY_MS,
-    STATUS_LABELS,
-    STATUS_MEANING,
-    overall,
-)
+from interview.overall import MIN_ASSESSED_FOR_OK, STATUS_LABELS, STATUS_MEANING, overall
 from interview.report import plots
 from interview.timeline import seconds
 
@@ -96,7 +90,7 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
             {
                 "name": name,
                 "label": entry["label"],
-                "question": CHECK_QUESTIONS.get(name, ""),
+                "question": check_type(name).question if check_type(name) else "",
                 "status": entry["status"],
                 "status_label": STATUS_LABELS[entry["status"]],
                 "symbol": STATUS_SYMBOLS[entry["status"]],

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 from interview.checks.base import risk_level  # noqa: E402
+from interview.checks.relay.check import NORMAL_LATENCY_MS, SLOW_LATENCY_MS  # noqa: E402
 
 COLOURS = {"ok": "#2e7d32", "review": "#e08600", "alert": "#c62828", "insufficient": "#8a8f98"}
 TINTS = {"ok": "#e8f5e9", "review": "#fff3e0", "alert": "#ffebee", "insufficient": "#f1f2f4"}
@@ -103,8 +104,6 @@ def timeline_png(summary: dict, checks: list[dict], findings: list[dict]) -> byt
 
 def latency_png(answers: list[dict]) -> bytes:
     """Seconds from each question's end to the answer's first word, against normal conversation."""
-    from interview.overall import NORMAL_LATENCY_MS, SLOW_LATENCY_MS
-
     latencies = [a["latency_ms"] / 1000 for a in answers]
     colours = [
         COLOURS["ok"]

@@ -14,31 +14,23 @@ import heapq
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from interview.calibration.profile import Profile
 from interview.checks.base import (
     REVIEW_RISK,
     ChallengeMark,
+    Check,
     CheckResult,
     Finding,
     SessionContext,
+    SessionInputs,
     status_for,
 )
 from interview.checks.deepfake import fusion
 from interview.checks.deepfake.boundary import boundary_seam
-from interview.checks.deepfake.face_regions import (
-    EYES_AND_BROWS,
-    FACE_OVAL,
-    LIPS_OUTER,
-    MIN_INTEROCULAR_PX,
-    face_crop,
-    interocular,
-    region_box,
-)
+from interview.checks.deepfake.face_regions import MIN_INTEROCULAR_PX, face_crop, interocular, region_box
 from interview.checks.deepfake.flicker import colour_flicker, face_and_surround_colour
 from interview.checks.deepfake.jitter import embedding_jitter, landmark_jitter, rigid_points
 from interview.checks.deepfake.mouth_eyes import eye_mismatch, mouth_detail
@@ -59,9 +51,9 @@ from interview.checks.deepfake.stress import (
     stress_rise,
 )
 from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
-from interview.media import SamplingPolicy
-from interview.observations import AudioAnalysis, Frame, FrameObservation
+from interview.evidence import EvidenceRef, FrameKeeper, Mark
+from interview.face_landmarks import EYES_AND_BROWS, FACE_OVAL, LIPS_OUTER
+from interview.observations import Frame, FrameObservation
 from models.outputs import Face
 
 WINDOW_S = 1.0
@@ -108,8 +100,7 @@ class Window:
     t0: float
     t1: float
     samples: list[Sample] = field(default_factory=list)
-    values: dict[str, float] = field(default_factory=dict)
-    scores: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)  # its own signals, set when it closes
     fused: float = float("nan")
 
     @property
@@ -121,13 +112,23 @@ class Window:
 
 @dataclass(order=True)
 class _Candidate:
-    """A frame kept as possible evidence (the strongest heavy frame of a high-scoring window)."""
+    """A frame kept as possible evidence (the strongest heavy frame of a high-scoring window); its
+    pixels are in the check's FrameKeeper."""
 
     score: float
     t: float
-    image: np.ndarray = field(compare=False)
     landmarks: np.ndarray = field(compare=False)
     seam_rho: float = field(compare=False)
+
+
+@dataclass
+class _Scored:
+    """A window as judged now: its own values plus those that need neighbours (embedding jitter, stress)."""
+
+    window: Window
+    values: dict[str, float]
+    scores: dict[str, float]
+    fused: float
 
 
 def main_identity_embedding(obs: FrameObservation, face: Face) -> np.ndarray | None:
@@ -195,9 +196,9 @@ def _run_median(samples: list[Sample], measure) -> float:
     return float(np.average(values, weights=weights)) if values else float("nan")
 
 
-def session_values(windows: list[Window]) -> dict[str, float]:
-    """A session's value of each signal: the median over its scored windows (what the profile holds)."""
-    values = {spec.name: _median([w.values[spec.name] for w in windows if spec.name in w.values])
+def session_values(windows: list[dict[str, float]]) -> dict[str, float]:
+    """A session's value of each signal: the median over its scored windows' values (what the profile holds)."""
+    values = {spec.name: _median([w[spec.name] for w in windows if spec.name in w])
               for spec in fusion.SIGNALS}
     return {k: v for k, v in values.items() if not math.isnan(v)}
 
@@ -210,42 +211,44 @@ def window_values(samples: list[Sample]) -> dict[str, float]:
     return {k: v for k, v in values.items() if not math.isnan(v)}
 
 
-class DeepfakeCheck:
+class DeepfakeCheck(Check):
     name = "deepfake"
+    label = "Deepfake signs"
+    question = "Does the face show signs of being generated or swapped?"
+    reassurance = "no visible signs of face manipulation"
+    concern = "signs of face manipulation"
+    headline_rank = 3
+    next_steps = {
+        "compression": "Ask for a better connection or a higher-quality recording: this one was too compressed "
+                       "to judge.",
+        None: "Ask the candidate to pass a hand slowly in front of the face, then turn to the side: swapped or "
+              "generated faces break up under a hand and in profile.",
+    }
 
-    def __init__(self, config: AnalysisConfig):
-        self.config = config
+    def __init__(self, config: AnalysisConfig, inputs: SessionInputs):
+        super().__init__(config, inputs)
         self.profile = config.profile
         self.windows: list[Window] = []
         self.embeddings: list[tuple[float, np.ndarray]] = []
         self._next_heavy_t = float("-inf")
-        self._best: tuple[float, Frame, Face, float] | None = None  # strongest heavy frame of the open window
+        self._best: _Candidate | None = None  # strongest heavy frame of the open window (kept in self.frames)
         self._evidence: list[_Candidate] = []  # min-heap of the MAX_EVIDENCE best candidates
         self._usable_frames = 0
         self.cost_s = {"every_frame": 0.0, "image_signals": 0.0}  # time spent here, for the benchmark
         self.heavy_frames = 0
-        self.evidence_marks: dict[str, list] = {}  # evidence image path -> the boxes drawn on it
-        self._hand_windows = [(c.asked_s, c.asked_s + HAND_CHALLENGE_S) for c in config.challenges
-                              if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS)]
-        self.challenges: list[ChallengeMark] = list(config.challenges)
+        self.frames = FrameKeeper(side=None, quality=90)  # evidence candidates and stress frames
         self.posed: list[PosedEmbedding] = []
-        # t -> (JPEG of the frame, landmarks): possible stress evidence, compressed because the live
-        # panel deep-copies the check every second
-        self._stress_frames: dict[float, tuple[bytes, np.ndarray]] = {}
+        self._stress_landmarks: dict[float, np.ndarray] = {}  # t -> landmarks of a kept stress frame
         self.changes: list[tuple[float, float, float]] = []  # (t, inner face change, surround change)
         self._previous_gray: tuple[float, np.ndarray] | None = None
-        self.stress_responses: list[StressResponse] = []
-
-    def ask(self, mark: ChallengeMark) -> None:
-        """A challenge asked during a live session: its move is then watched as a stress test."""
-        self.challenges.append(mark)
 
     def _in_turn_window(self, t: float) -> bool:
         return any(m.kind in TURN_KINDS and m.asked_s <= t <= m.asked_s + STRESS_WINDOW_S for m in self.challenges)
 
     def wants_hands(self, t: float) -> bool:
         """Hands are looked for after a hand-over-face challenge (occlusion is a stress test)."""
-        return any(start <= t <= end for start, end in self._hand_windows)
+        return any(c.asked_s <= t <= c.asked_s + HAND_CHALLENGE_S for c in self.challenges
+                   if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS))
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         face = obs.face
@@ -264,8 +267,8 @@ class DeepfakeCheck:
             self.cost_s["image_signals"] += time.perf_counter() - heavy_started
             self.heavy_frames += 1
             strength = fusion.fuse(fusion.deviations(sample.values, self.profile))
-            if not math.isnan(strength) and (self._best is None or strength > self._best[0]):
-                self._best = (strength, frame, face, sample.seam_rho)
+            if not math.isnan(strength) and (self._best is None or strength > self._best.score):
+                self._replace_best(_Candidate(strength, obs.t, face.landmarks, sample.seam_rho), frame)
         window.samples.append(sample)
         embedding = main_identity_embedding(obs, face)
         if embedding is not None:
@@ -278,9 +281,19 @@ class DeepfakeCheck:
         self.cost_s["every_frame"] += time.perf_counter() - started
 
     def _keep_stress_frame(self, t: float, frame: Frame, face: Face) -> None:
-        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-        if ok:
-            self._stress_frames[t] = (jpeg.tobytes(), face.landmarks)
+        if self.frames.keep(t, frame.image):
+            self._stress_landmarks[t] = face.landmarks
+
+    def _replace_best(self, candidate: _Candidate, frame: Frame) -> None:
+        if self._best is not None:
+            self._forget(self._best)
+        self._best = candidate
+        self.frames.keep(candidate.t, frame.image)
+
+    def _forget(self, candidate: _Candidate) -> None:
+        """Drop a candidate's pixels unless a stress finding may still show that frame."""
+        if candidate.t not in self._stress_landmarks:
+            self.frames.drop(candidate.t)
 
     def _track_change(self, t: float, frame: Frame, face: Face) -> None:
         """Inner-face and surround change since the previous analysed frame (a frozen pasted face)."""
@@ -305,90 +318,95 @@ class DeepfakeCheck:
         """Score a finished window on what it saw itself, and keep its best frame if it is a candidate."""
         window.values = window_values(window.samples)
         window.fused = fusion.fuse(fusion.deviations(window.values, self.profile))
-        if self._best is not None and not math.isnan(window.fused):
-            _, frame, face, rho = self._best
-            candidate = _Candidate(window.fused, frame.t, frame.image, face.landmarks, rho)
-            if len(self._evidence) < MAX_EVIDENCE:
-                heapq.heappush(self._evidence, candidate)
-            elif candidate > self._evidence[0]:
-                heapq.heapreplace(self._evidence, candidate)
-        self._best = None
+        best, self._best = self._best, None
+        if best is None:
+            return
+        candidate = _Candidate(window.fused, best.t, best.landmarks, best.seam_rho)
+        if math.isnan(window.fused):
+            self._forget(candidate)
+        elif len(self._evidence) < MAX_EVIDENCE:
+            heapq.heappush(self._evidence, candidate)
+        elif candidate > self._evidence[0]:
+            self._forget(heapq.heapreplace(self._evidence, candidate))
+        else:
+            self._forget(candidate)
 
-    def _add_context_signals(self) -> None:
-        """Signals that need more than one window: embedding jitter and the stress comparison."""
+    def _scored(self) -> list[_Scored]:
+        """Every window as judged now (the open one on what it has so far), with the signals that
+        need more than one window: embedding jitter and the stress comparison. Changes nothing."""
+        windows = [(w, dict(w.values) if w is not self.windows[-1] else window_values(w.samples)) for w in self.windows]
         times = np.array([t for t, _ in self.embeddings])
         vectors = np.array([e for _, e in self.embeddings]) if self.embeddings else np.zeros((0, 0))
         heavy = [s for w in self.windows for s in w.samples if s.values]
         frame_scores = np.array([fusion.fuse(fusion.deviations(s.values, self.profile)) for s in heavy])
         stressed = np.array([s.stressed for s in heavy], bool)
         unstressed = frame_scores[~stressed & ~np.isnan(frame_scores)] if len(heavy) else np.zeros(0)
-        for window in self.windows:
+        scored = []
+        for window, values in windows:
             near = (times >= window.t0 - EMBEDDING_CONTEXT_S) & (times < window.t1 + EMBEDDING_CONTEXT_S)
             value = embedding_jitter(vectors[near]) if near.any() else float("nan")
             if not math.isnan(value):
-                window.values["embedding_jitter"] = value
+                values["embedding_jitter"] = value
             inside = np.array([window.t0 <= s.t < window.t1 for s in heavy], bool)
             if inside.any() and (inside & stressed).any():
                 value = stress_rise(np.concatenate([frame_scores[inside & stressed], unstressed]),
                                     np.concatenate([np.ones((inside & stressed).sum(), bool),
                                                     np.zeros(len(unstressed), bool)]))
                 if not math.isnan(value):
-                    window.values["stress"] = value
-            window.scores = fusion.deviations(window.values, self.profile)
-            window.fused = fusion.fuse(window.scores)
+                    values["stress"] = value
+            scores = fusion.deviations(values, self.profile)
+            scored.append(_Scored(window, values, scores, fusion.fuse(scores)))
+        return scored
 
-    def finish(self, ctx: SessionContext) -> CheckResult:
-        if self.windows:
-            self._close(self.windows[-1])
-        self._add_context_signals()
-        scored = [w for w in self.windows if w.complete and not math.isnan(w.fused)]
+    def stress_responses(self) -> list[StressResponse]:
+        """How the face held up through each head turn asked so far."""
+        turns = [m for m in self.challenges if m.kind in TURN_KINDS]
+        return ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
+                + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
+
+    def assess(self, ctx: SessionContext) -> CheckResult:
+        scored = [s for s in self._scored() if s.window.complete and not math.isnan(s.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
-        marks = list(ctx.challenges) + [m for m in self.challenges if m not in ctx.challenges]
-        turns = [m for m in marks if m.kind in TURN_KINDS]
-        self.stress_responses = ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
-                                 + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
-        judged = [r for r in self.stress_responses if r.passed is not None]
+        judged = [r for r in self.stress_responses() if r.passed is not None]
         identity = [r.value for r in judged if r.signal == "stress_identity"]
         measurements = {"deepfake_score": None,
                         "deepfake_stress_identity": round(min(identity), 3) if identity else None}
         too_compressed = self._compression_note(ctx)
         judgement = None
         if scored:
-            values = session_values(scored)
+            values = session_values([s.values for s in scored])
             judgement = fusion.judge(values, self.profile)
             measurements["deepfake_score"] = round(judgement.fused, 3)
             measurements.update({f"deepfake_{spec.name}": (round(values[spec.name], 4) if spec.name in values else None)
                                  for spec in fusion.SIGNALS})
         failed = [r for r in judged if not r.passed]
         if failed and too_compressed is None:  # decisive on its own, whatever the passive signals say
-            findings = [self._stress_finding(r, ctx, STRESS_FAILED_RISK) for r in failed]
+            findings = [self._stress_finding(r, STRESS_FAILED_RISK) for r in failed]
             return CheckResult(self.name, status_for(STRESS_FAILED_RISK, coverage), STRESS_FAILED_RISK, coverage,
                                findings, measurements)
         if judgement is None:
             return CheckResult(self.name, "insufficient", 0.0, coverage, measurements=measurements)
         if too_compressed is not None:  # measured, kept, but not judged
             return CheckResult(self.name, "insufficient", 0.0, coverage, [too_compressed], measurements)
-        findings = self._findings(scored, judgement, ctx) if judgement.level != "ok" else []
+        findings = self._findings(scored, judgement) if judgement.level != "ok" else []
         status = judgement.level if status_for(judgement.risk, coverage) != "insufficient" else "insufficient"
         risk = judgement.risk
         if judged and status == "review":  # a passed stress response outweighs a weak passive finding
             risk, status = min(risk, REVIEW_RISK - 0.01), "ok"
-            findings = [self._stress_finding(r, ctx, 0.0) for r in judged]
+            findings = [self._stress_finding(r, 0.0) for r in judged]
         return CheckResult(self.name, status, risk, coverage, findings, measurements)
 
-    def _stress_finding(self, response: StressResponse, ctx: SessionContext, risk: float) -> Finding:
+    def _stress_finding(self, response: StressResponse, risk: float) -> Finding:
         """A stress response as a finding, with the frame that shows it (the turned face least like
         the frontal one, or a frozen face)."""
-        frame = None
-        if ctx.evidence_dir is not None and response.worst_t in self._stress_frames:
-            jpeg, landmarks = self._stress_frames[response.worst_t]
-            image = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        evidence = None
+        landmarks = self._stress_landmarks.get(response.worst_t)
+        if landmarks is not None:
             label = "identity at profile" if response.signal == "stress_identity" else "frozen face"
-            frame = save_evidence(image, ctx.evidence_dir,
-                                  f"deepfake_{response.signal}_{response.kind}_{response.worst_t:.1f}s",
-                                  [(*region_box(landmarks, FACE_OVAL, pad=0.05), label)])
-        return Finding(response.asked_s, response.asked_s + STRESS_WINDOW_S, risk, response.reason, frame,
-                       response.signal)
+            evidence = EvidenceRef(response.worst_t, f"deepfake_{response.signal}_{response.kind}_{response.worst_t:.1f}s",
+                                   ((*region_box(landmarks, FACE_OVAL, pad=0.05), label),))
+        return Finding(response.asked_s, response.asked_s + STRESS_WINDOW_S, risk, response.reason, None,
+                       response.signal, evidence)
 
     @staticmethod
     def _compression_note(ctx: SessionContext) -> Finding | None:
@@ -408,14 +426,14 @@ class DeepfakeCheck:
                        f"to this check. A recording at {needed:.0f} kb/s or more can be judged",
                        None, "compression")
 
-    def _findings(self, scored: list[Window], judgement: fusion.Judgement, ctx: SessionContext) -> list[Finding]:
+    def _findings(self, scored: list[_Scored], judgement: fusion.Judgement) -> list[Finding]:
         """Runs of consecutive windows whose own fused score passes the review level, strongest first,
         each naming its strongest signal (a window never outranks the session's judgement)."""
         review = self.profile.thresholds[fusion.CHECK]["review"]
         flagged = [w for w in scored if w.fused > review]
-        spans: list[list[Window]] = []
+        spans: list[list[_Scored]] = []
         for window in flagged:
-            if spans and abs(window.t0 - spans[-1][-1].t1) < 1e-6:
+            if spans and abs(window.window.t0 - spans[-1][-1].window.t1) < 1e-6:
                 spans[-1].append(window)
             else:
                 spans.append([window])
@@ -425,24 +443,23 @@ class DeepfakeCheck:
             peak = max(span, key=lambda w: w.fused)
             signal = max(peak.scores, key=peak.scores.get)
             spec = fusion.BY_NAME[signal]
-            frame = self._evidence_image(span, spec, ctx, n)
             risk = min(judgement.risk, fusion.judge(peak.values, self.profile).risk)
-            findings.append(Finding(span[0].t0, span[-1].t1, risk, fusion.reason(spec, peak.values[signal], self.profile),
-                                    frame, signal))
+            findings.append(Finding(span[0].window.t0, span[-1].window.t1, risk,
+                                    fusion.reason(spec, peak.values[signal], self.profile), None, signal,
+                                    self._evidence_ref(span, spec, n)))
         return findings
 
-    def _evidence_image(self, span: list[Window], spec: fusion.SignalSpec, ctx: SessionContext, n: int) -> str | None:
-        if ctx.evidence_dir is None:
-            return None
-        inside = [c for c in self._evidence if span[0].t0 <= c.t < span[-1].t1]
+    def _evidence_ref(self, span: list[_Scored], spec: fusion.SignalSpec, n: int) -> EvidenceRef | None:
+        t0, t1 = span[0].window.t0, span[-1].window.t1
+        open_best = [] if self._best is None else [_Candidate(span[-1].fused, self._best.t, self._best.landmarks,
+                                                              self._best.seam_rho)]
+        inside = [c for c in self._evidence + open_best if t0 <= c.t < t1]
         if not inside:
             return None
         best = max(inside)
-        marks = [(*region_box(best.landmarks, FACE_OVAL, pad=0.05), "")] if spec.region != "face" else []
+        marks: list[Mark] = [(*region_box(best.landmarks, FACE_OVAL, pad=0.05), "")] if spec.region != "face" else []
         marks.append((*self._region(best, spec.region), spec.name))
-        path = save_evidence(best.image, ctx.evidence_dir, f"deepfake_{n + 1}_{spec.name}_{best.t:.1f}s", marks)
-        self.evidence_marks[path] = marks
-        return path
+        return EvidenceRef(best.t, f"deepfake_{n + 1}_{spec.name}_{best.t:.1f}s", tuple(marks))
 
     @staticmethod
     def _region(candidate: _Candidate, region: str) -> tuple[float, float, float, float]:
@@ -473,33 +490,3 @@ def stress_prompt(result: CheckResult, asked: list[ChallengeMark] | tuple[Challe
     if result.status == "alert" or any(m.kind in TURN_KINDS for m in asked):
         return None
     return STRESS_PROMPT
-
-
-def run_on_file(path: Path | str, policy: SamplingPolicy, evidence_dir: Path | str | None = None,
-                profile: Profile | None = None, challenges: tuple[ChallengeMark, ...] = (),
-                until_s: float | None = None) -> tuple[CheckResult, DeepfakeCheck]:
-    """Perception and this check alone over a recording (no audio, no other checks), judged against
-    `profile` (default: the shipped one), with the `challenges` asked in it, up to `until_s`: what
-    the deepfake benchmarks and tests need, at a fraction of a full analysis's cost."""
-    from interview.media import FileSource, probe
-    from interview.perception import Perceiver
-
-    media = probe(path)
-    config = AnalysisConfig(policy=policy, challenges=challenges)
-    if profile is not None:
-        config = AnalysisConfig(policy=policy, challenges=challenges, profile=profile)
-    check = DeepfakeCheck(config)
-    perceiver = Perceiver(policy)
-    frames = 0
-    try:
-        for frame in FileSource(media, policy).frames():
-            if until_s is not None and frame.t > until_s:
-                break
-            check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t)), frame)
-            frames += 1
-    finally:
-        perceiver.close()
-    silence = AudioAnalysis(duration=media.duration_s, sample_rate=16_000, speech=(), transcript=())
-    ctx = SessionContext(media=media, audio=silence, analysed_frames=frames,
-                         evidence_dir=Path(evidence_dir) if evidence_dir else None)
-    return check.finish(ctx), check

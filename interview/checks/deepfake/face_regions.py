@@ -13,27 +13,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-             148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
-LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
-LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
-LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
-RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
-LEFT_IRIS = (474, 475, 476, 477)  # centre 473
-RIGHT_IRIS = (469, 470, 471, 472)  # centre 468
-LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE = 473, 468
-NOSE_TIP = 1
-LEFT_BROW = (276, 283, 282, 295, 285, 300, 293, 334, 296, 336)
-RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
-EYES_AND_BROWS = LEFT_EYE + RIGHT_EYE + LEFT_BROW + RIGHT_BROW
-NOSE = (6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 64, 294)
+from interview.face_landmarks import EYES_AND_BROWS, FACE_OVAL, LIPS_INNER, LIPS_OUTER, NOSE, NOSE_TIP
+from interview.images import picture_mask
+
 MIN_INTEROCULAR_PX = 12  # below this a face is a few dozen pixels: no texture left to judge
-FLAT_RANGE = 6.0  # grey levels: a border column or row within this range is a bar, not picture
-BAR_EDGE_PX = 3
 SURROUND = (1.1, 1.6)  # rho range of FaceCrop.surround (face_crop's context reaches ~1.7)
-# Points that move with the skull, not with expression: eye corners, nose bridge and base, temples,
-# forehead. Landmark jitter is measured on these after removing the head's own motion.
-RIGID = (33, 133, 362, 263, 6, 168, 197, 195, 5, 4, 1, 98, 327, 10, 151, 9, 8, 234, 454, 127, 356, 21, 251)
 # ArcFace's 112x112 five-point template: the fixed face geometry regions are defined in.
 TEMPLATE_112 = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                          [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
@@ -103,22 +87,6 @@ class FaceCrop:
         the camera, as lit and as compressed as the face, but never synthesised. The reference the
         face's detail and spectrum are compared with."""
         return (self.rho >= SURROUND[0]) & (self.rho <= SURROUND[1]) & self.picture
-
-
-def picture_mask(gray: np.ndarray, flat_range: float = FLAT_RANGE, edge: int = BAR_EDGE_PX) -> np.ndarray:
-    """False on flat bars along the crop's sides (a portrait clip letterboxed into a landscape
-    frame, a meeting tile's border) and on `edge` pixels next to them: a bar is neither hair nor
-    neck, and its hard edge would read as detail the face lacks."""
-    def picture_span(flat: np.ndarray) -> tuple[int, int]:
-        start = int(np.argmin(flat)) if not flat.all() else flat.size
-        stop = flat.size - int(np.argmin(flat[::-1])) if not flat.all() else flat.size
-        return (start + edge if start else 0), (stop - edge if stop < flat.size else flat.size)
-
-    columns = picture_span(np.ptp(gray, axis=0) <= flat_range)
-    rows = picture_span(np.ptp(gray, axis=1) <= flat_range)
-    mask = np.zeros(gray.shape, bool)
-    mask[rows[0]:rows[1], columns[0]:columns[1]] = True
-    return mask
 
 
 def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from interview.checks.deepfake.face_regions import RIGID, interocular
+from interview.checks.deepfake.face_regions import interocular
+from interview.face_landmarks import RIGID
 
 
 def rigid_points(landmarks: np.ndarray) -> np.ndarray:

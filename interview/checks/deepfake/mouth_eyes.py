@@ -15,17 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview.checks.deepfake.face_regions import (
-    LEFT_EYE,
-    LEFT_IRIS,
-    LEFT_IRIS_CENTRE,
-    RIGHT_EYE,
-    RIGHT_IRIS,
-    RIGHT_IRIS_CENTRE,
-    FaceCrop,
-    polygon_mask,
-)
+from interview.checks.deepfake.face_regions import FaceCrop, polygon_mask
 from interview.checks.deepfake.sharpness import detail_map
+from interview.face_landmarks import LEFT_EYE, LEFT_IRIS, LEFT_IRIS_CENTRE, RIGHT_EYE, RIGHT_IRIS, RIGHT_IRIS_CENTRE
 
 MIN_MOUTH_GAP = 0.08  # inner-lip gap in interocular distances: below this no teeth show
 MIN_MOUTH_PIXELS = 30

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from interview.checks.deepfake.face_regions import FACE_OVAL
 from interview.checks.liveness.challenges import label_of
+from interview.face_landmarks import FACE_OVAL, STRESS_POSE
 from interview.timeline import seconds
 from models.outputs import Face
 
-PROFILE_YAW_DEG = 30.0
-STEEP_PITCH_DEG = 25.0
+PROFILE_YAW_DEG, STEEP_PITCH_DEG = STRESS_POSE.yaw, STRESS_POSE.pitch
 MIN_FRAMES = 3
 
 

@@ -14,35 +14,38 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.checks.base import ChallengeMark, CheckResult, Finding, SessionContext, status_for
+from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, status_for
 from interview.checks.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
 from interview.checks.liveness.challenges import ChallengeResult, hand_window, label_of, settled, verify
 from interview.checks.liveness.signal import SignalResult
 from interview.checks.liveness.track import FaceTrack, TrackArrays
 from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
+from interview.face_landmarks import LIVENESS_USABLE_POSE
 from interview.observations import Frame, FrameObservation
-from interview.snapshots import Snapshots
 from interview.timeline import seconds
+from interview.wording import lower_first
 
-USABLE_YAW_DEG, USABLE_PITCH_DEG = 40.0, 30.0
 MIN_FACE_S = 3.0
 
 
-class LivenessCheck:
+class LivenessCheck(Check):
     name = "liveness"
+    label = "Liveness"
+    question = "Is a live person in front of the camera, not a photo, mask or replay?"
+    reassurance = "no signs of a photo, mask or replay"
+    concern = "signs of a photo, screen or replay"
+    headline_rank = 1
+    next_steps = {
+        "challenges": "Ask for the same challenge again, slowly, and watch the response: a person can do it, "
+                      "a photo or replay cannot.",
+        None: "Ask for a turn-left challenge: a live head turns 35 degrees, a photo or a replayed video cannot.",
+    }
 
-    def __init__(self, config: AnalysisConfig):
-        self.config = config
-        self.challenges: list[ChallengeMark] = list(config.challenges)
+    def __init__(self, config: AnalysisConfig, inputs: SessionInputs):
+        super().__init__(config, inputs)
         self.track = FaceTrack()
         self.replay: list[replay_cues.ReplaySample] = []
-        self.snapshots = Snapshots()
         self._next_replay_t = float("-inf")
-
-    def ask(self, mark: ChallengeMark) -> None:
-        """Register a challenge asked during a live session (so hands are looked for in time)."""
-        self.challenges.append(mark)
 
     def wants_hands(self, t: float) -> bool:
         return any(w[0] <= t <= w[1] for w in map(hand_window, self.challenges) if w is not None)
@@ -53,12 +56,12 @@ class LivenessCheck:
         if face is not None and obs.t >= self._next_replay_t:
             self.replay.append(replay_cues.frame_cues(obs.t, frame.image, face.box))
             self._next_replay_t = obs.t + replay_cues.SAMPLE_EVERY_S
-        self.snapshots.offer(obs.t, frame.image, face.box if face is not None else None)
+        self.frames.offer(obs.t, frame.image, face.box if face is not None else None)
 
-    def finish(self, ctx: SessionContext) -> CheckResult:
+    def assess(self, ctx: SessionContext) -> CheckResult:
         track = self.track.arrays()
-        marks = list(ctx.challenges) + [m for m in self.challenges if m not in ctx.challenges]
-        challenges = [settled(verify(mark, track, self.track.hands, ctx.audio), ctx.seen_until_s) for mark in marks]
+        challenges = [settled(verify(mark, track, self.track.hands, ctx.audio), ctx.seen_until_s)
+                      for mark in self.challenges]
         signals = [frozen.assess(track, ctx.audio.speech), planarity.assess_parallax(track),
                    planarity.assess_deformation(track), replay_cues.assess(self.replay), blinks.assess(track),
                    rppg.assess(track)]
@@ -70,8 +73,8 @@ class LivenessCheck:
         usable_s = coverage * len(track) * track.step
         status = status_for(risk, coverage) if usable_s >= MIN_FACE_S else "insufficient"
         failed = [c for c in challenges if c.passed is False]
-        findings = [self._finding(s, ctx) for s in signals if s.score > 0 and not (s.name == "challenges" and failed)]
-        findings += [self._challenge_finding(c, ctx) for c in failed]  # one each, instead of the summary
+        findings = [self._finding(s) for s in signals if s.score > 0 and not (s.name == "challenges" and failed)]
+        findings += [self._challenge_finding(c) for c in failed]  # one each, instead of the summary
         measurements = {
             "liveness": {"confidence": round(fusion.confidence(signals), 3),
                          **_flat_measurements(signals),
@@ -82,29 +85,35 @@ class LivenessCheck:
         return CheckResult(self.name, status, risk, coverage,
                            sorted(findings, key=lambda f: -f.risk), measurements)
 
-    def _finding(self, signal: SignalResult, ctx: SessionContext) -> Finding:
+    def _finding(self, signal: SignalResult) -> Finding:
         t0 = signal.t0 if signal.t0 is not None else 0.0
         t1 = signal.t1 if signal.t1 is not None else t0
-        frame = self._evidence(ctx, signal.evidence_t, f"liveness_{signal.name}", signal.name)
-        return Finding(t0, t1, signal.score, signal.reason, frame, signal.name)
+        return Finding(t0, t1, signal.score, signal.reason, None, signal.name,
+                       self.frames.ref_near(signal.evidence_t, f"liveness_{signal.name}", signal.name))
 
-    def _challenge_finding(self, result: ChallengeResult, ctx: SessionContext) -> Finding:
+    def _challenge_finding(self, result: ChallengeResult) -> Finding:
         kind = result.kind.split(":")[0]
-        frame = self._evidence(ctx, result.evidence_t or result.asked_s, f"liveness_challenge_{kind}_{result.asked_s:.1f}s",
-                               f"{kind} failed")
+        evidence = self.frames.ref_near(result.evidence_t or result.asked_s,
+                                        f"liveness_challenge_{kind}_{result.asked_s:.1f}s", f"{kind} failed")
         return Finding(result.asked_s, result.asked_s + 1.0, fusion.ONE_FAILED,
                        f"Challenge '{label_of(result.kind)}' asked at {seconds(result.asked_s)} failed: {result.detail}.",
-                       frame, "challenges")
+                       None, "challenges", evidence)
 
-    def _evidence(self, ctx: SessionContext, t: float | None, name: str, label: str) -> str | None:
-        if ctx.evidence_dir is None or t is None:
-            return None
-        snapshot = self.snapshots.nearest(t)
-        if snapshot is None:
-            return None
-        image, box = snapshot
-        marks = [(*box, label)] if box is not None else []
-        return save_evidence(image, ctx.evidence_dir, name.replace(".", "_"), marks)
+    @classmethod
+    def describe(cls, result: dict, measurements: dict, top: dict | None) -> tuple[str, str] | None:
+        """How many live challenges were passed tells the story when any were asked."""
+        challenges = measurements.get("challenges") or []
+        passed = sum(1 for c in challenges if c.get("passed"))
+        if challenges and (passed < len(challenges) or top is None):
+            text = f"responded to {passed} of {len(challenges)} live challenges"
+            return text, text + (f"; {lower_first(top['reason'])}" if top is not None else "")
+        return None
+
+    @classmethod
+    def cautions(cls, summary: dict) -> list[str]:
+        if summary.get("challenges_asked"):
+            return []
+        return ["No active challenge (turn the head, cover the face) was asked: liveness rests on passive signs."]
 
 
 def usable_share(track: TrackArrays) -> float:
@@ -112,7 +121,8 @@ def usable_share(track: TrackArrays) -> float:
     if len(track) == 0:
         return 0.0
     with np.errstate(invalid="ignore"):
-        usable = track.has_face & (np.abs(track.yaw) <= USABLE_YAW_DEG) & (np.abs(track.pitch) <= USABLE_PITCH_DEG)
+        usable = (track.has_face & (np.abs(track.yaw) <= LIVENESS_USABLE_POSE.yaw)
+                  & (np.abs(track.pitch) <= LIVENESS_USABLE_POSE.pitch))
     return float(usable.mean())
 
 

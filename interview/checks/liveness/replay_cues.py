@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from interview.checks.deepfake.face_regions import picture_mask
 from interview.checks.liveness.signal import SignalResult
+from interview.images import picture_mask
 
 SAMPLE_EVERY_S = 1.0
 WORK_SIDE = 320  # edges are searched on a frame scaled to this longer side (cost: ~10 ms)

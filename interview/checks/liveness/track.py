@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from interview.face_landmarks import FACE_OVAL, LIVENESS_FRONTAL_POSE
 from interview.observations import Frame, FrameObservation
 from models.outputs import Face
 
@@ -23,8 +24,6 @@ RIGID_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 2, 98, 327, 129, 358, 
                 109, 338)
 # Points that move with expression: lips, mouth corners, eyelids, brows, chin.
 EXPRESSION_POINTS = (13, 14, 0, 17, 61, 291, 78, 308, 159, 145, 386, 374, 105, 334, 70, 300, 152, 199)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
-             176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 EYE_REGIONS = ((70, 63, 105, 66, 107, 55, 193, 245, 128, 121, 120, 119, 118, 117, 111, 35, 124, 46, 53, 52),
                (300, 293, 334, 296, 336, 285, 417, 465, 357, 350, 349, 348, 347, 346, 340, 265, 353, 276, 283, 282))
 MOUTH_REGION = (57, 186, 92, 165, 167, 164, 393, 391, 322, 410, 287, 273, 335, 406, 313, 18, 83, 182, 106, 43)
@@ -33,8 +32,6 @@ OUTER_EYE_CORNERS = (33, 263)
 EXPRESSION_SHAPES = ("eyeBlinkLeft", "eyeBlinkRight", "jawOpen", "mouthSmileLeft", "mouthSmileRight",
                      "browInnerUp", "mouthFunnel", "mouthPucker", "mouthClose")
 
-FRONTAL_YAW_DEG = 25.0  # beyond this the blendshapes and skin regions become unreliable
-FRONTAL_PITCH_DEG = 20.0
 MOTION_SIDE = 160  # frames are compared at this width for the frozen-picture test
 THUMB = 16  # fingerprint side, for finding repeated (looped) pictures
 
@@ -93,7 +90,7 @@ class TrackArrays:
     @property
     def frontal(self) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            return self.has_face & (np.abs(self.yaw) < FRONTAL_YAW_DEG) & (np.abs(self.pitch) < FRONTAL_PITCH_DEG)
+            return self.has_face & (np.abs(self.yaw) < LIVENESS_FRONTAL_POSE.yaw) & (np.abs(self.pitch) < LIVENESS_FRONTAL_POSE.pitch)
 
     @property
     def step(self) -> float:

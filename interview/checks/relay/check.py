@@ -12,8 +12,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from interview.checks.base import REVIEW_RISK, CheckResult, Finding, SessionContext, corroborated, status_for
-from interview.checks.deepfake.face_regions import LIPS_OUTER
+from interview.checks.base import (
+    REVIEW_RISK,
+    Check,
+    CheckResult,
+    Finding,
+    SessionContext,
+    SessionInputs,
+    corroborated,
+    status_for,
+)
 from interview.checks.relay.lipsync import (
     GRID_HZ,
     MOVING,
@@ -39,10 +47,9 @@ from interview.checks.relay.turns import (
     utterances,
 )
 from interview.config import AnalysisConfig
-from interview.evidence import save_evidence
-from interview.media import read_audio_channels
+from interview.evidence import FrameKeeper
+from interview.face_landmarks import LIPS_OUTER
 from interview.observations import Frame, FrameObservation
-from interview.snapshots import Snapshots
 from models.outputs import Face, Segment
 
 # Offsets inside this band are normal: ITU-R BT.1359 finds audio up to ~90 ms early or ~185 ms
@@ -57,6 +64,11 @@ UNSYNCED_Z = {20.0: 3.5, 0.0: 3.0}  # minimum analysed fps -> z threshold
 # someone else's does: 34 genuine dev heads speaking 2-8 s gave z 1.9-4.7 at the default 15 fps (5 of
 # them under 3.0), mismatched voices 2.2-3.4. Below it, the lip-sync is reported as not measured.
 MIN_SYNC_SPEECH_S = 8.0
+# Answer-latency wording (plain words only; the findings set the risk). People answer a
+# conversational question after ~0.2 s; an interview answer after a pause of up to ~1 s is normal.
+NORMAL_LATENCY_MS = 1000
+SLOW_LATENCY_MS = 2000
+LIP_SYNC_NOTICE_MS = 200  # below this, an A/V offset is not mentioned in the headline
 MIN_OFFSET_CONFIDENCE = 0.25  # weaker peaks are reported as measurements, never as findings
 STILL_RUN_S = 0.3  # speech over a still mouth counts in runs at least this long (shorter ones are pauses)
 MOUTH_ONLY_RUN_S = 1.0
@@ -91,19 +103,26 @@ class Attribution:
         return sum(s.duration for s, m in theirs if m == OTHER), sum(s.duration for s, _ in theirs)
 
 
-class RelayCheck:
+class RelayCheck(Check):
     name = "relay"
+    label = "Own answers"
+    question = "Do voice and lips move together, and do answers follow questions like a normal conversation?"
+    reassurance = "voice and lips move together"
+    needs = "audio"
+    headline_rank = 2
+    next_steps = {None: "Ask an unexpected follow-up question and a read-a-phrase challenge: a relayed or dubbed "
+                        "voice answers late or out of step with the lips."}
 
-    def __init__(self, config: AnalysisConfig):
-        self.config = config
+    def __init__(self, config: AnalysisConfig, inputs: SessionInputs):
+        super().__init__(config, inputs)
         self.track = MouthTrack()
-        self._snapshots = Snapshots(every_s=EVIDENCE_EVERY_S, side=EVIDENCE_SIDE)
+        self.frames = FrameKeeper(every_s=EVIDENCE_EVERY_S, side=EVIDENCE_SIDE)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         self.track.add(obs.t, obs.face)
-        self._snapshots.offer(obs.t, frame.image, _mouth_box(obs.face) if obs.face is not None else None)
+        self.frames.offer(obs.t, frame.image, _mouth_box(obs.face) if obs.face is not None else None)
 
-    def finish(self, ctx: SessionContext) -> CheckResult:
+    def assess(self, ctx: SessionContext) -> CheckResult:
         audio = ctx.audio
         samples = audio.samples if audio.samples is not None else np.zeros(0, np.float32)
         frames = int(samples.size / audio.sample_rate * GRID_HZ)
@@ -133,7 +152,8 @@ class RelayCheck:
                     + self._lips_findings(who, speech & still, lips_still_s)
                     + self._mouth_only_findings(moving & ~voiced & ~speech, mouth_only_s)
                     + self._latency_findings(answers))
-        findings = [self._with_frame(f, ctx, i) for i, f in enumerate(findings)]
+        findings = [replace(f, evidence=self.frames.ref_near((f.t0 + f.t1) / 2, f"relay_{i}_{f.signal}", "mouth"))
+                    for i, f in enumerate(findings)]
         risk = corroborated(max((f.risk for f in findings), default=0.0),
                             len({f.signal for f in findings if f.risk >= REVIEW_RISK}))
         findings = [replace(f, risk=min(f.risk, risk)) for f in findings]  # none outranks its check
@@ -168,8 +188,7 @@ class RelayCheck:
 
     def _attribute(self, ctx: SessionContext, spans: list[Segment], moving: np.ndarray, face: np.ndarray) -> Attribution:
         by_mouth = [_mouth_says(span, moving, face) for span in spans]
-        stereo, _ = read_audio_channels(ctx.media)
-        groups, source = channel_parties(stereo, ctx.audio.sample_rate, spans), "channels"
+        groups, source = channel_parties(ctx.channels, ctx.audio.sample_rate, spans), "channels"
         if groups is None:
             groups, source = two_voices(ctx.audio.samples, ctx.audio.sample_rate, spans), "voice"
         roles = _group_roles(groups, spans, by_mouth, [text_during(s, ctx.audio.transcript) for s in spans])
@@ -252,14 +271,35 @@ class RelayCheck:
             return 0.0
         return 1.0 / float(np.median(np.diff(self.track.times)))
 
-    def _with_frame(self, finding: Finding, ctx: SessionContext, index: int) -> Finding:
-        snapshot = self._snapshots.nearest((finding.t0 + finding.t1) / 2) if ctx.evidence_dir else None
-        if snapshot is None:
-            return finding
-        image, mouth = snapshot
-        marks = [(*mouth, "mouth")] if mouth is not None else []
-        path = save_evidence(image, ctx.evidence_dir, f"relay_{index}_{finding.signal}", marks)
-        return Finding(finding.t0, finding.t1, finding.risk, finding.reason, path, finding.signal)
+    @classmethod
+    def describe(cls, result: dict, measurements: dict, top: dict | None) -> tuple[str, str] | None:
+        """Answer latency and a lip-sync offset worth mentioning tell the story in plain numbers."""
+        parts = []
+        latency = mean_latency_s(measurements.get("answers"))
+        if latency is not None:
+            parts.append(f"answers started {latency:.1f} s after questions on average, {latency_words(latency)}")
+        offset = measurements.get("av_offset_ms")
+        offset_noted = (offset is not None and abs(offset) >= LIP_SYNC_NOTICE_MS
+                        and measurements.get("av_offset_confidence", 1.0) >= 0.5)
+        if offset_noted:
+            parts.append(f"voice and lips were out of step by {abs(offset) / 1000:.2f} s")
+        slow = latency is not None and latency * 1000 > NORMAL_LATENCY_MS
+        if parts and (slow or offset_noted or top is None):
+            return ", and ".join(parts), ", and ".join(parts)
+        return None
+
+
+def mean_latency_s(answers: list[dict] | None) -> float | None:
+    latencies = [a["latency_ms"] for a in answers or [] if a.get("latency_ms") is not None]
+    return sum(latencies) / len(latencies) / 1000 if latencies else None
+
+
+def latency_words(seconds: float) -> str:
+    if seconds * 1000 <= NORMAL_LATENCY_MS:
+        return "like normal conversation"
+    if seconds * 1000 <= SLOW_LATENCY_MS:
+        return "slower than normal conversation"
+    return "much slower than normal conversation"
 
 
 def measured_sync(sync: SyncEstimate | None) -> bool:

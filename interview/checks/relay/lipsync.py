@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
+from interview.face_landmarks import LIPSYNC_FRONTAL_POSE
 from models.outputs import Face, Segment
 
 GRID_HZ = 100
@@ -33,7 +34,6 @@ HOP_S = 3.0
 MAX_FRAME_GAP_S = 0.25  # mouth values are interpolated across shorter gaps between analysed frames only
 SPEECH_BANDS_HZ = ((100, 300), (300, 800), (800, 1500), (1500, 3000), (3000, 6000))
 MOTION_BAND_HZ = (1.0, 10.0)
-FRONTAL_YAW_DEG, FRONTAL_PITCH_DEG = 35.0, 30.0
 MIN_EYE_DISTANCE_PX = 20.0  # smaller faces give lip distances of a pixel or two: noise
 MIN_USABLE_SHARE = 0.6  # a window is used when this share of it has a frontal face
 MIN_VOICE_SHARE = 0.3  # ... and this share has voice
@@ -68,7 +68,7 @@ def mouth_shape(face: Face) -> np.ndarray | None:
 
 
 def is_frontal(face: Face) -> bool:
-    return abs(face.pose.yaw) <= FRONTAL_YAW_DEG and abs(face.pose.pitch) <= FRONTAL_PITCH_DEG
+    return LIPSYNC_FRONTAL_POSE.allows(face.pose.yaw, face.pose.pitch)
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""What is known of a recording without decoding it (`MediaInfo`) and which of its frames perception
+sees (`SamplingPolicy`): plain records the checks read, apart from the decoder (`interview.media`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+AUDIO_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    has_video: bool
+    has_audio: bool
+    sha256: str
+    video_bitrate: float | None = None  # bits/s of the video stream; None when unknown (a live call)
+
+    @property
+    def bits_per_pixel(self) -> float | None:
+        """Video bits per pixel and frame: how much of the camera's detail the codec kept. A call
+        at 720p30 and 1.5 Mb/s carries 0.05; 0.005 smears a moving face."""
+        if not self.video_bitrate or not (self.width and self.height and self.fps):
+            return None
+        return self.video_bitrate / (self.width * self.height * self.fps)
+
+    def to_dict(self) -> dict:
+        bpp = self.bits_per_pixel
+        return {"path": str(self.path), "duration_s": round(self.duration_s, 3), "width": self.width,
+                "height": self.height, "fps": round(self.fps, 3), "has_audio": self.has_audio,
+                "has_video": self.has_video, "sha256": self.sha256,
+                "video_kbps": round(self.video_bitrate / 1000, 1) if self.video_bitrate else None,
+                "bits_per_pixel": round(bpp, 4) if bpp is not None else None}
+
+
+@dataclass(frozen=True)
+class SamplingPolicy:
+    """Which frames perception sees. Explicit because every rate-based check depends on it.
+
+    max_fps: analysed frames per second (frames in between are decoded and skipped);
+    max_side: frames are scaled so their longer side is at most this many pixels;
+    embed_every_s: how often the identity embedding runs (it costs ~25 ms a face);
+    hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
+    a hand crossing the face takes well over 0.1 s).
+    """
+
+    max_fps: float = 15.0
+    max_side: int = 640
+    embed_every_s: float = 0.5
+    hands_every_s: float = 0.1
