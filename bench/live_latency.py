@@ -2,11 +2,18 @@
 `LiveSession`, with frames and audio pushed at the pace of a real call.
 
     python -m bench.live_latency [--seconds 30] [--fps 25] [--challenge hand_over_face@10]
+    python -m bench.live_latency --snapshot-at 1,30     # snapshot cost at 1 and 30 minutes of call
 
 The input is the real DFDC talking clip letterboxed to 640x480 (bench.throughput's clip), sent
 like the browser does: every frame at its real time (the session drops what it cannot take),
 0.5 s audio chunks at 48 kHz, and a status snapshot every second as the panel asks for it. The
 target is p95 <= 40 ms per analysed frame on the 2-core machine.
+
+`--snapshot-at` measures what the running panel costs as a call grows: the clip is perceived once
+and its observations replayed, shifted in time, into a live session's checks until the call is N
+minutes long (perception is per frame and does not grow; only the checks' state does), with the
+clip's audio laid end to end; then one more second of frames and audio arrives before each of
+several snapshots, and their median cost is reported. The target: at 30 minutes within 2x of 1.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import replace
 
 import numpy as np
 from scipy.signal import resample_poly
@@ -23,7 +31,8 @@ from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
 from interview.live import LiveSession
 from interview.media import FileSource, probe, read_audio
-from interview.recording import SamplingPolicy
+from interview.perception import Perceiver
+from interview.recording import AUDIO_RATE, SamplingPolicy
 
 TARGET_P95_MS = 40.0
 
@@ -69,12 +78,58 @@ def run(seconds: float, fps: float, challenges: list[ChallengeMark]) -> dict:
             "stages": {k: v["ms_per_frame"] for k, v in summary["timings"].items()}}
 
 
+def snapshot_cost(minutes: list[float], repeats: int = 5) -> dict[float, float]:
+    """Median milliseconds of `LiveSession.snapshot()` at each call length (see the module doc)."""
+    info = probe(bench_clip("640x480", 20.0))
+    policy = SamplingPolicy()
+    perceiver = Perceiver(policy)
+    try:
+        pairs = [(perceiver.observe(frame), frame) for frame in FileSource(info, policy).frames()]
+    finally:
+        perceiver.close()
+    audio = read_audio(info)[0]
+    period = info.duration_s
+    clock = [0.0]
+    live = LiveSession(AnalysisConfig(transcribe=False, face_db="off"), clock=lambda: clock[0])
+    session, fed, costs = live._session, [0.0], {}
+
+    def feed_until(t_end: float) -> None:
+        while fed[0] < t_end:
+            lap = int(fed[0] // period) * period
+            for obs, frame in pairs:
+                t = lap + obs.t
+                if fed[0] <= t < t_end:
+                    session.record(replace(obs, t=t), replace(frame, t=t))
+            if fed[0] <= lap < t_end:
+                live.push_audio(lap, audio, AUDIO_RATE)
+            fed[0] = min(t_end, lap + period)
+
+    for minute in minutes:
+        samples = []
+        for _ in range(repeats + 1):  # the first snapshot also runs voice activity over all new audio
+            feed_until(fed[0] + 1.0 if samples or fed[0] >= 60 * minute else 60 * minute)
+            clock[0] = fed[0]
+            started = time.perf_counter()
+            live.snapshot()
+            samples.append(1000 * (time.perf_counter() - started))
+        costs[minute] = float(np.median(samples[1:]))
+    live.close()
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--fps", type=float, default=25.0, help="frames sent per second (the camera's rate)")
     parser.add_argument("--challenge", type=_challenge, action="append", default=[], metavar="KIND@SECONDS")
+    parser.add_argument("--snapshot-at", metavar="MINUTES", help="e.g. 1,30: snapshot cost at these call lengths")
     args = parser.parse_args()
+    if args.snapshot_at:
+        costs = snapshot_cost([float(m) for m in args.snapshot_at.split(",")])
+        first = next(iter(costs.values()))
+        for minute, ms in costs.items():
+            print(f"snapshot at {minute:g} min of call: {ms:.0f} ms ({ms / first:.2f}x the first)")
+        return
     row = run(args.seconds, args.fps, args.challenge)
     print(f"live path, {args.seconds:g} s of 640x480 real video sent at {args.fps:g} fps "
           f"(challenges: {', '.join(f'{c.kind}@{c.asked_s:g}' for c in args.challenge) or 'none'})")

@@ -44,6 +44,7 @@ from scipy.signal import resample_poly
 
 from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
 from interview.checks.deepfake.check import stress_prompt
+from interview.checks.liveness.challenges import CATALOGUE, split_kind
 from interview.config import AnalysisConfig
 from interview.media import file_sha256
 from interview.observations import AudioAnalysis, Frame, FrameObservation
@@ -60,7 +61,10 @@ log = logging.getLogger(__name__)
 
 FPS_WINDOW_S = 2.0  # the analysed frame rate is measured over this many recent seconds
 VAD_HOLD_S = 1.0  # speech segments ending this close to the newest audio may still grow
-MAX_SNAPSHOT_SHARE = 0.25  # at most this share of the time goes to finishing the checks for the panel
+MAX_SNAPSHOT_SHARE = 0.25  # at most this share of the time goes to assessing the checks for the panel
+# The panel judges the last LIVE_WINDOW_S of the call (the report judges all of it), so a snapshot costs the
+# same at minute 1 and minute 60; what was raised or settled before that window stays listed.
+LIVE_WINDOW_S = 60.0
 VAD_PREROLL_S = 2.0  # audio before the unsettled part that each voice-activity pass re-reads
 
 
@@ -263,6 +267,8 @@ class LiveSession:
         self._snapshot: dict | None = None
         self._snapshot_due = float("-inf")
         self._snapshot_lock = threading.Lock()
+        self._earlier_alerts: list[dict] = []  # alerts of snapshots past, kept once they leave the window
+        self._settled: dict[tuple[str, float], dict] = {}  # challenge rows with a result
         self._worker = threading.Thread(target=self._run, name=f"live-{self.id}", daemon=True)
         self._worker.start()
 
@@ -384,22 +390,26 @@ class LiveSession:
         media = self._media()
         with self._checks_lock:  # the frames wait while the checks are assessed
             stats = self._session.stats
+            seen_until = max(stats.last_t, audio.duration)
+            since = max(0.0, seen_until - LIVE_WINDOW_S)
             ctx = SessionContext(media=media, audio=audio, analysed_frames=stats.analysed_frames,
-                                 candidate=self._config.candidate, seen_until_s=max(stats.last_t, audio.duration))
+                                 candidate=self._config.candidate, seen_until_s=seen_until, since_s=since)
             results = {check.name: written(check, result, None)
                        for check, result in zip(self._session.checks, self._session.assess(ctx).values())}
-            face_ratio, max_faces, seen_until = stats.face_visible_ratio, stats.max_faces, stats.last_t
+            face_ratio, max_faces = stats.face_visible_ratio, stats.max_faces
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
-        challenges = _challenge_rows(self._challenges, measurements.get("challenges"), max(seen_until, audio.duration))
-        alerts = sorted(({"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
-                         for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK),
+        challenges = _challenge_rows(self._challenges, measurements.get("challenges"), seen_until, self._settled)
+        current = [{"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
+                   for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK]
+        alerts = sorted([a for a in self._earlier_alerts if a["t"] < since] + [a for a in current if a["t"] >= since],
                         key=lambda a: a["t"])
+        self._earlier_alerts = alerts
         return {"session_id": self.id, "checks": {name: result.to_dict() for name, result in results.items()},
                 "alerts": alerts, "challenges": challenges,
                 "prompt": stress_prompt(results["deepfake"], self._challenges) if "deepfake" in results else None,
                 "face_visible_ratio": round(face_ratio, 3), "max_faces": max_faces,
                 "audio_s": round(audio.duration, 1), "speech_s": round(audio.speech_seconds, 1),
-                "measurements": measurements, "status_at": round(self.now(), 2)}
+                "measurements": measurements, "status_at": round(self.now(), 2), "window_s": LIVE_WINDOW_S}
 
     # -- the end -------------------------------------------------------------------------------
     def _stop(self) -> None:
@@ -466,11 +476,11 @@ def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now: float) -> list[dict]:
+def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now: float,
+                    settled: dict[tuple[str, float], dict]) -> list[dict]:
     """Every asked challenge with its result once it is settled: passed as soon as it is seen,
-    failed only when its response window has closed (a head still turning is not a failure yet)."""
-    from interview.checks.liveness.challenges import CATALOGUE, split_kind
-
+    failed only when its response window has closed (a head still turning is not a failure yet).
+    Settled rows are remembered in `settled`: a challenge older than the panel's window keeps its result."""
     rows = []
     for mark in asked:
         found = next((m for m in measured or [] if m.get("kind") == mark.kind
@@ -479,6 +489,9 @@ def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now
         open_window = spec is not None and now < mark.asked_s + spec.window_s
         if found is None or (found.get("passed") is not True and open_window):
             found = {}
-        rows.append({"kind": mark.kind, "asked_s": mark.asked_s, "result": found.get("passed"),
-                     "response_ms": found.get("response_ms"), "detail": found.get("detail") or ""})
+        row = {"kind": mark.kind, "asked_s": mark.asked_s, "result": found.get("passed"),
+               "response_ms": found.get("response_ms"), "detail": found.get("detail") or ""}
+        if row["result"] is not None:
+            settled[(mark.kind, mark.asked_s)] = row
+        rows.append(settled.get((mark.kind, mark.asked_s), row))
     return rows

@@ -79,6 +79,11 @@ class Session:
 
     def push_frame(self, frame: Frame) -> FrameObservation:
         obs = self.perceiver.observe(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+        self.record(obs, frame)
+        return obs
+
+    def record(self, obs: FrameObservation, frame: Frame) -> None:
+        """Hand one perceived frame to every check."""
         self.stats.analysed_frames += 1
         self.stats.frames_with_face += bool(obs.faces)
         self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))
@@ -86,7 +91,6 @@ class Session:
         for check in self.checks:
             with self.stopwatch.time(f"check_{check.name}"):
                 check.update(obs, frame)
-        return obs
 
     def on_challenge(self, mark: ChallengeMark) -> None:
         """A challenge asked during a live call: every check hears of it at once."""

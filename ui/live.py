@@ -185,7 +185,7 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
             f' ({frames["analysed"]} frames, {frames["dropped"]} dropped while busy,'
             f' p95 {frames["frame_ms_p95"]:.0f} ms)'
             f' · face visible {snapshot["face_visible_ratio"]:.0%} · audio {snapshot["audio_s"]:.0f} s'
-            f' ({snapshot["speech_s"]:.0f} s speech) · status as of {_clock(snapshot["status_at"])}</div>')
+            f' ({snapshot["speech_s"]:.0f} s speech) · status{_window(snapshot)} as of {_clock(snapshot["status_at"])}</div>')
     cards = []
     order = {kind.name: i for i, kind in enumerate(check_types())}
     for name in sorted(snapshot["checks"], key=lambda n: order.get(n, len(order))):
@@ -206,6 +206,12 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
                    else '<div class="iv-alerts iv-none">No alerts so far.</div>')
     prompt = f'<div class="iv-ask"><b>Ask now</b> {escape(snapshot["prompt"])}</div>' if snapshot.get("prompt") else ""
     return f'<div class="iv-live">{head}{prompt}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
+
+
+def _window(snapshot: dict) -> str:
+    """Past the panel's window the cards judge only its last minutes (the report judges all)."""
+    window = snapshot.get("window_s")
+    return f" of the last {window / 60:.0f} min" if window and snapshot["t"] > window else ""
 
 
 def challenge_table(snapshot: dict) -> list[list[str]]:

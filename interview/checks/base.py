@@ -90,6 +90,9 @@ class SessionContext:
     # A live call's snapshot: how far the call has been seen. A challenge whose response window is
     # still open there is waiting, not failed (None: a finished session, every response is judged).
     seen_until_s: float | None = None
+    # A live panel's recent window: judge what was seen from here on, so the cost of a snapshot does
+    # not grow with the call (None: the whole session).
+    since_s: float | None = None
     channels: np.ndarray | None = field(default=None, repr=False)  # 16 kHz (channels, n): who speaks on which
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import cv2
@@ -93,6 +94,7 @@ class Sample:
     stressed: bool
     values: dict[str, float] = field(default_factory=dict)  # per-frame signals, on heavy frames
     seam_rho: float = float("nan")
+    fused: float = float("nan")  # the per-frame signals fused, on heavy frames
 
 
 @dataclass
@@ -266,7 +268,7 @@ class DeepfakeCheck(Check):
             sample.values, sample.seam_rho = image_signals(frame, face)
             self.cost_s["image_signals"] += time.perf_counter() - heavy_started
             self.heavy_frames += 1
-            strength = fusion.fuse(fusion.deviations(sample.values, self.profile))
+            strength = sample.fused = fusion.fuse(fusion.deviations(sample.values, self.profile))
             if not math.isnan(strength) and (self._best is None or strength > self._best.score):
                 self._replace_best(_Candidate(strength, obs.t, face.landmarks, sample.seam_rho), frame)
         window.samples.append(sample)
@@ -331,43 +333,46 @@ class DeepfakeCheck(Check):
         else:
             self._forget(candidate)
 
-    def _scored(self) -> list[_Scored]:
-        """Every window as judged now (the open one on what it has so far), with the signals that
-        need more than one window: embedding jitter and the stress comparison. Changes nothing."""
-        windows = [(w, dict(w.values) if w is not self.windows[-1] else window_values(w.samples)) for w in self.windows]
+    def _scored(self, since: float = 0.0) -> list[_Scored]:
+        """Every window from `since` on as judged now (the open one on what it has so far), with the
+        signals that need more than one window: embedding jitter and the stress comparison."""
+        recent = self.windows[bisect_left([w.t0 for w in self.windows], since):] if since else self.windows
+        windows = [(w, dict(w.values) if w is not self.windows[-1] else window_values(w.samples)) for w in recent]
         times = np.array([t for t, _ in self.embeddings])
         vectors = np.array([e for _, e in self.embeddings]) if self.embeddings else np.zeros((0, 0))
-        heavy = [s for w in self.windows for s in w.samples if s.values]
-        frame_scores = np.array([fusion.fuse(fusion.deviations(s.values, self.profile)) for s in heavy])
+        heavy = [s for w in recent for s in w.samples if s.values]  # in time order
+        heavy_t = np.array([s.t for s in heavy])
+        frame_scores = np.array([s.fused for s in heavy])
         stressed = np.array([s.stressed for s in heavy], bool)
         unstressed = frame_scores[~stressed & ~np.isnan(frame_scores)] if len(heavy) else np.zeros(0)
         scored = []
         for window, values in windows:
-            near = (times >= window.t0 - EMBEDDING_CONTEXT_S) & (times < window.t1 + EMBEDDING_CONTEXT_S)
-            value = embedding_jitter(vectors[near]) if near.any() else float("nan")
+            lo, hi = np.searchsorted(times, [window.t0 - EMBEDDING_CONTEXT_S, window.t1 + EMBEDDING_CONTEXT_S])
+            value = embedding_jitter(vectors[lo:hi]) if hi > lo else float("nan")
             if not math.isnan(value):
                 values["embedding_jitter"] = value
-            inside = np.array([window.t0 <= s.t < window.t1 for s in heavy], bool)
-            if inside.any() and (inside & stressed).any():
-                value = stress_rise(np.concatenate([frame_scores[inside & stressed], unstressed]),
-                                    np.concatenate([np.ones((inside & stressed).sum(), bool),
-                                                    np.zeros(len(unstressed), bool)]))
+            first, last = np.searchsorted(heavy_t, [window.t0, window.t1])
+            inside = frame_scores[first:last][stressed[first:last]]
+            if inside.size:
+                value = stress_rise(np.concatenate([inside, unstressed]),
+                                    np.concatenate([np.ones(inside.size, bool), np.zeros(len(unstressed), bool)]))
                 if not math.isnan(value):
                     values["stress"] = value
             scores = fusion.deviations(values, self.profile)
             scored.append(_Scored(window, values, scores, fusion.fuse(scores)))
         return scored
 
-    def stress_responses(self) -> list[StressResponse]:
-        """How the face held up through each head turn asked so far."""
-        turns = [m for m in self.challenges if m.kind in TURN_KINDS]
+    def stress_responses(self, since: float = 0.0) -> list[StressResponse]:
+        """How the face held up through each head turn asked so far (from `since` on)."""
+        turns = [m for m in self.challenges if m.kind in TURN_KINDS and m.asked_s >= since]
         return ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
                 + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
 
     def assess(self, ctx: SessionContext) -> CheckResult:
-        scored = [s for s in self._scored() if s.window.complete and not math.isnan(s.fused)]
+        since = ctx.since_s or 0.0
+        scored = [s for s in self._scored(since) if s.window.complete and not math.isnan(s.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
-        judged = [r for r in self.stress_responses() if r.passed is not None]
+        judged = [r for r in self.stress_responses(since) if r.passed is not None]
         identity = [r.value for r in judged if r.signal == "stress_identity"]
         measurements = {"deepfake_score": None,
                         "deepfake_stress_identity": round(min(identity), 3) if identity else None}

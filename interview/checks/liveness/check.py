@@ -59,11 +59,12 @@ class LivenessCheck(Check):
         self.frames.offer(obs.t, frame.image, face.box if face is not None else None)
 
     def assess(self, ctx: SessionContext) -> CheckResult:
-        track = self.track.arrays()
+        since = ctx.since_s or 0.0
+        track = self.track.arrays() if not since else self.track.arrays_since(since)
         challenges = [settled(verify(mark, track, self.track.hands, ctx.audio), ctx.seen_until_s)
-                      for mark in self.challenges]
+                      for mark in self.challenges if mark.asked_s >= since]
         signals = [frozen.assess(track, ctx.audio.speech), planarity.assess_parallax(track),
-                   planarity.assess_deformation(track), replay_cues.assess(self.replay), blinks.assess(track),
+                   planarity.assess_deformation(track), replay_cues.assess([r for r in self.replay if r.t >= since]), blinks.assess(track),
                    rppg.assess(track)]
         challenge_signal = fusion.challenge_signal(challenges)
         if challenge_signal is not None:

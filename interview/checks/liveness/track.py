@@ -8,6 +8,7 @@ every signal agrees on them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import cv2
@@ -147,20 +148,26 @@ class FaceTrack:
             self._arrays = self._columns()
         return self._arrays
 
-    def _columns(self) -> TrackArrays:
-        n = len(self._times)
+    def arrays_since(self, t: float) -> TrackArrays:
+        """The rows from time t on (a live panel's recent window; not cached)."""
+        return self._columns(bisect_left(self._times, t))
+
+    def _columns(self, first: int = 0) -> TrackArrays:
+        times, faces = self._times[first:], self._faces[first:]
+        n = len(times)
         packed = np.full((n, _WIDTH), np.nan, np.float32)
-        has_face = np.array([row is not None for row in self._faces], bool)
+        has_face = np.array([row is not None for row in faces], bool)
         if has_face.any():
-            packed[has_face] = np.stack([row for row in self._faces if row is not None])
+            packed[has_face] = np.stack([row for row in faces if row is not None])
         columns, offset = {}, 0
         for name, shape in _FIELDS.items():
             size = int(np.prod(shape))
             columns[name] = packed[:, offset:offset + size].reshape((n, *shape)).astype(np.float64)
             offset += size
-        return TrackArrays(t=np.array(self._times, float), index=np.array(self._indices, int), has_face=has_face,
-                           motion=np.array(self._motion, float),
-                           thumbs=np.stack(self._thumbs) if n else np.zeros((0, THUMB * THUMB), np.uint8), **columns)
+        return TrackArrays(t=np.array(times, float), index=np.array(self._indices[first:], int), has_face=has_face,
+                           motion=np.array(self._motion[first:], float),
+                           thumbs=np.stack(self._thumbs[first:]) if n else np.zeros((0, THUMB * THUMB), np.uint8),
+                           **columns)
 
 
 def _pack(face: Face, image: np.ndarray) -> np.ndarray:

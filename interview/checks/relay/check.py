@@ -8,6 +8,8 @@ someone off camera start late).
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -123,6 +125,17 @@ class RelayCheck(Check):
         self.frames.offer(obs.t, frame.image, _mouth_box(obs.face) if obs.face is not None else None)
 
     def assess(self, ctx: SessionContext) -> CheckResult:
+        if not ctx.since_s:
+            return self._judge(ctx, self.track)
+        offset = math.floor(ctx.since_s * GRID_HZ) / GRID_HZ  # on the envelope grid
+        first = bisect_left(self.track.times, offset)
+        recent = MouthTrack([t - offset for t in self.track.times[first:]], self.track.shapes[first:])
+        result = self._judge(_shifted(ctx, offset), recent, offset)
+        return replace(result, findings=[replace(f, t0=f.t0 + offset, t1=f.t1 + offset) for f in result.findings])
+
+    def _judge(self, ctx: SessionContext, track: MouthTrack, offset: float = 0.0) -> CheckResult:
+        """The assessment on `ctx` and `track`, whose time starts `offset` seconds into the session
+        (a live panel's recent window; `assess` shifts the findings back)."""
         audio = ctx.audio
         samples = audio.samples if audio.samples is not None else np.zeros(0, np.float32)
         frames = int(samples.size / audio.sample_rate * GRID_HZ)
@@ -135,12 +148,12 @@ class RelayCheck(Check):
 
         envelopes = band_envelopes(samples, audio.sample_rate, frames)
         grid = frame_times(frames)
-        activity, face = mouth_activity(self.track, grid)
+        activity, face = mouth_activity(track, grid)
         moving, still = face & (activity >= MOVING), face & (activity < MOVING)
         speech = speech_mask(audio.speech, frames)
         voiced = voice_activity(envelopes, audio.speech)
 
-        sync = estimate_sync(self.track, envelopes, audio.speech)
+        sync = estimate_sync(track, envelopes, audio.speech)
         who = self._attribute(ctx, utterances(envelopes, audio.speech), moving, face)
         turns = build_turns(who.spans, who.speakers, audio.transcript)
         answers = find_answers(turns)
@@ -148,11 +161,11 @@ class RelayCheck(Check):
         mouth_only_s = _runs_total(moving & ~voiced & ~speech, MOUTH_ONLY_RUN_S)
 
         findings = (self._offset_findings(sync)
-                    + self._unsynced_findings(sync, speech & moving)
+                    + self._unsynced_findings(sync, speech & moving, track)
                     + self._lips_findings(who, speech & still, lips_still_s)
                     + self._mouth_only_findings(moving & ~voiced & ~speech, mouth_only_s)
                     + self._latency_findings(answers))
-        findings = [replace(f, evidence=self.frames.ref_near((f.t0 + f.t1) / 2, f"relay_{i}_{f.signal}", "mouth"))
+        findings = [replace(f, evidence=self.frames.ref_near(offset + (f.t0 + f.t1) / 2, f"relay_{i}_{f.signal}", "mouth"))
                     for i, f in enumerate(findings)]
         risk = corroborated(max((f.risk for f in findings), default=0.0),
                             len({f.signal for f in findings if f.risk >= REVIEW_RISK}))
@@ -175,7 +188,7 @@ class RelayCheck(Check):
             "av_offset_drift_ms_per_min": (round(sync.drift_ms_per_min, 1)
                                            if measured and sync.drift_ms_per_min is not None else None),
             "av_offset_windows": [w.to_dict() for w in sync.windows] if sync else [],
-            "lipsync_fps": round(self._fps(), 1),
+            "lipsync_fps": round(_fps(track), 1),
             "speaker_attribution": who.source,
             "answers": [a.to_dict() for a in answers],
             "answer_latency_median_ms": round(float(np.median([a.latency_ms for a in answers]))) if answers else None,
@@ -211,10 +224,10 @@ class RelayCheck(Check):
                                         _offset_reason(offset) + " in this part of the call", signal="av_offset"))
         return findings
 
-    def _unsynced_findings(self, sync: SyncEstimate | None, talking_lips: np.ndarray) -> list[Finding]:
+    def _unsynced_findings(self, sync: SyncEstimate | None, talking_lips: np.ndarray, track: MouthTrack) -> list[Finding]:
         if sync is None or talking_lips.sum() / GRID_HZ < MIN_SYNC_SPEECH_S:
             return []
-        threshold = next(z for fps, z in sorted(UNSYNCED_Z.items(), reverse=True) if self._fps() >= fps)
+        threshold = next(z for fps, z in sorted(UNSYNCED_Z.items(), reverse=True) if _fps(track) >= fps)
         if sync.z >= threshold:
             return []
         long = talking_lips.sum() / GRID_HZ >= 30
@@ -263,13 +276,7 @@ class RelayCheck(Check):
         slowest = max(asked, key=lambda a: a.latency_ms)
         return [Finding(slowest.question_end_s, slowest.answer_start_s, risk, reason, signal="answer_latency")]
 
-    # -- helpers ---------------------------------------------------------------------------------
-
-    def _fps(self) -> float:
-        """Analysed frames per second where the face was measured (median spacing)."""
-        if len(self.track) < 2:
-            return 0.0
-        return 1.0 / float(np.median(np.diff(self.track.times)))
+    # -- how it reads --------------------------------------------------------------------------
 
     @classmethod
     def describe(cls, result: dict, measurements: dict, top: dict | None) -> tuple[str, str] | None:
@@ -300,6 +307,26 @@ def latency_words(seconds: float) -> str:
     if seconds * 1000 <= SLOW_LATENCY_MS:
         return "slower than normal conversation"
     return "much slower than normal conversation"
+
+
+def _fps(track: MouthTrack) -> float:
+    """Analysed frames per second where the face was measured (median spacing)."""
+    return 1.0 / float(np.median(np.diff(track.times))) if len(track) >= 2 else 0.0
+
+
+def _shifted(ctx: SessionContext, offset: float) -> SessionContext:
+    """The context from `offset` seconds on, with its time starting at zero there."""
+    audio, rate = ctx.audio, ctx.audio.sample_rate
+    start = int(round(offset * rate))
+
+    def later(segments):
+        return tuple(replace(s, start=max(0.0, s.start - offset), end=s.end - offset) for s in segments if s.end > offset)
+
+    samples = audio.samples[start:] if audio.samples is not None else None
+    recent = replace(audio, duration=max(0.0, audio.duration - offset), speech=later(audio.speech),
+                     transcript=later(audio.transcript), samples=samples)
+    return replace(ctx, media=replace(ctx.media, duration_s=max(0.0, ctx.media.duration_s - offset)), audio=recent,
+                   channels=ctx.channels[:, start:] if ctx.channels is not None else None, since_s=None)
 
 
 def measured_sync(sync: SyncEstimate | None) -> bool:

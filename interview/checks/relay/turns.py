@@ -172,9 +172,10 @@ def two_voices(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarr
     return labels
 
 
-def channel_parties(stereo: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray | None:
-    """Channel (0/1) of each span when the recording has one party per stereo channel, else None."""
-    if stereo.ndim != 2 or stereo.shape[0] < 2 or not spans:
+def channel_parties(stereo: np.ndarray | None, rate: int, spans: list[Segment]) -> np.ndarray | None:
+    """Channel (0/1) of each span when the recording has one party per stereo channel, else None
+    (also without channels: a live call's audio is mono)."""
+    if stereo is None or stereo.ndim != 2 or stereo.shape[0] < 2 or not spans:
         return None
     hop = rate // GRID_HZ
     diffs = []
