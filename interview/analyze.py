@@ -94,9 +94,9 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     """The end of every session, recorded or live: finish the checks, build summary.json (with
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
     result = session.finish(media, audio, out_dir / "evidence", channels)
-    summary = build_summary(session_id, media, session.config, result, problems + result.problems)
-    summary["timings"] = session.stopwatch.to_dict(session.stats.analysed_frames)
-    summary.update(extra or {})
+    typed = build_summary(session_id, media, session.config, result, problems + result.problems)
+    typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
+    summary = typed.to_dict()
     summary["overall"] = overall(summary)
     write_reports(summary, out_dir)
     if store is not None:

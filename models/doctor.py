@@ -11,7 +11,9 @@ from models.registry import check
 
 
 @dataclass(frozen=True)
-class Finding:
+class Readiness:
+    """One thing the machine needs: whether it is there, what was seen, and the fix when not."""
+
     name: str
     ok: bool
     detail: str
@@ -19,48 +21,48 @@ class Finding:
     required: bool = True
 
 
-def _module(name: str, pip_name: str) -> Finding:
+def _module(name: str, pip_name: str) -> Readiness:
     try:
         module = importlib.import_module(name)
     except Exception as exc:  # a broken install can raise anything at import
-        return Finding(name, False, f"cannot import ({exc})", f"pip install {pip_name}")
-    return Finding(name, True, f"version {getattr(module, '__version__', '?')}")
+        return Readiness(name, False, f"cannot import ({exc})", f"pip install {pip_name}")
+    return Readiness(name, True, f"version {getattr(module, '__version__', '?')}")
 
 
-def _opencv() -> list[Finding]:
+def _opencv() -> list[Readiness]:
     try:
         import cv2
     except Exception as exc:
-        return [Finding("opencv", False, f"cannot import cv2 ({exc})", "pip install opencv-contrib-python")]
+        return [Readiness("opencv", False, f"cannot import cv2 ({exc})", "pip install opencv-contrib-python")]
     fix = ("pip uninstall -y opencv-python opencv-python-headless && "
            "pip install --force-reinstall opencv-contrib-python")
-    return [Finding(f"opencv {feature}", hasattr(cv2, feature),
+    return [Readiness(f"opencv {feature}", hasattr(cv2, feature),
                     f"cv2 {cv2.__version__} {'has' if hasattr(cv2, feature) else 'lacks'} {feature}", fix)
             for feature in ("FaceDetectorYN", "FaceRecognizerSF")]
 
 
-def diagnose() -> list[Finding]:
-    findings = [_module("av", "av"), _module("mediapipe", "mediapipe"), _module("faster_whisper", "faster-whisper==1.2.1"),
+def diagnose() -> list[Readiness]:
+    items = [_module("av", "av"), _module("mediapipe", "mediapipe"), _module("faster_whisper", "faster-whisper==1.2.1"),
                 _module("deepface", "deepface==0.0.103 werkzeug")]
-    findings += _opencv()
+    items += _opencv()
     ffmpeg = shutil.which("ffmpeg")
-    findings.append(Finding("ffmpeg", ffmpeg is not None, ffmpeg or "not on PATH (needed by the test-media generator)",
+    items.append(Readiness("ffmpeg", ffmpeg is not None, ffmpeg or "not on PATH (needed by the test-media generator)",
                             "apt-get install ffmpeg", required=False))
     for spec in MANIFEST:
         status = check(spec)
-        findings.append(Finding(f"model {spec.name}", status.ok, str(status.path) if status.ok else status.problem,
+        items.append(Readiness(f"model {spec.name}", status.ok, str(status.path) if status.ok else status.problem,
                                 status.fix, required=not spec.optional))
-    return findings
+    return items
 
 
-def report(findings: list[Finding]) -> tuple[str, bool]:
+def report(items: list[Readiness]) -> tuple[str, bool]:
     """Printable lines and whether everything required is fine."""
     lines = []
-    for f in findings:
+    for f in items:
         mark = "ok  " if f.ok else ("FAIL" if f.required else "warn")
         lines.append(f"{mark}  {f.name}: {f.detail}")
         if not f.ok and f.fix:
             lines.append(f"      fix: {f.fix}")
-    healthy = all(f.ok for f in findings if f.required)
+    healthy = all(f.ok for f in items if f.required)
     lines.append("ready: every required model and library is present" if healthy else "NOT READY: see the fixes above")
     return "\n".join(lines), healthy

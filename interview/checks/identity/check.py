@@ -97,7 +97,6 @@ class IdentityCheck(Check):
         self.embedded_at: list[float] = []  # every frame the identity model ran on
         self.times: list[float] = []
         self.counts: list[int] = []
-        self.max_faces = 0
         self.sample_boxes: dict[float, tuple[float, float, float, float]] = {}  # kept sample frames, pruned
         self.id_extremes: dict[str, tuple[float, float]] = {}  # "best"/"worst" -> (similarity, t) to the ID
         self.count_frames: dict[float, tuple[tuple[float, float, float, float], ...]] = {}  # t -> face boxes
@@ -110,7 +109,6 @@ class IdentityCheck(Check):
         count = max(len(obs.faces), len(obs.identities or ()))
         self.times.append(obs.t)
         self.counts.append(count)
-        self.max_faces = max(self.max_faces, count)
         self._track_count_runs(obs, frame, count)
         if obs.identities is not None:
             self.embedded_at.append(obs.t)
@@ -190,7 +188,7 @@ class IdentityCheck(Check):
         coverage = min(1.0, total_duration(spans) / duration) if duration else 0.0
 
         findings: list[Finding] = []
-        measurements: dict = {"max_faces": self.max_faces, "id_threshold": SAME_PERSON_THRESHOLD}
+        measurements: dict = {"id_threshold": SAME_PERSON_THRESHOLD}
         findings += self._id_findings(segments, weights, measurements)
         findings += self._change_findings(segments)
         findings += self._count_findings(duration)
