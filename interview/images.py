@@ -30,12 +30,16 @@ def _read_heic(path: Path) -> np.ndarray:
 
 
 def load_photo(path: Path | str) -> np.ndarray:
-    """A BGR uint8 image, upright (EXIF orientation applied by OpenCV's decoder)."""
+    """A BGR uint8 image, upright (EXIF orientation applied by OpenCV's decoder). Its pixel count
+    is checked from the header first (interview.bounds), so a small file cannot ask for gigabytes."""
+    from interview.bounds import image_size
+
     path = Path(path)
     if not path.is_file():
         raise ImageError(path, "file not found")
     if path.stat().st_size == 0:
         raise ImageError(path, "file is empty (0 bytes)")
+    image_size(path)
     if path.suffix.lower() in {".heic", ".heif"}:
         return _read_heic(path)
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)

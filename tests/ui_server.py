@@ -32,16 +32,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(root: Path, login: str | None = None) -> Iterator[RunningApp]:
-    """`login` ("user:password") is given the way an operator would: INTERVIEW_VERIFY_AUTH."""
+def running_app(root: Path, login: str | None = None, tls=None) -> Iterator[RunningApp]:
+    """`login` ("user:password"): an admin account made the way an operator would (`accounts add`);
+    `tls`: a ui.serve.Tls to serve HTTPS with."""
+    from interview.accounts import add_account
     from interview.config import FACE_DB_ENV
-    from ui.serve import AUTH_ENV, serve
+    from interview.store import Store
+    from ui.serve import serve
 
-    env = {AUTH_ENV: login or "", FACE_DB_ENV: str(root / "faces.sqlite")}  # read when the app is built
+    if login:
+        add_account(Store(root / "sessions.db"), *login.split(":", 1), role="admin")
+    env = {FACE_DB_ENV: str(root / "faces.sqlite")}  # read when the app is built
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
-    app = serve("127.0.0.1", free_port(), None, root / "data", root / "sessions.db", max_upload_mb=200,
-                max_duration_h=1.0, block=False)
+    app = serve("127.0.0.1", free_port(), root / "data", root / "sessions.db", max_upload_mb=200,
+                max_duration_h=1.0, block=False, tls=tls)
     try:
         yield RunningApp(app.local_url.rstrip("/"), root / "data", root / "sessions.db")
     finally:
