@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -142,9 +141,8 @@ def push_frame(entry: LiveEntry, payload: dict) -> dict:
         data = base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1], validate=True)
         bounds.live_frame_size(data)
         t = float(payload["t"])
-        session_t = live.session_time(t) if math.isfinite(t) else t
-        bounds.check_live_time(t, session_t, live.now())
-        live.push_frame(session_t, rgb_from_jpeg(data))
+        bounds.check_live_time(t)
+        live.push_frame(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), rgb_from_jpeg(data))
     except LiveSessionClosed:
         return ended_reply(entry)
     except bounds.LiveInputError as exc:
@@ -162,9 +160,8 @@ def push_audio(entry: LiveEntry, payload: dict) -> dict:
         pcm = np.frombuffer(base64.b64decode(str(payload["pcm"]), validate=True), dtype="<i2")
         rate, t = int(payload["rate"]), float(payload["t"])
         bounds.check_live_audio(rate, len(pcm))
-        session_t = live.session_time(t) if math.isfinite(t) else t
-        bounds.check_live_time(t, session_t, live.now())
-        live.push_audio(session_t, pcm, rate)
+        bounds.check_live_time(t)
+        live.push_audio(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), pcm, rate)
     except LiveSessionClosed:
         return ended_reply(entry)
     except bounds.LiveInputError as exc:
