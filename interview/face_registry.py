@@ -15,6 +15,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -75,9 +76,10 @@ class RegistryReport:
     searched: int  # records compared
     stored: int  # records added by this analysis
     analysis: str
+    store: dict[str, str]  # where they went: {"backend", "location"} (no password), for a purge to find them
 
     def to_dict(self) -> dict:
-        return {"analysis": self.analysis, "searched": self.searched, "stored": self.stored,
+        return {"analysis": self.analysis, "store": self.store, "searched": self.searched, "stored": self.stored,
                 "earlier_rounds": self.earlier_rounds,
                 "repeats": [{"kind": r.kind, "candidate": r.earlier.candidate, "date": r.earlier.date,
                              "analysis": r.earlier.analysis, "similarity": round(r.similarity, 3)} for r in self.repeats]}
@@ -86,6 +88,12 @@ class RegistryReport:
 def same_candidate(a: str | None, b: str | None) -> bool:
     """Names compared case- and spacing-insensitively; an unnamed analysis is nobody's namesake."""
     return a is not None and b is not None and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def without_password(location: str) -> str:
+    """A database URL as it may be written into a summary: user and host, never the password."""
+    parts = urlsplit(location)
+    return location.replace(f":{parts.password}@", ":***@") if parts.password else location
 
 
 def resolve_backend(location: str, backend: str = "auto") -> str:
@@ -109,8 +117,18 @@ class FaceRegistry:
 
             retention_days = RETENTION_DAYS
         self.store = DeepfaceStore(resolve_backend(location, backend), location)
+        self.where = {"backend": self.store.backend, "location": without_password(location)}
         self.retention_days = retention_days
         self.threshold = SAME_PERSON_THRESHOLD
+
+    @classmethod
+    def where_recorded(cls, recorded: dict, config: AnalysisConfig) -> FaceRegistry:
+        """The registry an analysis wrote to (its summary's `store`): the configured one when it is
+        the same database (its URL holds the password the summary leaves out), else as recorded."""
+        configured = config.face_db.strip()
+        if configured and without_password(configured) == recorded["location"]:
+            return cls(configured, recorded["backend"])
+        return cls(recorded["location"], recorded["backend"])
 
     @classmethod
     def for_config(cls, config: AnalysisConfig) -> FaceRegistry | None:
@@ -138,7 +156,7 @@ class FaceRegistry:
         """Compare this analysis' faces with every earlier one, then (if `store`) add them."""
         now = now or datetime.now(timezone.utc)
         live, expired = self._records(now)
-        if expired and self.store.backend in ("sqlite", "pgvector"):
+        if expired and self.store.backend in ("sqlite", "pgvector", "qdrant"):
             self.store.delete(expired)
         repeats = self._compare(candidate, faces, live)
         analysis = uuid.uuid4().hex[:12]
@@ -148,7 +166,7 @@ class FaceRegistry:
             stored = self.store.add([(FaceRecord(candidate, analysis, date, f.source, f.person, media_sha256).to_name(),
                                       f.embedding) for f in faces])
         rounds = {r.analysis for r, _ in live if same_candidate(r.candidate, candidate)}
-        return RegistryReport(repeats, len(rounds), len(live), stored, analysis)
+        return RegistryReport(repeats, len(rounds), len(live), stored, analysis, self.where)
 
     def _compare(self, candidate: str | None, faces: list[QueryFace],
                  live: list[tuple[FaceRecord, np.ndarray]]) -> list[RepeatFace]:

@@ -8,7 +8,6 @@ import io
 import json
 import sqlite3
 
-import httpx
 import pytest
 
 from interview import accounts, audit
@@ -82,32 +81,12 @@ def client_as(url: str, user: str):
     return Client(url, auth=(user, PASSWORDS[user]), verbose=False, download_files=False)
 
 
-def raw_queue_post(url: str, user: str, events: list[tuple[int, list]]) -> list:
-    """What an attacker with a login does: log in, post events to the queue by function index in one
-    browser session, and read the last one's outputs."""
-    with httpx.Client(base_url=url, timeout=60) as http:
-        assert http.post("/login", data={"username": user, "password": PASSWORDS[user]}).status_code == 200
-        for fn_index, data in events:
-            joined = http.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
-                                                               "session_hash": "attacker1", "event_data": None})
-            assert joined.status_code == 200, joined.text
-            with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": "attacker1"}) as stream:
-                done = next(json.loads(line[5:]) for line in stream.iter_lines()
-                            if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed")
-    return done["output"].get("data") or [done["output"].get("error")]
+def as_user(url: str, user: str, session_id: str, form: tuple) -> list:
+    """The sign-off form posted straight to the queue, as an attacker with `user`'s login does."""
+    from tests.ui_server import queue_events, signoff_events
 
-
-def signoff_events(url: str, user: str, session_id: str, *form: object) -> list[tuple[int, list]]:
-    """The sign-off tab's list refresh (it fills the session picker's choices) and then its form's
-    function (private: not in the API), found in the page config by their components."""
-    with httpx.Client(base_url=url, timeout=30) as http:
-        http.post("/login", data={"username": user, "password": PASSWORDS[user]})
-        config = http.get("/config").json()
-    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
-    load = next(i for i, d in enumerate(config["dependencies"]) if ids["iv-signoff-session"] in d["outputs"]
-                and ids["iv-audit"] in d["outputs"] and ids["iv-signer"] in d["outputs"])
-    record = next(i for i, d in enumerate(config["dependencies"]) if ids["iv-signer"] in d["inputs"])
-    return [(load, [None, "any", False, "any time"]), (record, [session_id, *form, "any", False, "any time"])]
+    login = (user, PASSWORDS[user])
+    return queue_events(url, signoff_events(url, session_id, form, login), login)
 
 
 def test_a_reviewer_cannot_sign_by_any_door_and_a_hiring_manager_can(models_ready, roles_server):
@@ -115,7 +94,7 @@ def test_a_reviewer_cannot_sign_by_any_door_and_a_hiring_manager_can(models_read
     with pytest.raises(Exception, match="Your account rita \\(reviewer\\) may not sign off decisions"):
         client_as(app.url, "rita").predict(session_id, "approve", "looks fine", api_name="/sign_off")
     forged = ("approve", "Mallory", "boss", "forged")
-    outputs = raw_queue_post(app.url, "rita", signoff_events(app.url, "rita", session_id, *forged))
+    outputs = as_user(app.url, "rita", session_id, forged)
     assert "<b>Not recorded:</b> Your account rita (reviewer) may not sign off decisions." in outputs[0]
     with pytest.raises(Exception, match="ivy \\(interviewer\\) may not sign off"):
         client_as(app.url, "ivy").predict(session_id, "approve", "", api_name="/sign_off")
@@ -123,7 +102,7 @@ def test_a_reviewer_cannot_sign_by_any_door_and_a_hiring_manager_can(models_read
 
     receipt = client_as(app.url, "hank").predict(session_id, "escalate", "check the ID again", api_name="/sign_off")
     # the form's name and role are ignored for a logged-in account: the account signs
-    outputs = raw_queue_post(app.url, "hank", signoff_events(app.url, "hank", session_id, *forged))
+    outputs = as_user(app.url, "hank", session_id, forged)
     assert "by Hank hiring" in outputs[0] and "Mallory" not in outputs[0]
     signed = store.get_session(session_id).signoffs
     assert [(s["decision"], s["name"], s["role"], s["account"]) for s in signed] == [

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-GRADIO_CACHE = ".gradio"  # Gradio's file cache, inside the data dir (a purge empties it)
-
 
 class ServeError(Exception):
     """A one-line reason the server will not start."""
@@ -72,11 +70,12 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
     (default: 1 on the embedded queue, none on Redis, whose workers run elsewhere); returns
     without blocking when `block` is False (tests)."""
     from interview.job_queue import is_redis, spawn_worker
+    from interview.retention import APP_CACHE, CACHE_ENV
     from interview.store import default_data_dir
 
     data_dir = (data_dir or default_data_dir()).resolve()
     # Before the app is built: its components and routes read the cache folder when they are made.
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir / GRADIO_CACHE))
+    os.environ[CACHE_ENV] = str(data_dir / APP_CACHE)  # one app per process; a purge empties it
     from interview.accounts import login
     from ui.app import AppConfig, build_app, launch_options
     from ui.candidate import router

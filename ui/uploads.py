@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 from interview.hashing import file_sha256
-
-UPLOADS = "uploads"
+from interview.retention import UPLOADS
 
 
 def keep_upload(data_dir: Path, upload: Path) -> Path:
