@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from interview import audit
 from interview.config import AnalysisConfig
@@ -49,8 +50,9 @@ def files_holding(roots: list[Path], hashes: set[str], skip: list[Path]) -> list
 
 @pytest.fixture(scope="module")
 def reviewed(models_ready, tmp_path_factory):
-    """A recording (made unique: other tests analyse the same clip) reviewed through the API, then
-    opened in the sign-off tab."""
+    """A recording reviewed through the API, then opened in the sign-off tab. The clip gets a small
+    box of a random colour, and so does the ID photo (other analyses of the public clip elsewhere in the temp folder would
+    otherwise hold byte-identical evidence frames)."""
     from gradio_client import Client, handle_file
 
     from tests.ui_server import queue_events, running_app, signoff_events
@@ -58,9 +60,13 @@ def reviewed(models_ready, tmp_path_factory):
     root = tmp_path_factory.mktemp("purge")
     video = root / "inputs" / "interview.mp4"
     video.parent.mkdir()
-    video.write_bytes(dev_file(CLIP).read_bytes() + os.urandom(64))  # trailing bytes: same picture, new hash
+    colour = os.urandom(3).hex()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(dev_file(CLIP)), "-vf",
+                    f"drawbox=x=4:y=4:w=12:h=12:color=0x{colour}:t=fill", "-c:a", "copy", str(video)], check=True)
     photo = root / "inputs" / "id.jpg"
-    photo.write_bytes(dev_file(OTHER_FACE).read_bytes() + os.urandom(64))
+    portrait = Image.open(dev_file(OTHER_FACE)).convert("RGB")
+    portrait.paste(tuple(os.urandom(3)), (0, 0, 12, 12))  # its face crop must be this test's own too
+    portrait.save(photo, quality=95)
     with running_app(root) as app:
         client = Client(app.url, verbose=False, download_files=False)
         summary = client.predict(handle_file(str(video)), handle_file(str(photo)), "Pat Purge",
@@ -76,7 +82,8 @@ def test_purge_leaves_no_copy_in_the_data_dir_or_temp_folder(reviewed):
     evidence = {r.sha256 for r in record.reports if r.name.startswith("evidence/")}
     reports = {r.sha256 for r in record.reports if r.name in ("report.html", "report.pdf")}
     assert evidence and len(reports) == 2 and inputs <= {file_sha256(p) for p in (app.data_dir / "uploads").iterdir()}
-    assert "/tmp" not in str(summary["input"]["path"]) and str(app.data_dir) in summary["input"]["path"]
+    photo = summary["measurements"]["id_photo"]["path"]
+    assert {Path(summary["input"]["path"]).parent, Path(photo).parent} == {app.data_dir / "uploads"}, "no temp paths"
     cache = app.data_dir / APP_CACHE
     assert files_holding([cache], reports | evidence, []), "opening the session put report copies in the cache"
     analysis = summary["measurements"]["face_registry"]["analysis"]
@@ -88,11 +95,8 @@ def test_purge_leaves_no_copy_in_the_data_dir_or_temp_folder(reviewed):
     done = subprocess.run([sys.executable, "-m", "interview.cli", "purge", "--session", summary["session_id"],
                            "--db", str(app.db_path)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    # Other tests' folders under pytest's temp root hold their own analyses of the public clip: not copies.
-    others = [p for p in Path(tempfile.gettempdir()).glob("pytest-*")] + [
-        p for p in root.parent.iterdir() if p != root]
     left = files_holding([app.data_dir, Path(tempfile.gettempdir())], inputs | evidence | reports,
-                         skip=[*others, root / "inputs"])
+                         skip=[root / "inputs"])
     assert left == [], left
     assert not any(cache.iterdir())
     registry = FaceRegistry(str(root / "faces.sqlite"))
