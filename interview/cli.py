@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -10,6 +11,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from interview.accounts import ROLES, local_operator
 from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
@@ -148,6 +150,19 @@ def _parser() -> argparse.ArgumentParser:
     signoff.add_argument("--role", help="the signer's role, e.g. \"hiring manager\"")
     signoff.add_argument("--comment", help="what in the evidence the decision rests on, e.g. \"ID matched\"")
 
+    accounts = commands.add_parser("accounts", help="add, list or remove the app's named accounts", parents=[_DEBUG])
+    accounts_cmd = accounts.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+    add = _command(accounts_cmd, "add", "add an account (the password is asked for, or read from stdin)",
+                   "interview-verify accounts add ann --role hiring_manager --name \"Ann Manager\"", [db])
+    add.add_argument("username", help="the login name, e.g. ann")
+    add.add_argument("--role", required=True, choices=ROLES, help="what the account may do, e.g. --role reviewer "
+                     "(interviewer: live calls and reviews; reviewer: reviews; hiring_manager and admin: also sign)")
+    add.add_argument("--name", help="the name shown on sign-offs, e.g. \"Ann Manager\" (default: the username)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    _command(accounts_cmd, "list", "list the accounts and their roles", "interview-verify accounts list", [db])
+    remove = _command(accounts_cmd, "remove", "remove an account", "interview-verify accounts remove ann", [db])
+    remove.add_argument("username", help="the login name, e.g. ann")
+
     audit = commands.add_parser("audit", help="check or show the audit chain", parents=[_DEBUG])
     audit_cmd = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = _command(audit_cmd, "verify", "exit 0 if no stored record or report was changed",
@@ -175,12 +190,18 @@ def _parser() -> argparse.ArgumentParser:
     consent.add_argument("--at", help="when consent was given, ISO 8601, e.g. 2026-03-02T10:15:00 (default: now)")
 
     serve = _command(commands, "serve", "start the web app (review, live call, sign-off)",
-                     "interview-verify serve --host 0.0.0.0 --port 8080 --auth-file users.txt", [db, queue])
+                     "interview-verify serve --host 0.0.0.0 --port 8443 --tls-cert cert.pem --tls-key key.pem "
+                     "--public-url https://interviews.example.com:8443", [db, queue])
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on, e.g. 0.0.0.0 (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, help="port, e.g. 8080 (default: 7860 or the next free one)")
-    serve.add_argument("--auth-file", type=Path, help="user:password lines, e.g. users.txt; required to listen "
-                                                     "beyond this machine (or set INTERVIEW_VERIFY_AUTH=user:password)")
+    serve.add_argument("--public-url", help="the address candidates reach this server by; their links start with "
+                                            "it, e.g. https://interviews.example.com (default: the interviewer's)")
+    serve.add_argument("--tls-cert", type=Path, help="certificate (PEM) to serve HTTPS with, e.g. cert.pem; a "
+                                                    "browser gives a remote page the camera only over HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM), e.g. key.pem")
+    serve.add_argument("--link-hours", type=float, default=2.0, metavar="HOURS",
+                       help="a candidate link expires after this long (or when the call ends), e.g. 1 (default: 2)")
     serve.add_argument("--data-dir", type=Path, help="where session reports are kept, e.g. /srv/interviews "
                                                      "(default: the user data dir)")
     serve.add_argument("--max-upload-mb", type=int, default=2048,
@@ -354,9 +375,35 @@ def _match(args: argparse.Namespace) -> int:
 def _signoff(args: argparse.Namespace) -> int:
     from interview.records.store import Store
 
-    entry = Store(args.db).sign_off(args.session_id, args.decision, args.name, args.role, args.comment)
+    entry = Store(args.db).sign_off(args.session_id, args.decision, args.name, args.role, args.comment,
+                                    account=local_operator())
     print(f"{args.decision} by {args.name} recorded for session {entry.session_id}: audit entry {entry.seq}, "
           f"receipt {entry.entry_hash}")
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> int:
+    from interview import accounts
+    from interview.records.store import Store
+
+    store = Store(args.db)
+    if args.accounts_command == "list":
+        for account in accounts.list_accounts(store):
+            print(f"{account.username:<20} {account.role:<15} {account.display_name}")
+        return 0
+    if args.accounts_command == "remove":
+        accounts.remove_account(store, args.username)
+        print(f"account {args.username} removed")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("interview-verify: error: the two passwords differ", file=sys.stderr)
+            return 2
+    account = accounts.add_account(store, args.username, password, args.role, args.name)
+    print(f"account {account.username} ({account.role}, signs as {account.display_name}) added to {store.location}")
     return 0
 
 
@@ -422,14 +469,18 @@ def _consent(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ui.serve import ServeError, serve
+    from ui.serve import ServeError, Tls, serve
 
     if args.profile is not None:  # every analysis the app starts reads it through AnalysisConfig
         load_profile(args.profile)
         os.environ[PROFILE_ENV] = str(args.profile.resolve())
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("interview-verify: error: give both --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    tls = Tls(args.tls_cert, args.tls_key) if args.tls_cert else None
     try:
-        serve(args.host, args.port, args.auth_file, args.data_dir, args.db, args.max_upload_mb, args.max_duration,
-              args.queue, args.workers)
+        serve(args.host, args.port, args.data_dir, args.db, args.max_upload_mb, args.max_duration, args.queue,
+              args.workers, public_url=args.public_url, tls=tls, link_hours=args.link_hours)
     except ServeError as exc:
         print(f"interview-verify: error: {exc}", file=sys.stderr)
         return 2
@@ -474,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     configure_logging(args.debug, server=args.command in ("serve", "worker"))
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
-                "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
+                "signoff": _signoff, "accounts": _accounts, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
                 "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}
     try:
         return handlers[args.command](args)

@@ -97,8 +97,11 @@ class SqliteDatabase:
             conn.execute("COMMIT")
 
     def migrate(self, scripts: list[str]) -> int:
-        """Run the scripts this file has not seen yet; returns the version it had."""
+        """Run the scripts this file has not seen yet; returns the version it had. The file is put
+        in WAL mode (kept in the file): readers never wait for a writer, so the app's pages, its
+        worker's analyses and a live call can use the store at once."""
         with self.connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(scripts[version:], start=version + 1):
                 conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

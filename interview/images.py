@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import cv2
@@ -29,13 +30,56 @@ def _read_heic(path: Path) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
+MAX_IMAGE_PIXELS = 50_000_000  # 50 MP: every phone and ID scanner photo we know of is below it
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1e6:.0f} megapixels"
+
+
+def check_pixels(path: Path, width: int, height: int, limit: int = MAX_IMAGE_PIXELS) -> None:
+    if width * height > limit:
+        raise ImageError(path, f"the picture is {width} x {height} pixels ({_megapixels(width * height)}); "
+                               f"the limit is {_megapixels(limit)}: send a smaller photo")
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """Width and height from the file's header (nothing is decoded); ImageError above the limit."""
+    from PIL import Image, UnidentifiedImageError
+
+    if path.suffix.lower() in {".heic", ".heif"}:
+        try:
+            from pillow_heif import open_heif
+        except ImportError:
+            raise ImageError(path, "HEIC photos need the pillow-heif package: pip install pillow-heif") from None
+        try:
+            size = open_heif(str(path)).size
+        except (ValueError, RuntimeError) as exc:
+            raise ImageError(path, f"not a readable HEIC photo ({exc})") from None
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit is lower
+                with Image.open(path) as image:
+                    size = image.size
+        except Image.DecompressionBombError:  # Pillow's own refusal (over ~179 MP) comes first
+            raise ImageError(path, f"the picture has more than {_megapixels(2 * Image.MAX_IMAGE_PIXELS)}; the "
+                                   f"limit is {_megapixels(MAX_IMAGE_PIXELS)}: send a smaller photo") from None
+        except (UnidentifiedImageError, OSError, ValueError):
+            raise ImageError(path, "not a readable image (use JPEG, PNG, WebP or HEIC)") from None
+    check_pixels(path, *size)
+    return size
+
+
 def load_photo(path: Path | str) -> np.ndarray:
-    """A BGR uint8 image, upright (EXIF orientation applied by OpenCV's decoder)."""
+    """A BGR uint8 image, upright (EXIF orientation applied by OpenCV's decoder). Its pixel count
+    is checked from the header first (`image_size`), so a small file cannot ask for gigabytes."""
     path = Path(path)
     if not path.is_file():
         raise ImageError(path, "file not found")
     if path.stat().st_size == 0:
         raise ImageError(path, "file is empty (0 bytes)")
+    image_size(path)
     if path.suffix.lower() in {".heic", ".heif"}:
         return _read_heic(path)
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)

@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from math import gcd
+from math import gcd, inf
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 from scipy.signal import resample_poly
 
+from interview.bounds import LiveInputError
 from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
 from interview.checks.deepfake.check import stress_prompt
 from interview.checks.liveness.challenges import CATALOGUE, split_kind
@@ -98,9 +99,15 @@ class ClientClock:
     def __init__(self) -> None:
         self._offset = float("inf")
 
-    def to_session(self, client_t: float, arrival_t: float) -> float:
-        self._offset = min(self._offset, arrival_t - client_t)
-        return client_t + self._offset
+    def to_session(self, client_t: float, arrival_t: float, max_drift_s: float = inf) -> float:
+        """LiveInputError (and the clock unchanged) when the time would land more than
+        `max_drift_s` from the arrival: a sender cannot drag the session clock around."""
+        offset = min(self._offset, arrival_t - client_t)
+        if abs(client_t + offset - arrival_t) > max_drift_s:
+            raise LiveInputError(f"the timestamp {client_t:g} is {client_t + offset - arrival_t:+.0f} s from the "
+                                 "server's clock")
+        self._offset = offset
+        return client_t + offset
 
 
 class AudioTrack:
@@ -277,10 +284,10 @@ class LiveSession:
         """Seconds since the session started, on its monotonic clock."""
         return self._clock() - self._t0
 
-    def session_time(self, client_t: float | None = None) -> float:
+    def session_time(self, client_t: float | None = None, max_drift_s: float = inf) -> float:
         """Session time of a sender's timestamp (its own clock, seconds), or now when it has none."""
         arrival = self.now()
-        return arrival if client_t is None else self._client_clock.to_session(client_t, arrival)
+        return arrival if client_t is None else self._client_clock.to_session(client_t, arrival, max_drift_s)
 
     def push_frame(self, t: float, rgb: np.ndarray) -> None:
         """Hand a frame (RGB uint8, session time `t`) to the analysis; returns at once. A frame

@@ -82,7 +82,7 @@ def backends() -> list[str]:
 class DeepfaceStore:
     """One connection to a deepface datastore. `location` is what deepface calls
     connection_details: a file path for sqlite, a URI such as postgresql://user@host/db for
-    pgvector, a URL (or a dict of client options) for qdrant."""
+    pgvector, a URL, a folder (Qdrant's local mode) or a dict of client options for qdrant."""
 
     def __init__(self, backend: str, location: str | dict):
         _prepare_deepface_home()
@@ -94,6 +94,8 @@ class DeepfaceStore:
         if backend == "sqlite":
             Path(location).expanduser().parent.mkdir(parents=True, exist_ok=True)
             location = str(Path(location).expanduser())
+        elif backend == "qdrant" and isinstance(location, str) and not location.startswith(("http://", "https://")):
+            location = {"path": str(Path(location).expanduser())}  # Qdrant's local mode: a folder, no server
         with _failures(backend, "open"):
             self._client = database_inventory[backend]["client"](connection_details=location)
             self._client.initialize_database(model_name=MODEL_NAME, detector_backend=DETECTOR,
@@ -121,10 +123,13 @@ class DeepfaceStore:
         return [StoredFace(str(r["id"]), r["img_name"], np.asarray(r["embedding"], dtype=np.float32)) for r in rows]
 
     def delete(self, ids: list[str]) -> int:
-        """Remove records (retention). deepface's client interface has no delete, so this speaks
-        SQL on the client's connection for sqlite and pgvector; other backends raise StoreError."""
+        """Remove records (retention, purge). deepface's client interface has no delete, so this
+        speaks SQL on the client's connection for sqlite and pgvector and Qdrant's own API for
+        qdrant; other backends raise StoreError."""
         if not ids:
             return 0
+        if self.backend == "qdrant":
+            return self._delete_qdrant(ids)
         if self.backend == "sqlite":
             table, marker = "embeddings", "?"
         elif self.backend == "pgvector":
@@ -139,6 +144,17 @@ class DeepfaceStore:
                 self._client.conn.commit()
             finally:
                 cursor.close()
+        return len(ids)
+
+    def _delete_qdrant(self, ids: list[str]) -> int:
+        from qdrant_client import models
+
+        # the collection deepface's QdrantClient names for our criteria (its own naming is private)
+        collection = f"embeddings_{MODEL_NAME.lower()}_{DETECTOR}_{'aligned' if ALIGNED else 'unaligned'}_" \
+                     f"{'norm' if L2_NORMALIZED else 'raw'}"
+        with _failures(self.backend, "delete embeddings"):
+            self._client._client.delete(collection_name=collection, points_selector=models.PointIdsList(points=ids),
+                                        wait=True)
         return len(ids)
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -119,9 +120,25 @@ def test_checks_do_no_io(graph):
     assert {m: ts for m, ts in offending.items() if ts} == {}
 
 
-@pytest.fixture
-def toy_registered(monkeypatch):
-    monkeypatch.setenv(EXTRA_CHECKS_ENV, TOY)
+@pytest.fixture(scope="module")
+def toy_registered():
+    """The toy's registry line, for this process and the app's analysis workers it starts."""
+    saved = os.environ.get(EXTRA_CHECKS_ENV)
+    os.environ[EXTRA_CHECKS_ENV] = TOY
+    yield
+    if saved is None:
+        os.environ.pop(EXTRA_CHECKS_ENV, None)
+    else:
+        os.environ[EXTRA_CHECKS_ENV] = saved
+
+
+@pytest.fixture(scope="module")
+def server(toy_registered, models_ready, tmp_path_factory):
+    """The app started after the toy is registered (its analysis workers are separate processes)."""
+    from tests.ui_server import running_app
+
+    with running_app(tmp_path_factory.mktemp("toy_app")) as app:
+        yield app
 
 
 def test_a_new_check_reaches_summary_headline_and_report(models_ready, toy_registered, tmp_path):

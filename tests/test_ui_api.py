@@ -117,7 +117,7 @@ def test_duration_limit_is_one_sentence(server):
     from dataclasses import replace
 
     from interview.records.store import Store
-    from ui.app import AppConfig, AppContext
+    from ui.context import AppConfig, AppContext
     from ui.review import run_analysis
 
     config = replace(AppConfig(data_dir=server.data_dir, db_path=server.db_path), max_duration_s=3.0)
@@ -127,18 +127,11 @@ def test_duration_limit_is_one_sentence(server):
                                          "runs this server to allow longer recordings.")  # no command-line flag
 
 
-def test_other_hosts_need_a_login(tmp_path, monkeypatch):
-    from ui.serve import AUTH_ENV, ServeError, credentials, serve
+def test_other_hosts_need_a_login(tmp_path):
+    from ui.serve import ServeError, serve
 
-    monkeypatch.delenv(AUTH_ENV, raising=False)
-    with pytest.raises(ServeError, match="refusing to listen on 0.0.0.0 without a login"):
-        serve("0.0.0.0", None, None, tmp_path, tmp_path / "db.sqlite", 100, 1.0, block=False)
-    logins = tmp_path / "logins"
-    logins.write_text("# reviewers\nalex:correct horse\n")
-    assert credentials(logins) == [("alex", "correct horse")]
-    logins.write_text("alex\n")
-    with pytest.raises(ServeError, match="expected user:password"):
-        credentials(logins)
+    with pytest.raises(ServeError, match="refusing to listen on 0.0.0.0 without accounts"):
+        serve("0.0.0.0", None, tmp_path, tmp_path / "db.sqlite", 100, 1.0, block=False)
 
 
 def test_login_is_enforced_when_configured(models_ready, tmp_path):

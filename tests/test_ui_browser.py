@@ -95,7 +95,7 @@ def start_live_call(context, server, name: str | None = None):
     if name is not None:
         interviewer.locator("#iv-live-candidate textarea").fill(name)
     interviewer.click("#iv-live-start")
-    link = interviewer.locator("#iv-live-info code", has_text="/verify?session=").inner_text(timeout=30_000)
+    link = interviewer.locator("#iv-live-info code", has_text="/candidate/").inner_text(timeout=30_000)
     candidate = context.new_page()
     candidate.goto(link)
     candidate.click("#iv-capture-camera .iv-start")

@@ -1,4 +1,4 @@
-"""The Gradio Blocks app: Review, Live and Sign-off tabs, and the candidate's verification page.
+"""The Gradio Blocks app: Review, Live and Sign-off tabs (the candidate's page is ui.candidate).
 
     app, ctx = build_app(AppConfig(data_dir=Path("sessions")))
     app.launch(server_name="127.0.0.1", **launch_options(config))   # or: interview-verify serve
@@ -7,60 +7,24 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no telemetry, before gradio loads
 
 import gradio as gr  # noqa: E402
 
-from interview.config import AnalysisConfig  # noqa: E402
+from interview.accounts import has_accounts  # noqa: E402
 from interview.job_queue import JobQueue  # noqa: E402
-from interview.records.store import Store, default_data_dir, new_session_dir  # noqa: E402
-
-if TYPE_CHECKING:
-    from ui.live import LiveRegistry
-
-STATIC = Path(__file__).parent / "static"
-
-
-@dataclass(frozen=True)
-class AppConfig:
-    """data_dir: one folder per analysed session (reports, evidence frames); db_path: the session
-    store (None: $INTERVIEW_VERIFY_DB or the user data dir; or a postgresql:// URL); queue: where
-    reviews are queued (None: the embedded queue in data_dir, or redis://...); max_upload_mb /
-    max_duration_s: what the review tab accepts; analysis: sampling and Whisper defaults."""
-
-    data_dir: Path = field(default_factory=default_data_dir)
-    db_path: Path | str | None = None
-    queue: str | None = None
-    max_upload_mb: int = 2048
-    max_duration_s: float = 3 * 3600
-    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
-
-
-@dataclass
-class AppContext:
-    """What every tab shares: the configuration, the session store, the job queue the review tab
-    submits to, and the running live sessions."""
-
-    config: AppConfig
-    store: Store
-    queue: JobQueue | None = None  # set by build_app
-    live: LiveRegistry | None = None  # set by build_app once the context exists
-
-    def new_session_dir(self) -> Path:
-        return new_session_dir(self.config.data_dir)
+from interview.records.store import Store  # noqa: E402
+from ui.context import STATIC, AppConfig, AppContext  # noqa: E402
+from ui.live import LiveRegistry, build_live_tab  # noqa: E402
+from ui.review import build_review_tab  # noqa: E402
+from ui.signoff import build_signoff_tab  # noqa: E402
 
 
 def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
-    from ui.live import LiveRegistry, build_live_tab, build_verify_page
-    from ui.review import build_review_tab
-    from ui.signoff import build_signoff_tab
-
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx = AppContext(config, Store(config.db_path), JobQueue(config.queue, config.data_dir))
+    store = Store(config.db_path)
+    ctx = AppContext(config, store, JobQueue(config.queue, config.data_dir), login_required=has_accounts(store))
     ctx.live = LiveRegistry(ctx)
     with gr.Blocks(title="interview-verify", analytics_enabled=False) as app:
         gr.Markdown("# interview-verify\nEvidence about who is on the call — **not a verdict**: a person decides.",
@@ -72,8 +36,6 @@ def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
                 build_live_tab(ctx)
             with gr.Tab("Sign-off", id="signoff") as signoff_tab:
                 build_signoff_tab(ctx, signoff_tab)
-    with app.route("Candidate verification", "/verify", show_in_navbar=False):
-        build_verify_page(ctx)
     return app, ctx
 
 

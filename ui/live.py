@@ -11,30 +11,38 @@ to the candidate (verification page) or to the interviewer to say aloud (meeting
 from __future__ import annotations
 
 import base64
+import binascii
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 
+from interview import bounds
 from interview.checks.identity.id_photo import read_id_photo
 from interview.checks.liveness import challenges
 from interview.checks.registry import check_types
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import STATUS_LABELS, label_of_check
 from interview.report.content import seconds
-from ui.app import STATIC, AppContext
+from ui.access import require
+from ui.capability import CandidateLink, candidate_url
+from ui.context import STATIC, AppContext
 from ui.errors import fail, friendly
 from ui.results import ResultsView
+from ui.uploads import keep_upload
 
 PROMPT_SHOWN_S = 10.0  # how long a challenge prompt stays on the candidate's screen
 IDLE_CLOSE_S = 30 * 60  # a session with no input for this long is closed (its page was left open or closed)
 SOURCES = {"camera": "Candidate's camera and microphone (send a verification link)",
            "screen": "Share the meeting tab or window (pick the candidate's tile)"}
+CREATE_DESCRIPTION = """Start a live check of a candidate's camera and microphone (for a meeting bot or an ATS).
+Input: `candidate` (optional) the candidate's name or reference. Returns `{session_id, candidate_url}`: send the
+candidate the URL (no login; one device; valid until the call ends or the link expires). End it with
+`end_live_session(session_id)`, which writes its report."""
 CHALLENGE_TABLE = ["challenge", "asked at", "result", "response time", "detail"]
 # What the candidate reads before pressing Start; recorded word for word with their consent.
 CANDIDATE_NOTICE = ("Your interviewer asked you to open this page. When you press the button, this page sends your "
@@ -56,11 +64,12 @@ class LiveEntry:
     prompts: dict[float, str] = field(default_factory=dict)  # asked_s -> prompt shown or said
     consent_at: str | None = None  # when the candidate pressed Start on the verification page
     last_input: float = field(default_factory=time.monotonic)
+    link: CandidateLink | None = None  # the candidate's capability (camera sessions)
 
 
 class LiveRegistry:
-    """Running live sessions by id. The id is the capability: the verification link carries it, and
-    the interviewer's capture widget gets it from the Start button."""
+    """Running live sessions by id (the interviewer's widgets carry it, behind the login) and by
+    their candidate link's token (the candidate's page, no login: ui.candidate)."""
 
     def __init__(self, ctx: AppContext):
         self._ctx = ctx
@@ -71,6 +80,8 @@ class LiveRegistry:
         self._close_idle()
         config = replace(self._ctx.config.analysis, candidate=candidate, id_photo=id_photo, challenges=())
         entry = LiveEntry(LiveSession(config, source=source), source, candidate, id_photo is not None)
+        if source == "camera":
+            entry.link = CandidateLink.issue(self._ctx.config.link_hours * 3600)
         with self._lock:
             self._entries[entry.live.id] = entry
         return entry
@@ -78,6 +89,13 @@ class LiveRegistry:
     def get(self, session_id: object) -> LiveEntry | None:
         with self._lock:
             return self._entries.get(str(session_id or ""))
+
+    def by_token(self, token: str) -> LiveEntry | None:
+        """The running session a candidate link opens, while the link is valid (None once it expired
+        or the call ended: an ended call leaves the registry)."""
+        with self._lock:
+            entry = next((e for e in self._entries.values() if e.link is not None and e.link.opens(token)), None)
+        return entry
 
     def pop(self, session_id: str) -> LiveEntry | None:
         with self._lock:
@@ -100,63 +118,80 @@ def challenge_kinds() -> list[tuple[str, str]]:
 
 # -- the capture widget and its server functions ---------------------------------------------------
 
-def capture_widget(registry: LiveRegistry, mode: str) -> gr.HTML:
-    start = "I agree: start my camera and microphone" if mode == "camera" else "Share the meeting tab or window"
+CAPTURE_TEMPLATE = (
+    '<div class="iv-capture" data-mode="${mode}">'
+    '<div class="iv-bar"><button class="iv-start lg primary">${start_label}</button>'
+    '<button class="iv-stop lg secondary" disabled>Stop</button>'
+    '<button class="iv-whole sm secondary" hidden>Use the whole picture</button>'
+    '<span class="iv-state"></span></div>'
+    '<div class="iv-prompt" hidden></div>'
+    '<div class="iv-stage"><video class="iv-video" muted playsinline></video>'
+    '<canvas class="iv-overlay"></canvas></div>'
+    '<div class="iv-stats"></div></div>')
+
+
+def ended_reply(entry: LiveEntry | None) -> dict:
+    camera = entry is None or entry.source == "camera"
+    return {"ok": False, "ended": True, "message": "The call has ended. Thank you: you can close this page." if camera
+            else "The session has ended."}
+
+
+def push_frame(entry: LiveEntry, payload: dict) -> dict:
+    """One posted frame into the session, within the limits of interview.bounds; the reply the page reads."""
+    live = entry.live
+    try:
+        data = base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1], validate=True)
+        bounds.live_frame_size(data)
+        t = float(payload["t"])
+        bounds.check_live_time(t)
+        live.push_frame(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), rgb_from_jpeg(data))
+    except LiveSessionClosed:
+        return ended_reply(entry)
+    except bounds.LiveInputError as exc:
+        return {"ok": False, "message": f"The server refused a frame: {exc}."}
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
+    entry.last_input = time.monotonic()
+    return {"ok": True, "analysed_fps": live.frame_stats().analysed_fps, "prompt": _current_prompt(entry)}
+
+
+def push_audio(entry: LiveEntry, payload: dict) -> dict:
+    """One posted audio chunk (16-bit PCM at a microphone's rate, at most a few seconds)."""
+    live = entry.live
+    try:
+        pcm = np.frombuffer(base64.b64decode(str(payload["pcm"]), validate=True), dtype="<i2")
+        rate, t = int(payload["rate"]), float(payload["t"])
+        bounds.check_live_audio(rate, len(pcm))
+        bounds.check_live_time(t)
+        live.push_audio(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), pcm, rate)
+    except LiveSessionClosed:
+        return ended_reply(entry)
+    except bounds.LiveInputError as exc:
+        return {"ok": False, "message": f"The server refused audio: {exc}."}
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        return {"ok": False, "message": "The browser sent audio the server could not read."}
+    return {"ok": True}
+
+
+def capture_widget(registry: LiveRegistry) -> gr.HTML:
+    """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate)."""
 
     def join(payload: dict) -> dict:
-        """Check the session before the camera or the share starts; the candidate's Start is their consent."""
-        entry = registry.get((payload or {}).get("session"))
-        if entry is None:
-            return {"ok": False, "message": ("This verification link is not valid or the call has ended: ask your "
-                                             "interviewer for a new link.") if mode == "camera"
-                    else "Start the session first (button above), then share the meeting."}
-        if mode == "camera":
-            entry.consent_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if registry.get((payload or {}).get("session")) is None:
+            return {"ok": False, "message": "Start the session first (button above), then share the meeting."}
         return {"ok": True, "message": ""}
-
-    ended = {"ok": False, "ended": True,
-             "message": "The call has ended. Thank you: you can close this page." if mode == "camera"
-             else "The session has ended."}
 
     def frame(payload: dict) -> dict:
         entry = registry.get((payload or {}).get("session"))
-        if entry is None:
-            return ended
-        live = entry.live
-        try:
-            rgb = rgb_from_jpeg(base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1]))
-            live.push_frame(live.session_time(float(payload["t"])), rgb)
-        except LiveSessionClosed:
-            return ended
-        except (KeyError, ValueError, TypeError):
-            return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
-        entry.last_input = time.monotonic()
-        return {"ok": True, "analysed_fps": live.frame_stats().analysed_fps, "prompt": _current_prompt(entry)}
+        return ended_reply(entry) if entry is None else push_frame(entry, payload)
 
     def audio(payload: dict) -> dict:
         entry = registry.get((payload or {}).get("session"))
-        if entry is None:
-            return {"ok": False}
-        try:
-            pcm = np.frombuffer(base64.b64decode(payload["pcm"]), dtype="<i2")
-            entry.live.push_audio(entry.live.session_time(float(payload["t"])), pcm, int(payload["rate"]))
-        except (LiveSessionClosed, KeyError, ValueError, TypeError):
-            return {"ok": False}
-        return {"ok": True}
+        return ended_reply(entry) if entry is None else push_audio(entry, payload)
 
-    template = (
-        '<div class="iv-capture" data-mode="${mode}">'
-        '<div class="iv-bar"><button class="iv-start lg primary">${start_label}</button>'
-        '<button class="iv-stop lg secondary" disabled>Stop</button>'
-        '<button class="iv-whole sm secondary" hidden>Use the whole picture</button>'
-        '<span class="iv-state"></span></div>'
-        '<div class="iv-prompt" hidden></div>'
-        '<div class="iv-stage"><video class="iv-video" muted playsinline></video>'
-        '<canvas class="iv-overlay"></canvas></div>'
-        '<div class="iv-stats"></div></div>')
-    return gr.HTML(value="", html_template=template, js_on_load=(STATIC / "capture.js").read_text(),
-                   server_functions=[join, frame, audio], mode=mode, start_label=start,
-                   elem_id=f"iv-capture-{mode}")
+    return gr.HTML(value="", html_template=CAPTURE_TEMPLATE, js_on_load=(STATIC / "capture.js").read_text(),
+                   server_functions=[join, frame, audio], mode="screen",
+                   start_label="Share the meeting tab or window", elem_id="iv-capture-screen")
 
 
 def _current_prompt(entry: LiveEntry) -> str:
@@ -224,6 +259,21 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]
 
 
+def finish(ctx: AppContext, session_id: str) -> tuple[dict, Path]:
+    """End a running session (its candidate link goes with it), store its report and the
+    candidate's consent: (summary, report folder)."""
+    entry = ctx.live.pop(session_id)
+    if entry is None:
+        raise fail("There is no running session to end.")
+    out_dir = ctx.new_session_dir()
+    summary = entry.live.end(out_dir, store=ctx.store)
+    if entry.consent_at:
+        ctx.store.record_consent(summary["session_id"], given_by=entry.candidate or "candidate (verification link)",
+                                 disclosed=CANDIDATE_NOTICE, given_at=entry.consent_at,
+                                 recorded_by="verification page")
+    return summary, out_dir
+
+
 def build_live_tab(ctx: AppContext) -> None:
     registry: LiveRegistry = ctx.live
     gr.Markdown("Analyse a call while it happens. Either send the candidate a **verification link** (their camera and "
@@ -243,7 +293,7 @@ def build_live_tab(ctx: AppContext) -> None:
                             elem_id="iv-live-end")
             info = gr.Markdown(elem_id="iv-live-info")
     with gr.Column(visible=False) as share_box:  # the widget itself stays visible: it keeps its props
-        share = capture_widget(registry, "screen")
+        share = capture_widget(registry)
     panel = gr.HTML(elem_id="iv-live-panel")
     gr.Markdown("**Challenges.** Ask one at a time; the prompt and the time are recorded, and the result and the "
                 "response time appear once the candidate has responded.")
@@ -257,19 +307,19 @@ def build_live_tab(ctx: AppContext) -> None:
     session_id = gr.State("")
     timer = gr.Timer(1.0, active=False)
 
-    def link(request: gr.Request, sid: str) -> str:
-        base = str(request.request.base_url) if request.request else ""
-        return f"{base.rstrip('/')}/verify?session={sid}"
-
     @friendly
     def start_session(kind, name, photo_path, request: gr.Request):
+        require(ctx, request, "live")
+        id_photo = None
         if photo_path:
             read_id_photo(photo_path)
-        entry = registry.start(kind, (name or "").strip() or None, Path(photo_path) if photo_path else None)
+            id_photo = keep_upload(ctx.config.data_dir, Path(photo_path))
+        entry = registry.start(kind, (name or "").strip() or None, id_photo)
         sid = entry.live.id
         if kind == "camera":
             note = (f"Session `{sid}` started. Send the candidate this link; they open it, agree, and their camera "
-                    f"starts:\n\n`{link(request, sid)}`")
+                    f"starts (it works on one device, until the call ends or "
+                    f"{ctx.config.link_hours:g} h pass):\n\n`{candidate_url(ctx.config.public_url, request, entry.link.token)}`")
         else:
             note = f"Session `{sid}` started. Press **Share the meeting tab or window** below and pick the meeting."
         return ([sid, note, gr.Button(interactive=False), gr.Button(interactive=True), gr.Timer(active=True),
@@ -294,7 +344,8 @@ def build_live_tab(ctx: AppContext) -> None:
 
     for kind, button in buttons:
         @friendly
-        def ask(sid, kind=kind):
+        def ask(sid, request: gr.Request, kind=kind):
+            require(ctx, request, "live")
             entry = registry.get(sid)
             if entry is None:
                 raise fail("Start a session before asking a challenge.")
@@ -308,27 +359,36 @@ def build_live_tab(ctx: AppContext) -> None:
                      concurrency_limit=None)
 
     @friendly
-    def end_session(sid, progress=gr.Progress()):
-        entry = registry.pop(sid)
-        if entry is None:
-            raise fail("There is no running session to end.")
+    def end_session(sid, request: gr.Request, progress=gr.Progress()):
+        require(ctx, request, "live")
         progress(0.1, desc="analysing the call's audio and writing the report")
-        out_dir = ctx.new_session_dir()
-        summary = entry.live.end(out_dir, store=ctx.store)
-        if entry.consent_at:
-            ctx.store.record_consent(summary["session_id"], given_by=entry.candidate or "candidate (verification link)",
-                                     disclosed=CANDIDATE_NOTICE, given_at=entry.consent_at,
-                                     recorded_by="verification page")
+        summary, out_dir = finish(ctx, sid)
         note = f"Session `{summary['session_id']}` ended; its report is below and under Sign-off."
         return ([note, gr.Button(interactive=True), gr.Button(interactive=False), gr.Timer(active=False),
                  "", gr.Column(visible=False)] + [gr.Button(interactive=False)] * len(buttons)
                 + results.values(summary, out_dir))
 
+    @friendly
+    def create_live_session_endpoint(candidate=None, request: gr.Request = None):
+        require(ctx, request, "live")
+        entry = registry.start("camera", (candidate or "").strip() or None, None)
+        return {"session_id": entry.live.id,
+                "candidate_url": candidate_url(ctx.config.public_url, request, entry.link.token)}
+
+    @friendly
+    def end_live_session_endpoint(session_id, request: gr.Request = None):
+        require(ctx, request, "live")
+        return finish(ctx, session_id)[0]
+
+    gr.Button(visible=False).click(create_live_session_endpoint, gr.Textbox(label="candidate", visible=False),
+                                   gr.JSON(visible=False), api_name="create_live_session",
+                                   api_description=CREATE_DESCRIPTION)
+    gr.Button(visible=False).click(end_live_session_endpoint, gr.Textbox(label="session_id", visible=False),
+                                   gr.JSON(visible=False), api_name="end_live_session",
+                                   api_description="End a live session from `create_live_session`: its link stops "
+                                                   "working, and the report is written and stored; returns its summary.")
     end.click(end_session, session_id, [info, start, end, timer, share, share_box] + [b for _, b in buttons]
               + results.outputs,
               api_visibility="private", show_progress="full")
 
 
-def build_verify_page(ctx: AppContext) -> None:
-    gr.Markdown(f"## Identity check for your interview\n{CANDIDATE_NOTICE}")
-    capture_widget(ctx.live, "camera")

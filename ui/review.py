@@ -5,7 +5,6 @@ the queue and then the analysis' progress, then the session. The API endpoints f
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,15 +13,17 @@ from pathlib import Path
 import gradio as gr
 
 from interview import jobs
+from interview.bounds import MAX_VIDEO_PIXELS
 from interview.checks.base import ChallengeMark
 from interview.checks.identity.id_photo import read_id_photo
 from interview.checks.liveness import challenges
 from interview.media import probe
 from interview.report import FILE_NAMES
-from models.hashing import file_sha256
-from ui.app import AppContext
+from ui.access import require
+from ui.context import AppContext
 from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
+from ui.uploads import keep_upload
 
 POLL_S = 0.5
 API_DESCRIPTION = """Analyse an interview recording and return its summary (the same dict as summary.json).
@@ -75,11 +76,13 @@ def _duration(seconds: float) -> str:
 
 def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
                   marks: tuple[ChallengeMark, ...] = ()) -> jobs.Job:
-    """Check the inputs against the limits, keep a copy of the upload in the data dir (workers on
-    other machines read it there; a purge deletes it) and queue it; returns the job."""
+    """Check the inputs against the limits, move the upload into the data dir (workers on other
+    machines read it there; a purge deletes it) and queue it; returns the job."""
     if not video:
         raise fail("Choose a recording to analyse first.")
     media = probe(video)
+    if media.width * media.height > MAX_VIDEO_PIXELS:
+        raise fail(f"The recording is {media.width} x {media.height} pixels a frame; the limit is 8K (7680 x 4320).")
     limit = ctx.config.max_duration_s
     if media.duration_s > limit:
         raise fail(f"The recording is {_duration(media.duration_s)} long and the limit is {_duration(limit)}: "
@@ -87,25 +90,14 @@ def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candida
     id_photo = Path(photo) if photo else None
     if id_photo is not None:
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
-        id_photo = _keep(ctx, id_photo)
+        id_photo = keep_upload(ctx.config.data_dir, id_photo)
     config = replace(ctx.config.analysis, id_photo=id_photo, candidate=(candidate or "").strip() or None,
                      challenges=marks)
-    copy = _keep(ctx, Path(video))
+    copy = keep_upload(ctx.config.data_dir, Path(video))
     submission = jobs.submit(ctx.store, copy, config, ctx.config.data_dir, media_copy=copy)
     if submission.enqueue:
         ctx.queue.enqueue(ctx.store.url, submission.job.id)
     return submission.job
-
-
-def _keep(ctx: AppContext, upload: Path) -> Path:
-    """The upload copied to <data dir>/uploads, named by its sha256 (the same file is kept once)."""
-    folder = ctx.config.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / f"{file_sha256(upload)[:24]}{upload.suffix.lower()}"
-    if not copy.exists():
-        shutil.copyfile(upload, copy.with_suffix(".part"))
-        copy.with_suffix(".part").rename(copy)
-    return copy
 
 
 def follow(ctx: AppContext, job: jobs.Job) -> Iterator[tuple[jobs.Job, int]]:
@@ -182,10 +174,11 @@ def build_review_tab(ctx: AppContext) -> None:
     results = ResultsView()
     unchanged = [gr.skip()] * len(results.outputs)
 
-    def analyse(video_path, photo_path, name, challenge_text, progress=gr.Progress()):
+    def analyse(video_path, photo_path, name, challenge_text, request: gr.Request, progress=gr.Progress()):
         """Queue the recording, say where it stands until it is analysed, then show it. A problem
         stays in the status area (a pop-up would vanish) and hides the previous result."""
         try:
+            require(ctx, request, "analyse")
             marks = parse_challenges(challenge_text)
             started = time.monotonic()
             for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks)):
@@ -214,13 +207,15 @@ def build_review_tab(ctx: AppContext) -> None:
 
     @friendly
     def analyze_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+        require(ctx, request, "analyse")
         summary, out_dir = run_analysis(ctx, video, id_photo, candidate)  # parameter names are the API's
         root = str(request.request.base_url).rstrip("/") if request is not None else ""
         summary["report_urls"] = {kind: f"{root}/gradio_api/file={out_dir / name}" for kind, name in FILE_NAMES.items()}
         return summary
 
     @friendly
-    def submit_recording_endpoint(video, id_photo=None, candidate=None):
+    def submit_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+        require(ctx, request, "analyse")
         return job_status(ctx, submit_upload(ctx, video, id_photo, candidate).id)
 
     @friendly

@@ -1,8 +1,10 @@
 """`interview-verify serve`: start the app, on 127.0.0.1 unless told otherwise.
 
-Bound to any other address the app holds faces and reports that others could reach, so it then
-requires a login: credentials come from --auth-file (lines of user:password) or the environment
-variable INTERVIEW_VERIFY_AUTH (user:password); there is no default password.
+As soon as the store holds an account (`interview-verify accounts add`), the app asks for a login
+and every event is checked against the account's role (ui.access). Bound to any other address the
+app holds faces and reports that others could reach, so it then refuses to start without one.
+Candidates need no login: their link (ui.candidate) opens only their own session's capture page.
+A browser gives a page on another machine the camera only over HTTPS: `--tls-cert/--tls-key`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-AUTH_ENV = "INTERVIEW_VERIFY_AUTH"
 
 
 class ServeError(Exception):
@@ -30,26 +30,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _pair(line: str, where: str) -> tuple[str, str]:
-    user, sep, password = line.strip().partition(":")
-    if not sep or not user or not password:
-        raise ServeError(f"{where}: expected user:password")
-    return user, password
+@dataclass(frozen=True)
+class Tls:
+    """A certificate and its key (PEM files) for HTTPS."""
 
+    cert: Path
+    key: Path
 
-def credentials(auth_file: Path | None) -> list[tuple[str, str]]:
-    """Logins from the file, else from $INTERVIEW_VERIFY_AUTH; empty when neither is given."""
-    if auth_file is not None:
-        try:
-            lines = [ln for ln in auth_file.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-        except OSError as exc:
-            raise ServeError(f"cannot read the auth file {auth_file}: {exc.strerror}") from None
-        if not lines:
-            raise ServeError(f"the auth file {auth_file} has no user:password line")
-        return [_pair(line, f"{auth_file} line {i}") for i, line in enumerate(lines, start=1)]
-    if os.environ.get(AUTH_ENV):
-        return [_pair(os.environ[AUTH_ENV], AUTH_ENV)]
-    return []
+    def launch_options(self) -> dict:
+        for path in (self.cert, self.key):
+            if not path.is_file():
+                raise ServeError(f"cannot read the TLS file {path}")
+        # ssl_verify=False: Gradio's own start-up request to itself must accept a self-signed certificate
+        return {"ssl_certfile": str(self.cert), "ssl_keyfile": str(self.key), "ssl_verify": False}
 
 
 @dataclass
@@ -70,30 +63,43 @@ class Served:
             self.worker.wait(timeout=30)
 
 
-def serve(host: str, port: int | None, auth_file: Path | None, data_dir: Path | None, db_path: Path | str | None,
-          max_upload_mb: int, max_duration_h: float, queue: str | None = None, workers: int | None = None,
-          block: bool = True) -> Served:
+def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | str | None, max_upload_mb: int,
+          max_duration_h: float, queue: str | None = None, workers: int | None = None, block: bool = True,
+          public_url: str | None = None, tls: Tls | None = None, link_hours: float = 2.0) -> Served:
     """Build and launch the app, with `workers` analyses at once in a worker process of its own
     (default: 1 on the embedded queue, none on Redis, whose workers run elsewhere); returns
     without blocking when `block` is False (tests)."""
-    logins = credentials(auth_file)
-    if not is_loopback(host) and not logins:
-        raise ServeError(f"refusing to listen on {host} without a login: give --auth-file FILE (user:password "
-                         f"lines) or set {AUTH_ENV}=user:password, or use --host 127.0.0.1")
     from interview.job_queue import is_redis, spawn_worker
-    from ui.app import AppConfig, build_app, default_data_dir, launch_options
+    from interview.records.retention import APP_CACHE, CACHE_ENV
+    from interview.records.store import default_data_dir
 
-    config = AppConfig(data_dir=(data_dir or default_data_dir()).resolve(), db_path=db_path, queue=queue,
-                       max_upload_mb=max_upload_mb, max_duration_s=max_duration_h * 3600)
+    data_dir = (data_dir or default_data_dir()).resolve()
+    # Before the app is built: its components and routes read the cache folder when they are made.
+    os.environ[CACHE_ENV] = str(data_dir / APP_CACHE)  # one app per process; a purge empties it
+    from interview.accounts import login
+    from ui.app import build_app, launch_options
+    from ui.candidate import router
+    from ui.context import AppConfig
+
+    config = AppConfig(data_dir=data_dir, db_path=db_path, queue=queue, max_upload_mb=max_upload_mb,
+                       max_duration_s=max_duration_h * 3600, public_url=public_url, link_hours=link_hours)
     app, ctx = build_app(config)
+    if not is_loopback(host) and not ctx.login_required:
+        raise ServeError(f"refusing to listen on {host} without accounts: add one with `interview-verify accounts "
+                         f"add NAME --role admin`, or use --host 127.0.0.1")
+    auth = (lambda username, password: login(ctx.store, username, password) is not None) if ctx.login_required \
+        else None
     app.queue(default_concurrency_limit=1)
-    app.launch(server_name=host, server_port=port, auth=logins or None, prevent_thread_lock=True, quiet=True,
-               auth_message="interview-verify: sign in to continue." if logins else None, **launch_options(config))
+    app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, quiet=True,
+               auth_message="interview-verify: sign in with your account." if auth else None,
+               **(tls.launch_options() if tls else {}), **launch_options(config))
+    app.server_app.router.routes[:0] = router(ctx).routes  # before Gradio's own, which would claim the path
     workers = (0 if is_redis(queue) else 1) if workers is None else workers
     served = Served(app, spawn_worker(ctx.queue, workers) if workers > 0 else None)
     if block:
-        login = f", sign-in required ({len(logins)} user{'s' * (len(logins) > 1)})" if logins else ""
-        print(f"interview-verify: serving on {app.local_url} (reports in {config.data_dir}{login}); Ctrl+C stops")
+        login_note = ", sign-in required" if auth else ""
+        print(f"interview-verify: serving on {app.local_url} (reports in {config.data_dir}{login_note}); "
+              f"candidate links start with {public_url or app.local_url.rstrip('/')}/candidate/; Ctrl+C stops")
         try:
             app.block_thread()
         finally:

@@ -15,7 +15,8 @@ from interview.records import audit
 from interview.records.store import DECISIONS, SessionRecord, SessionRow
 from interview.report.content import STATUS_SYMBOLS
 from interview.report.plots import COLOURS
-from ui.app import AppContext
+from ui.access import acting, require
+from ui.context import AppContext
 from ui.errors import error_html, fail, friendly, message_for
 from ui.results import ResultsView
 
@@ -23,6 +24,9 @@ SESSION_HEADERS = ["session", "date", "candidate", "status", "consent", "decisio
 SESSION_WIDTHS = ["11%", "11%", "13%", "12%", "8%", "17%", "28%"]  # fits the tab at 1280 px, no sideways scroll
 ANY = "any"
 PERIODS = {"any time": None, "today": 1, "last 7 days": 7, "last 30 days": 30}
+SIGN_DESCRIPTION = """Record a hiring decision on a stored session as the logged-in account (its name and role go
+into the audit chain). Inputs: `session_id`, `decision` (approve, reject or escalate), `comment` (optional). Returns
+`{session_id, decision, signed_by, audit_seq, receipt}`; an account whose role may not sign is refused."""
 DECISION_LABELS = {"approve": "Approve: proceed with the candidate", "reject": "Reject",
                    "escalate": "Escalate: needs a further check"}
 
@@ -110,6 +114,25 @@ def decision_form() -> DecisionForm:
     return DecisionForm(decision, name, role, comment, sign, receipt, history)
 
 
+def sign(ctx: AppContext, request: gr.Request | None, session_id: str | None, decision: str | None,
+         name: str | None, role: str | None, comment: str | None) -> tuple[audit.Entry, str]:
+    """Record a decision as the logged-in account (its name and role; what the form says is
+    ignored), or, without accounts, as the name typed by the local operator. Returns the audit
+    entry and who signed."""
+    account = require(ctx, request, "sign")
+    if not session_id:
+        raise fail("Choose a session to sign off first.")
+    if not decision:
+        raise fail("Choose a decision: approve, reject or escalate.")
+    if ctx.login_required:
+        name, role = account.display_name, account.role.replace("_", " ")
+    elif not (name or "").strip():
+        raise fail("Enter your name: a sign-off records who decided.")
+    entry = ctx.store.sign_off(session_id, decision, name.strip(), role=(role or "").strip() or None,
+                               comment=(comment or "").strip() or None, account=account.username)
+    return entry, name.strip()
+
+
 def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
     gr.Markdown("Every analysed session, newest first. Open one to read its report, then record the decision: it is "
                 "added to a tamper-evident audit log tied to the report as it is now.")
@@ -129,10 +152,16 @@ def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
     filters = [status_filter, undecided, period]
 
     @friendly
-    def load(selected, status, only_undecided, since):
+    def load(selected, status, only_undecided, since, request: gr.Request):
+        """The list, and with accounts the signer's name and role from the login (not editable)."""
         rows, choices = session_table(ctx, SessionFilter(status or ANY, bool(only_undecided), since or "any time"))
         keep = selected if any(value == selected for _, value in choices) else None
-        return audit_html(ctx), rows, gr.Dropdown(choices=choices, value=keep)
+        signer = [gr.skip(), gr.skip()]
+        if ctx.login_required:
+            account = acting(ctx, request)
+            signer = [gr.Textbox(value=account.display_name, interactive=False),
+                      gr.Textbox(value=account.role.replace("_", " "), interactive=False)]
+        return audit_html(ctx), rows, gr.Dropdown(choices=choices, value=keep), *signer
 
     @friendly
     def open_session(session_id):
@@ -146,30 +175,31 @@ def build_signoff_tab(ctx: AppContext, tab: gr.Tab) -> None:
         row = event.row_value or []
         return row[0] if row and row[0] != "-" else gr.skip()
 
-    def record(session_id, choice, who, what_role, text, *shown):
-        """A missing field or a store problem stays under the button, in words."""
+    def record(session_id, choice, who, what_role, text, status, only_undecided, since, request: gr.Request):
+        """A missing field, a role that may not sign or a store problem stays under the button, in words."""
         try:
-            return _record(session_id, choice, who, what_role, text, *shown)
+            entry, signer = sign(ctx, request, session_id, choice, who, what_role, text)
         except Exception as exc:
             return error_html(message_for(exc), "Not recorded"), gr.skip(), gr.skip(), gr.skip()
-
-    def _record(session_id, choice, who, what_role, text, *shown):
-        if not session_id:
-            raise fail("Choose a session to sign off first.")
-        if not choice:
-            raise fail("Choose a decision: approve, reject or escalate.")
-        if not (who or "").strip():
-            raise fail("Enter your name: a sign-off records who decided.")
-        entry = ctx.store.sign_off(session_id, choice, who.strip(), role=(what_role or "").strip() or None,
-                                   comment=(text or "").strip() or None)
-        note = (f"Recorded **{choice}** for session `{session_id}` by {escape(who.strip())}. Receipt (audit entry "
+        note = (f"Recorded **{choice}** for session `{entry.session_id}` by {escape(signer)}. Receipt (audit entry "
                 f"{entry.seq}): `{entry.entry_hash}`")
-        rows, _ = session_table(ctx, SessionFilter(*shown))
-        return note, rows, audit_html(ctx), history_md(ctx.store.get_session(session_id))
+        rows, _ = session_table(ctx, SessionFilter(status, only_undecided, since))
+        return note, rows, audit_html(ctx), history_md(ctx.store.get_session(entry.session_id))
+
+    @friendly
+    def sign_off_endpoint(session_id, decision, comment=None, request: gr.Request = None):
+        entry, signer = sign(ctx, request, session_id, decision, None, None, comment)
+        return {"session_id": entry.session_id, "decision": decision, "signed_by": signer, "audit_seq": entry.seq,
+                "receipt": entry.entry_hash}
 
     for trigger in (tab.select, refresh.click, *(f.change for f in filters)):
-        trigger(load, [chosen, *filters], [audit_status, table, chosen], api_visibility="private")
+        trigger(load, [chosen, *filters], [audit_status, table, chosen, form.name, form.role],
+                api_visibility="private")
     chosen.change(open_session, chosen, [form.history, *results.outputs], api_visibility="private")
     table.select(pick_row, None, chosen, api_visibility="private")
     form.sign.click(record, [chosen, form.decision, form.name, form.role, form.comment, *filters],
                     [form.receipt, table, audit_status, form.history], api_visibility="private")
+    api_session, api_decision, api_comment = (gr.Textbox(label=label, visible=False)
+                                              for label in ("session_id", "decision", "comment"))
+    gr.Button(visible=False).click(sign_off_endpoint, [api_session, api_decision, api_comment],
+                                   gr.JSON(visible=False), api_name="sign_off", api_description=SIGN_DESCRIPTION)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -25,6 +26,12 @@ from interview.records.rules import RETENTION_DAYS
 def same_candidate(a: str | None, b: str | None) -> bool:
     """Names compared case- and spacing-insensitively; an unnamed analysis is nobody's namesake."""
     return a is not None and b is not None and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def without_password(location: str) -> str:
+    """A database URL as it may be written into a summary: user and host, never the password."""
+    parts = urlsplit(location)
+    return location.replace(f":{parts.password}@", ":***@") if parts.password else location
 
 
 def resolve_backend(location: str, backend: str = "auto") -> str:
@@ -46,8 +53,18 @@ class FaceRegistry:
         if retention_days is None:
             retention_days = RETENTION_DAYS
         self.store = DeepfaceStore(resolve_backend(location, backend), location)
+        self.where = {"backend": self.store.backend, "location": without_password(location)}
         self.retention_days = retention_days
         self.threshold = SAME_PERSON_THRESHOLD
+
+    @classmethod
+    def where_recorded(cls, recorded: dict, config: AnalysisConfig) -> FaceRegistry:
+        """The registry an analysis wrote to (its summary's `store`): the configured one when it is
+        the same database (its URL holds the password the summary leaves out), else as recorded."""
+        configured = config.face_db.strip()
+        if configured and without_password(configured) == recorded["location"]:
+            return cls(configured, recorded["backend"])
+        return cls(recorded["location"], recorded["backend"])
 
     @classmethod
     def for_config(cls, config: AnalysisConfig) -> FaceRegistry | None:
@@ -75,7 +92,7 @@ class FaceRegistry:
         """Compare this analysis' faces with every earlier one, then (if `store`) add them."""
         now = now or datetime.now(timezone.utc)
         live, expired = self._records(now)
-        if expired and self.store.backend in ("sqlite", "pgvector"):
+        if expired and self.store.backend in ("sqlite", "pgvector", "qdrant"):
             self.store.delete(expired)
         repeats = self._compare(candidate, faces, live)
         analysis = uuid.uuid4().hex[:12]
@@ -85,7 +102,7 @@ class FaceRegistry:
             stored = self.store.add([(FaceRecord(candidate, analysis, date, f.source, f.person, media_sha256).to_name(),
                                       f.embedding) for f in faces])
         rounds = {r.analysis for r, _ in live if same_candidate(r.candidate, candidate)}
-        return RegistryReport(repeats, len(rounds), len(live), stored, analysis)
+        return RegistryReport(repeats, len(rounds), len(live), stored, analysis, self.where)
 
     def _compare(self, candidate: str | None, faces: list[QueryFace],
                  live: list[tuple[FaceRecord, np.ndarray]]) -> list[RepeatFace]:

@@ -3,7 +3,8 @@
 30 days is the strictest common rule: GDPR Art. 12(3) gives one month to act on a deletion
 request, and it is far inside what biometric laws such as Illinois' BIPA allow (three years).
 A purge deletes what shows or encodes a face (evidence frames, the tool's copies
-of the recording and of an uploaded ID photo, report.html and report.pdf, which embed the frames) and writes redacted
+of the recording and of an uploaded ID photo, report.html and report.pdf, which embed the frames, the
+web app's file cache, and the face embeddings in whichever face store the analysis wrote to) and writes redacted
 report copies without frames; it keeps the signed summary (numbers, reasons, transcript), the
 hashes of everything deleted, and the audit chain, which logs the purge so it still verifies.
 The candidate's original recording given to `analyze` is theirs or the employer's: never touched.
@@ -11,6 +12,8 @@ The candidate's original recording given to `analyze` is theirs or the employer'
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +22,9 @@ from interview.records.rules import RETENTION_DAYS
 from interview.records.store import Store, StoreError
 
 FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
+UPLOADS = "uploads"  # the app's copies of uploaded recordings and ID photos, in the data dir
+APP_CACHE = ".gradio"  # the web app's file cache, in the data dir (ui.serve points Gradio there)
+CACHE_ENV = "GRADIO_TEMP_DIR"
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,12 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
     if record.media_copy:
         Path(record.media_copy).unlink(missing_ok=True)
         deleted.append(f"media copy {record.media_copy}")
-        photo = ((record.summary.get("measurements") or {}).get("id_photo") or {}).get("path")
-        if photo and Path(photo).parent == Path(record.media_copy).parent:  # the app's copy of an uploaded ID photo
-            Path(photo).unlink(missing_ok=True)
-            deleted.append(f"ID photo copy {photo}")
+    photo = ((record.summary.get("measurements") or {}).get("id_photo") or {}).get("path")
+    kept_by_tool = {record.out_dir.parent / UPLOADS} | ({Path(record.media_copy).parent} if record.media_copy else set())
+    if photo and Path(photo).parent in kept_by_tool and Path(photo).exists():  # the app's copy of an uploaded photo
+        Path(photo).unlink()
+        deleted.append(f"ID photo copy {photo}")
+    deleted += _empty_app_cache(record.out_dir.parent)
     forgotten = _forget_faces(record.summary)
     if forgotten:
         deleted.append(f"{forgotten} face embeddings")
@@ -94,19 +102,37 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
     return PurgeResult(session_id, deleted, sorted(replaced), entry.seq)
 
 
+def _empty_app_cache(data_dir: Path) -> list[str]:
+    """Empty the web app's file cache: copies of reports and evidence frames it showed, and of
+    uploads, which cannot be told apart by session (a page open elsewhere re-opens its session)."""
+    folders = {data_dir / APP_CACHE} | ({Path(os.environ[CACHE_ENV])} if os.environ.get(CACHE_ENV) else set())
+    removed = 0
+    for folder in folders:
+        for entry in (folder.iterdir() if folder.is_dir() else ()):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+    return [f"the app's file cache ({removed} entries)"] if removed else []
+
+
 def _forget_faces(summary: dict) -> int:
     """Delete the face embeddings this analysis left in the face registry (interview.records.face_registry),
-    found by the registry's analysis id in summary["measurements"]["face_registry"]["analysis"]."""
-    analysis = ((summary.get("measurements") or {}).get("face_registry") or {}).get("analysis")
-    if not analysis:
-        return 0
+    in the store it recorded (summary["measurements"]["face_registry"]: its analysis id and store;
+    summaries from before the store was recorded: the configured one)."""
     from interview.config import AnalysisConfig
     from interview.records.face_registry import FaceRegistry
 
-    registry = FaceRegistry.for_config(AnalysisConfig())
+    recorded = (summary.get("measurements") or {}).get("face_registry") or {}
+    if not recorded.get("analysis"):
+        return 0
+    config = AnalysisConfig()
+    registry = (FaceRegistry.where_recorded(recorded["store"], config) if recorded.get("store")
+                else FaceRegistry.for_config(config))
     if registry is None:
         return 0
     try:
-        return registry.forget(analysis)
+        return registry.forget(recorded["analysis"])
     finally:
         registry.close()

@@ -84,6 +84,14 @@ MIGRATIONS: list[str] = [
         submitted_at REAL NOT NULL, started_at REAL, finished_at REAL);
     CREATE INDEX jobs_state ON jobs(state, submitted_at);
     """,
+    # 3: named accounts (interview.accounts; passwords as Argon2id hashes, not vouched for by the
+    # chain: a password changes) and the account that signed each decision (in the signed record).
+    """
+    CREATE TABLE accounts (
+        username TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, created_at TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('interviewer', 'reviewer', 'hiring_manager', 'admin')));
+    ALTER TABLE signoffs ADD COLUMN account TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -298,10 +306,12 @@ class Store:
             return consent_id
 
     def sign_off(
-        self, session_id: str, decision: str, name: str, role: str | None = None, comment: str | None = None
+        self, session_id: str, decision: str, name: str, role: str | None = None, comment: str | None = None,
+        account: str | None = None,
     ) -> audit.Entry:
-        """Record a hiring decision against the session's report as it is now; returns the audit
-        entry (its entry_hash is the receipt to keep)."""
+        """Record a hiring decision against the session's report as it is now; `account` is who is
+        logged in (an app account, or `local:<OS user>`), part of the record the chain vouches for.
+        Returns the audit entry (its entry_hash is the receipt to keep)."""
         if decision not in DECISIONS:
             raise StoreError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
         if not name.strip():
@@ -310,9 +320,9 @@ class Store:
             session_id = self._resolve(conn, session_id)
             report = self.report_hash_at(conn, session_id, self._next_seq(conn))
             cursor = conn.execute(
-                "INSERT INTO signoffs (session_id, decision, name, role, comment, signed_at, report_sha256) "
-                "VALUES (?,?,?,?,?,?,?) RETURNING id",
-                (session_id, decision, name.strip(), role, comment, _now(), report),
+                "INSERT INTO signoffs (session_id, decision, name, role, comment, signed_at, report_sha256, account) "
+                "VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+                (session_id, decision, name.strip(), role, comment, _now(), report, account),
             )
             return self._log(conn, "signoff", str(cursor.fetchone()[0]), session_id)
 

@@ -28,8 +28,9 @@ from interview.config import AnalysisConfig
 from interview.evidence import EvidenceRef, FrameKeeper, KeptFrame
 from interview.face_landmarks import IDENTITY_POSE
 from interview.observations import Frame, FrameObservation
-from interview.timeline import Segment, total_duration
+from interview.timeline import total_duration
 from interview.wording import lower_first
+from models.outputs import Segment
 
 ID_RISK_SCALE = 0.05  # similarity units per e-fold of the logistic risk around the threshold
 CHANGE_RISK = 0.9  # another person takes over

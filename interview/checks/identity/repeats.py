@@ -65,9 +65,10 @@ class RegistryReport:
     searched: int  # records compared
     stored: int  # records added by this analysis
     analysis: str
+    store: dict[str, str]  # where they went: {"backend", "location"} (no password), for a purge to find them
 
     def to_dict(self) -> dict:
-        return {"analysis": self.analysis, "searched": self.searched, "stored": self.stored,
+        return {"analysis": self.analysis, "store": self.store, "searched": self.searched, "stored": self.stored,
                 "earlier_rounds": self.earlier_rounds,
                 "repeats": [{"kind": r.kind, "candidate": r.earlier.candidate, "date": r.earlier.date,
                              "analysis": r.earlier.analysis, "similarity": round(r.similarity, 3)} for r in self.repeats]}
