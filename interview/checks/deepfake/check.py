@@ -51,6 +51,7 @@ from interview.checks.deepfake.stress import (
     is_stressed,
     stress_rise,
 )
+from interview.checks.liveness.challenges import in_hand_window
 from interview.config import AnalysisConfig
 from interview.evidence import EvidenceRef, FrameKeeper, Mark
 from interview.face_landmarks import EYES_AND_BROWS, FACE_OVAL, LIPS_OUTER
@@ -77,8 +78,6 @@ MAX_FINDINGS = 8
 # measured no real clip reaches review; at the next rate down (0.0034-0.0049) 3 of 6 do, at 0.0025
 # all 6. Rounded up from the lowest rate seen safe. Live calls carry no bitrate and are always judged.
 MIN_BITS_PER_PIXEL = 0.0055
-HAND_CHALLENGE_WORDS = ("hand", "occlu", "cover")
-HAND_CHALLENGE_S = 6.0
 # A failed stress response is decisive on its own (like a failed active challenge): the identity of
 # a real head does not change when it turns. A passed one holds weak passive findings below review.
 STRESS_FAILED_RISK = 0.85
@@ -249,8 +248,7 @@ class DeepfakeCheck(Check):
 
     def wants_hands(self, t: float) -> bool:
         """Hands are looked for after a hand-over-face challenge (occlusion is a stress test)."""
-        return any(c.asked_s <= t <= c.asked_s + HAND_CHALLENGE_S for c in self.challenges
-                   if any(word in c.kind.lower() for word in HAND_CHALLENGE_WORDS))
+        return in_hand_window(self.challenges, t)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         face = obs.face

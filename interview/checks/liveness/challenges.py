@@ -178,6 +178,11 @@ def hand_window(mark: ChallengeMark) -> tuple[float, float] | None:
     return (mark.asked_s, mark.asked_s + spec.window_s) if spec is not None and spec.needs_hands else None
 
 
+def in_hand_window(marks: list[ChallengeMark], t: float) -> bool:
+    """Whether t falls in the response window of any hand challenge among `marks`."""
+    return any(w[0] <= t <= w[1] for w in map(hand_window, marks) if w is not None)
+
+
 def verify(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.ndarray, ...]],
            audio: AudioAnalysis | None) -> ChallengeResult:
     """Check one challenge against what was observed after it was asked."""

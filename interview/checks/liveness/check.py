@@ -16,7 +16,7 @@ import numpy as np
 
 from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, status_for
 from interview.checks.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
-from interview.checks.liveness.challenges import ChallengeResult, hand_window, label_of, settled, verify
+from interview.checks.liveness.challenges import ChallengeResult, in_hand_window, label_of, settled, verify
 from interview.checks.liveness.signal import SignalResult
 from interview.checks.liveness.track import FaceTrack, TrackArrays
 from interview.config import AnalysisConfig
@@ -48,7 +48,7 @@ class LivenessCheck(Check):
         self._next_replay_t = float("-inf")
 
     def wants_hands(self, t: float) -> bool:
-        return any(w[0] <= t <= w[1] for w in map(hand_window, self.challenges) if w is not None)
+        return in_hand_window(self.challenges, t)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         self.track.add(obs, frame)
