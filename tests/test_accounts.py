@@ -10,8 +10,9 @@ import sqlite3
 
 import pytest
 
-from interview import accounts, audit
+from interview import accounts
 from interview.cli import main
+from interview.records import audit
 from interview.records.store import Store, StoreError
 
 PASSWORDS = {"rita": "reviewer password", "hank": "manager password", "ivy": "interviewer pass"}

@@ -25,10 +25,12 @@ from interview.checks.relay.turns import (
     channel_parties,
     find_answers,
     is_question,
+    spectral_split,
     starts_with_filler,
     turn_gaps,
     two_voices,
     utterances,
+    voice_features,
 )
 from interview.config import AnalysisConfig
 from interview.media import probe, read_audio, read_audio_channels
@@ -151,3 +153,47 @@ def test_voices_alone_find_most_turn_changes_of_a_real_call(call):
     errors = _matched(gaps, turn_gaps(reference))
     assert len(errors) >= 2
     assert max(abs(e) for e in errors) <= TOLERANCE_S, errors
+
+
+# -- voice separation at any length -------------------------------------------------------------
+
+def _difference_tensor_split(z: np.ndarray) -> np.ndarray:
+    """The original formulation, as the reference: the n x n x features difference tensor."""
+    affinity = np.exp(-((z[:, None] - z[None]) ** 2).sum(axis=-1) / 0.5)
+    degree = affinity.sum(axis=1)
+    laplacian = np.eye(len(z)) - affinity / np.sqrt(degree[:, None] * degree[None])
+    return np.linalg.eigh(laplacian)[1][:, 1] > 0
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool((a == b).all() or (a != b).all())
+
+
+@pytest.mark.parametrize("stereo", [False, True], ids=["mono", "stereo"])
+def test_voice_split_from_dot_products_is_the_difference_tensor_split(models_ready, stereo):
+    """2 - 2 z.z^T gives the same groups as the n x n x 26 tensor it replaced, and the landmark
+    subset (Nystroem extension, what sessions over ~25 min of speech use) the same groups again
+    on half the pieces."""
+    from fixtures.dialog import qa_dialog
+    from models.speech import speech_segments
+
+    samples, _ = read_audio(probe(qa_dialog(stereo=stereo).path))
+    envelopes = band_envelopes(samples, AUDIO_RATE, int(samples.size / AUDIO_RATE * GRID_HZ))
+    spans = utterances(envelopes, speech_segments(samples))
+    labels = two_voices(samples, AUDIO_RATE, spans)
+    assert _same_partition(two_voices(samples, AUDIO_RATE, spans, max_dense=len(spans) // 2), labels)
+    feats = voice_features(samples, AUDIO_RATE, spans)
+    z = (feats - feats.mean(axis=0)) / feats.std(axis=0)
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    assert (spectral_split(z) == _difference_tensor_split(z)).all()
+
+
+def test_voice_split_of_three_hours_of_speech_stays_linear():
+    """10 800 one-second pieces (3 h of speech; the difference tensor would be 24 GB) of two voices
+    are split into the two voices."""
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(2, 26))
+    truth = rng.integers(0, 2, 10_800)
+    z = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 26))
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    assert _same_partition(spectral_split(z), truth.astype(bool))

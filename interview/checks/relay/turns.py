@@ -146,7 +146,39 @@ def _chunks(spans: list[Segment]) -> tuple[list[Segment], np.ndarray]:
     return pieces, np.array(owners, int)
 
 
-def two_voices(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray:
+AFFINITY_SCALE = 0.5  # affinity exp(-d^2 / scale) between unit rows
+MAX_DENSE_PIECES = 1500  # ~25 min of speech: an exact eigenproblem on 18 MB; beyond it, a landmark subset
+
+
+def _affinity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """exp(-|a_i - b_j|^2 / scale) for unit rows, from their dot products (|a - b|^2 = 2 - 2 a.b):
+    one n x m matrix, never the n x m x features differences."""
+    return np.exp(-np.clip(2.0 - 2.0 * (a @ b.T), 0.0, None) / AFFINITY_SCALE)
+
+
+def spectral_split(z: np.ndarray, max_dense: int = MAX_DENSE_PIECES) -> np.ndarray:
+    """The side of each row of `z` (unit rows) in the normalised-cut split into two groups: the
+    sign of the eigenvector of the second-smallest eigenvalue of the normalised graph Laplacian.
+
+    Up to `max_dense` rows the eigenproblem is solved exactly. Beyond, it is solved on `max_dense`
+    rows spread evenly over the session (a landmark subset) and extended to every row by the
+    Nystroem formula, v_i ~ sum_j A_ij v_j / sqrt(d_j) (the row's own degree is positive and does not
+    change the sign), in blocks: memory and time grow linearly with the session, not with its square.
+    """
+    n = len(z)
+    landmarks = z if n <= max_dense else z[np.linspace(0, n - 1, max_dense).round().astype(int)]
+    affinity = _affinity(landmarks, landmarks)
+    degree = affinity.sum(axis=1)
+    laplacian = np.eye(len(landmarks)) - affinity / np.sqrt(degree[:, None] * degree[None])
+    vector = np.linalg.eigh(laplacian)[1][:, 1]
+    if n <= max_dense:
+        return vector > 0
+    weights = vector / np.sqrt(degree)
+    block = max(1, 4_000_000 // len(landmarks))
+    return np.concatenate([_affinity(z[i:i + block], landmarks) @ weights > 0 for i in range(0, n, block)])
+
+
+def two_voices(samples: np.ndarray, rate: int, spans: list[Segment], max_dense: int = MAX_DENSE_PIECES) -> np.ndarray:
     """Split spans between two voices (labels 0/1; -1 for spans too short to tell).
 
     Spectral clustering of ~1 s pieces on standardised MFCC statistics, then a majority vote per
@@ -160,10 +192,7 @@ def two_voices(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarr
     feats = voice_features(samples, rate, pieces)
     z = (feats - feats.mean(axis=0)) / np.maximum(feats.std(axis=0), 1e-6)
     z /= np.linalg.norm(z, axis=1, keepdims=True)
-    affinity = np.exp(-((z[:, None] - z[None]) ** 2).sum(axis=-1) / 0.5)
-    degree = affinity.sum(axis=1)
-    laplacian = np.eye(len(z)) - affinity / np.sqrt(degree[:, None] * degree[None])
-    group = (np.linalg.eigh(laplacian)[1][:, 1] > 0).astype(int)
+    group = spectral_split(z, max_dense).astype(int)
     lengths = np.array([p.duration for p in pieces])
     for k in range(len(spans)):
         mine = owners == k
