@@ -117,6 +117,16 @@ def _mel_filters(rate: int, nfft: int = 512, bands: int = 24, fmin: float = 80.0
     return np.clip(np.minimum((freqs - left) / (centre - left), (right - freqs) / (right - centre)), 0, None)
 
 
+def _power_spectrogram(piece: np.ndarray, length: int, hop: int, nfft: int = 512) -> np.ndarray:
+    """|STFT|^2 (bins x frames) with a Hann window, zero-padded by half a window at both ends like
+    scipy.signal.stft, up to a constant factor (which only moves the 0th cepstrum, not used here);
+    numpy's FFT on strided frames is ~20x faster than scipy.signal.stft on these short windows."""
+    padded = np.concatenate([np.zeros(length // 2, np.float32), piece.astype(np.float32, copy=False),
+                             np.zeros(length // 2 + (-(piece.size) % hop), np.float32)])
+    frames = np.lib.stride_tricks.sliding_window_view(padded, length)[::hop] * signal.get_window("hann", length)
+    return (np.abs(np.fft.rfft(frames, n=nfft, axis=1)) ** 2).T
+
+
 def voice_features(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray:
     """Per span: mean and spread of 13 MFCCs over its loud frames (timbre, not words)."""
     hop, length = rate // GRID_HZ, int(0.025 * rate)
@@ -124,8 +134,7 @@ def voice_features(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.n
     rows = []
     for span in spans:
         piece = samples[int(span.start * rate):max(int(span.end * rate), int(span.start * rate) + length)]
-        _, _, spectrum = signal.stft(piece, fs=rate, nperseg=length, noverlap=length - hop, nfft=512)
-        power = np.abs(spectrum) ** 2
+        power = _power_spectrogram(piece, length, hop)
         cepstra = dct(np.log(filters @ power + 1e-10), axis=0, norm="ortho")[1:14].T
         energy = 10 * np.log10(power.sum(axis=0) + 1e-12)
         frames = cepstra[energy >= energy.max() - 30]
