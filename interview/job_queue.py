@@ -28,6 +28,9 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from interview import jobs
+from interview.analyze import analyze_recording
+from interview.images import ImageError
+from interview.media import MediaError
 from interview.records.store import Store, StoreError, new_session_dir
 
 DEFAULT_LEASE_S = 60.0
@@ -130,10 +133,6 @@ class Heartbeat:
 def analyse_job(store: Store, job: jobs.Job, lease_s: float) -> None:
     """Analyse a claimed job into a new folder of its data dir and store the session; a file that
     cannot be analysed marks the job unusable with the one-line reason, any other error failed."""
-    from interview.analyze import analyze_recording
-    from interview.images import ImageError
-    from interview.media import MediaError
-
     name = Path(job.input_path).name
     log.info("job %s: analysing %s (attempt %d)", job.id, name, job.attempts)
     try:

@@ -42,6 +42,8 @@ import cv2
 import numpy as np
 from scipy.signal import resample_poly
 
+from interview.analyze import conclude_session
+from interview.audio import analyse_audio
 from interview.bounds import LiveInputError
 from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
 from interview.checks.deepfake.check import stress_prompt
@@ -438,9 +440,6 @@ class LiveSession:
         """Finish the session like a recording: full audio analysis with transcript, every
         check's final result with evidence frames, then the same summary.json, report.html and
         report.pdf in `out_dir`; with a `store`, record the session there for sign-off."""
-        from interview.analyze import conclude_session
-        from interview.audio import analyse_audio
-
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         self._stop()

@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from interview.analyze import analyze_recording
 from interview.calibration.profile import DEFAULT_PROFILE, Budget, Profile, ProfileError, SignalStats, load_profile
 from interview.checks.deepfake import fusion
+from interview.media import MediaError, probe
 
 MIN_SESSIONS = 3
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v"}
@@ -78,9 +80,6 @@ def calibrate(recordings: list[Path], name: str, config, progress: Callable[[int
               budget: Budget = Budget()) -> tuple[Profile, list[str]]:
     """Analyse each genuine recording (face registry off, nothing stored) and build a profile of them.
     Returns the profile and one line per recording that could not be used."""
-    from interview.analyze import analyze_recording
-    from interview.media import MediaError, probe
-
     config = replace(config, face_db="off", store_face=False)
     sessions, hashes, skipped = [], [], []
     with tempfile.TemporaryDirectory(prefix="iv-calibrate-") as tmp:

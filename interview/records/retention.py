@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from interview.config import AnalysisConfig
+from interview.records.face_registry import FaceRegistry
 from interview.records.rules import RETENTION_DAYS
 from interview.records.store import Store, StoreError
+from interview.report import write_reports
 
 FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
 UPLOADS = "uploads"  # the app's copies of uploaded recordings and ID photos, in the data dir
@@ -68,8 +71,6 @@ def purge(
 
 
 def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
-    from interview.report import write_reports
-
     record = store.get_session(session_id)
     deleted = []
     for report in record.reports:
@@ -121,9 +122,6 @@ def _forget_faces(summary: dict) -> int:
     """Delete the face embeddings this analysis left in the face registry (interview.records.face_registry),
     in the store it recorded (summary["measurements"]["face_registry"]: its analysis id and store;
     summaries from before the store was recorded: the configured one)."""
-    from interview.config import AnalysisConfig
-    from interview.records.face_registry import FaceRegistry
-
     recorded = (summary.get("measurements") or {}).get("face_registry") or {}
     if not recorded.get("analysis"):
         return 0
