@@ -397,15 +397,17 @@ class LiveSession:
     def _compute_snapshot(self) -> dict:
         audio = self._audio_so_far()
         media = self._media()
-        with self._checks_lock:  # the frames wait while the checks are assessed
+        with self._checks_lock:
             stats = self._session.stats
             seen_until = max(stats.last_t, audio.duration)
-            since = max(0.0, seen_until - LIVE_WINDOW_S)
-            ctx = SessionContext(media=media, audio=audio, analysed_frames=stats.analysed_frames,
-                                 candidate=self._config.candidate, seen_until_s=seen_until, since_s=since)
-            results = {check.name: written(check, result, None)
-                       for check, result in zip(self._session.checks, self._session.assess(ctx).values())}
-            face_ratio, max_faces = stats.face_visible_ratio, stats.max_faces
+            face_ratio, max_faces, analysed = stats.face_visible_ratio, stats.max_faces, stats.analysed_frames
+        since = max(0.0, seen_until - LIVE_WINDOW_S)
+        ctx = SessionContext(media=media, audio=audio, analysed_frames=analysed, candidate=self._config.candidate,
+                             seen_until_s=seen_until, since_s=since)
+        results = {}
+        for check in self._session.checks:  # the frames wait for one check at a time, not for all four
+            with self._checks_lock:
+                results[check.name] = written(check, self._session.assess_one(check, ctx), None)
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
         challenges = _challenge_rows(self._challenges, measurements.get("challenges"), seen_until, self._settled)
         current = [{"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}

@@ -98,22 +98,23 @@ class Session:
             check.on_challenge(mark)
 
     def assess(self, ctx: SessionContext, problems: list[str] | None = None) -> dict[str, CheckResult]:
-        """Every check's result on what was seen so far, in report order. One check that fails
-        must not cost the others' evidence: it shows as not assessed, and `problems` says why."""
-        results = {}
-        for check in self.checks:
-            with self.stopwatch.time(f"assess_{check.name}"):
-                try:
-                    results[check.name] = check.assess(ctx)
-                except Exception as exc:  # noqa: BLE001 - any check error, reported per check
-                    if check.name not in self._failed:
-                        self._failed.add(check.name)
-                        log.exception("the %s check failed", check.name)
-                    if problems is not None:
-                        problems.append(f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
-                                        "its result is missing, the other checks are complete")
-                    results[check.name] = CheckResult(check.name, "insufficient", 0.0, 0.0)
-        return results
+        """Every check's result on what was seen so far, in report order."""
+        return {check.name: self.assess_one(check, ctx, problems) for check in self.checks}
+
+    def assess_one(self, check: Check, ctx: SessionContext, problems: list[str] | None = None) -> CheckResult:
+        """One check's result. A check that fails must not cost the others' evidence: it shows as
+        not assessed, and `problems` says why (the log has the traceback, once)."""
+        with self.stopwatch.time(f"assess_{check.name}"):
+            try:
+                return check.assess(ctx)
+            except Exception as exc:  # noqa: BLE001 - any check error, reported per check
+                if check.name not in self._failed:
+                    self._failed.add(check.name)
+                    log.exception("the %s check failed", check.name)
+                if problems is not None:
+                    problems.append(f"the {check.name} check failed ({type(exc).__name__}: {exc}); "
+                                    "its result is missing, the other checks are complete")
+                return CheckResult(check.name, "insufficient", 0.0, 0.0)
 
     def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None,
                channels: np.ndarray | None = None) -> SessionResult:
