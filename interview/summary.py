@@ -12,7 +12,7 @@ from interview.recording import MediaInfo
 from interview.session import SessionResult
 from models.manifest import MANIFEST
 
-SCHEMA_VERSION = 2  # 2: each check names its own measurements ("measured")
+SCHEMA_VERSION = 2  # 2: each check names its own measurements ("measured") and lists its signals
 SESSION_MEASUREMENTS = ("face_visible_ratio", "speech_ratio", "max_faces", "analysed_frames")
 
 
@@ -34,10 +34,11 @@ class CheckSummary:
     coverage: float
     findings: list[dict] = field(default_factory=list)
     measurements: dict = field(default_factory=dict)
+    signals: list[dict] = field(default_factory=list)  # every signal's reading (checks.base.Signal)
 
     def to_dict(self) -> dict:
         return {"status": self.status, "risk": round(self.risk, 3), "coverage": round(self.coverage, 3),
-                "findings": self.findings, "measured": sorted(self.measurements)}
+                "findings": self.findings, "measured": sorted(self.measurements), "signals": self.signals}
 
 
 @dataclass
@@ -86,7 +87,8 @@ class Summary:
         flat = data.get("measurements") or {}
         checks = {name: CheckSummary(check.get("status", "insufficient"), float(check.get("risk", 0.0)),
                                      float(check.get("coverage", 0.0)), list(check.get("findings") or []),
-                                     {key: flat.get(key) for key in check.get("measured") or []})
+                                     {key: flat.get(key) for key in check.get("measured") or []},
+                                     list(check.get("signals") or []))
                   for name, check in (data.get("checks") or {}).items()}
         known = {f.name for f in fields(cls)} | {"measurements"}
         return cls(session_id=data.get("session_id", ""), created_at=data.get("created_at", ""),
@@ -111,7 +113,8 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
     if any(shadowing.values()):
         raise ValueError(f"checks may not report the session's own measurements: {shadowing}")
     checks = {name: CheckSummary(check.status, check.risk, check.coverage, [f.to_dict() for f in check.findings],
-                                 check.measurements) for name, check in result.checks.items()}
+                                 check.measurements, [s.to_dict() for s in check.signals])
+              for name, check in result.checks.items()}
     return Summary(
         session_id=session_id,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -141,21 +141,44 @@ def server(toy_registered, models_ready, tmp_path_factory):
         yield app
 
 
-def test_a_new_check_reaches_summary_headline_and_report(models_ready, toy_registered, tmp_path):
+@pytest.fixture(scope="module")
+def analysed(models_ready, toy_registered, tmp_path_factory):
+    """A real clip analysed with the toy registered: (summary, output folder)."""
     from interview.analyze import analyze_recording
     from interview.config import AnalysisConfig
 
-    summary = analyze_recording(dev_file(CLIP), AnalysisConfig(transcribe=False, face_db="off"), tmp_path)
+    out = tmp_path_factory.mktemp("toy_analysis")
+    return analyze_recording(dev_file(CLIP), AnalysisConfig(transcribe=False, face_db="off"), out), out
+
+
+def test_a_new_check_reaches_summary_headline_and_report(analysed):
+    summary, out = analysed
     toy = summary["checks"]["toy"]
     assert toy["status"] == "review" and summary["measurements"]["toy_small_frames"] > 0
     [finding] = toy["findings"]
-    assert (tmp_path / finding["frame"]).is_file()  # the runner wrote the toy's evidence reference
+    assert (out / finding["frame"]).is_file()  # the runner wrote the toy's evidence reference
     assert summary["overall"]["checks"]["toy"]["label"] == "Toy size check"
     assert summary["overall"]["headline"].startswith("A small face")  # the only concern comes first
-    assert json.loads((tmp_path / "summary.json").read_text())["checks"]["toy"]["status"] == "review"
-    html = (tmp_path / "report.html").read_text()
+    assert json.loads((out / "summary.json").read_text())["checks"]["toy"]["status"] == "review"
+    html = (out / "report.html").read_text()
     assert "Toy size check" in html and "Is the face ever small in the picture?" in html
     assert "Ask the candidate to sit closer to the camera." in html
+
+
+def test_every_family_lists_its_signals_in_one_shape(analysed):
+    from interview.calibration.build import readings_of
+
+    summary, _ = analysed
+    for name in ("liveness", "identity", "deepfake", "relay"):
+        signals = summary["checks"][name]["signals"]
+        assert signals and all(set(s) == {"name", "value", "unit", "reason", "score", "t0", "t1", "region"}
+                               for s in signals), name
+    blinks = next(s for s in summary["checks"]["liveness"]["signals"] if s["name"] == "blinks")
+    assert blinks["value"] == summary["measurements"]["liveness"]["blinks_per_minute"]
+    # calibration reads the deepfake signals' values from the signals; the same numbers as the
+    # measurements that summaries before schema 2 kept them in
+    legacy = readings_of({"measurements": summary["measurements"]})
+    assert legacy and readings_of(summary) == pytest.approx(legacy, abs=1e-4)
 
 
 def test_a_new_check_gets_its_card_in_the_app(toy_registered, server, browser):

@@ -26,7 +26,8 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4
 
 @dataclass(frozen=True)
 class Reading:
-    """How to read one calibrated signal's session value out of summary["measurements"]."""
+    """A calibrated signal: its profile key ("check.signal", as summary.json lists the check's
+    signals), which side is suspicious, and where summaries before schema 2 kept its value."""
 
     key: str
     direction: int
@@ -38,11 +39,14 @@ READINGS: tuple[Reading, ...] = tuple(Reading(spec.key, spec.direction, f"deepfa
 
 
 def readings_of(summary: dict) -> dict[str, float]:
-    """The calibrated signals' session values in a summary (signals it could not measure are absent)."""
+    """The calibrated signals' session values in a summary, read from each check's signals (from its
+    measurements in a summary before schema 2); signals it could not measure are absent."""
+    listed = {f"{check}.{signal['name']}": signal.get("value")
+              for check, result in (summary.get("checks") or {}).items() for signal in result.get("signals") or []}
     measurements = summary.get("measurements") or {}
     out = {}
     for reading in READINGS:
-        value = measurements.get(reading.measurement)
+        value = listed[reading.key] if reading.key in listed else measurements.get(reading.measurement)
         if isinstance(value, (int, float)) and not math.isnan(value):
             out[reading.key] = float(value)
     return out

@@ -48,6 +48,32 @@ class Finding:
                 "reason": self.reason, "frame": self.frame, "signal": self.signal}
 
 
+@dataclass(frozen=True)
+class Signal:
+    """One signal's reading in a session, the same shape in every family, so that what genuine
+    sessions read can be learnt for any of them alike (`interview.calibration`): `value` raw, in
+    `unit` (None: it could not be measured); `score` the risk the check gave it on its own (None:
+    judged only in fusion); `t0`/`t1` the span and `region` the part of the face it refers to (None:
+    the whole session, the whole face); `reason` a sentence a person can check."""
+
+    name: str
+    value: float | None
+    unit: str
+    reason: str
+    score: float | None = None
+    t0: float | None = None
+    t1: float | None = None
+    region: str | None = None
+
+    def to_dict(self) -> dict:
+        def rounded(x: float | None, digits: int) -> float | None:
+            return None if x is None or x != x else round(float(x), digits)
+
+        return {"name": self.name, "value": rounded(self.value, 4), "unit": self.unit, "reason": self.reason,
+                "score": rounded(self.score, 3), "t0": rounded(self.t0, 2), "t1": rounded(self.t1, 2),
+                "region": self.region}
+
+
 @dataclass
 class CheckResult:
     name: str
@@ -56,6 +82,7 @@ class CheckResult:
     coverage: float
     findings: list[Finding] = field(default_factory=list)
     measurements: dict = field(default_factory=dict)  # merged into summary["measurements"]
+    signals: list[Signal] = field(default_factory=list)  # every signal's reading, measured or not
 
     def to_dict(self) -> dict:
         return {"status": self.status, "risk": round(self.risk, 3), "coverage": round(self.coverage, 3),

@@ -27,6 +27,7 @@ from interview.checks.base import (
     Finding,
     SessionContext,
     SessionInputs,
+    Signal,
     status_for,
 )
 from interview.checks.deepfake import fusion
@@ -375,29 +376,36 @@ class DeepfakeCheck(Check):
         measurements = {"deepfake_score": None,
                         "deepfake_stress_identity": round(min(identity), 3) if identity else None}
         too_compressed = self._compression_note(ctx)
-        judgement = None
+        judgement, values = None, {}
         if scored:
             values = session_values([s.values for s in scored])
             judgement = fusion.judge(values, self.profile)
             measurements["deepfake_score"] = round(judgement.fused, 3)
             measurements.update({f"deepfake_{spec.name}": (round(values[spec.name], 4) if spec.name in values else None)
                                  for spec in fusion.SIGNALS})
+        signals = [self._reading(spec, values.get(spec.name)) for spec in fusion.SIGNALS]
         failed = [r for r in judged if not r.passed]
         if failed and too_compressed is None:  # decisive on its own, whatever the passive signals say
             findings = [self._stress_finding(r, STRESS_FAILED_RISK) for r in failed]
             return CheckResult(self.name, status_for(STRESS_FAILED_RISK, coverage), STRESS_FAILED_RISK, coverage,
-                               findings, measurements)
+                               findings, measurements, signals)
         if judgement is None:
-            return CheckResult(self.name, "insufficient", 0.0, coverage, measurements=measurements)
+            return CheckResult(self.name, "insufficient", 0.0, coverage, measurements=measurements, signals=signals)
         if too_compressed is not None:  # measured, kept, but not judged
-            return CheckResult(self.name, "insufficient", 0.0, coverage, [too_compressed], measurements)
+            return CheckResult(self.name, "insufficient", 0.0, coverage, [too_compressed], measurements, signals)
         findings = self._findings(scored, judgement) if judgement.level != "ok" else []
         status = judgement.level if status_for(judgement.risk, coverage) != "insufficient" else "insufficient"
         risk = judgement.risk
         if judged and status == "review":  # a passed stress response outweighs a weak passive finding
             risk, status = min(risk, REVIEW_RISK - 0.01), "ok"
             findings = [self._stress_finding(r, 0.0) for r in judged]
-        return CheckResult(self.name, status, risk, coverage, findings, measurements)
+        return CheckResult(self.name, status, risk, coverage, findings, measurements, signals)
+
+    def _reading(self, spec: fusion.SignalSpec, value: float | None) -> Signal:
+        """A signal's session value (the median over the scored windows), judged only in fusion."""
+        if value is None:
+            return Signal(spec.name, None, spec.unit, f"{spec.label}: not measured", region=spec.region)
+        return Signal(spec.name, value, spec.unit, fusion.reason(spec, value, self.profile), region=spec.region)
 
     def _stress_finding(self, response: StressResponse, risk: float) -> Finding:
         """A stress response as a finding, with the frame that shows it (the turned face least like

@@ -19,7 +19,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, status_for
+from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, Signal, status_for
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.identity.id_photo import MIN_EYE_DISTANCE_PX
 from interview.checks.identity.repeats import QueryFace, RegistryReport, RepeatFace
@@ -197,12 +197,22 @@ class IdentityCheck(Check):
             {"start": round(s.start, 2), "end": round(s.end, 2), "person": s.person, "samples": len(s.samples),
              "id_similarity": self._median_to_id(s.samples)} for s in segments]
         measurements["identity_samples"] = {"assessed": len(self.samples), "skipped_pose_or_size": self.skipped}
-        return self._result(findings, coverage, measurements)
+        counts = np.array(self.counts)
+        signals = [
+            Signal("id_match", measurements["id_similarity"], "cosine",
+                   f"Median similarity of the face on camera to the ID photo (same person from {SAME_PERSON_THRESHOLD:.2f})"),
+            Signal("people", float(len({s.person for s in segments})) if segments else None, "people",
+                   "Different people seen in the main face's place during the call"),
+            Signal("extra_faces", float(np.mean(counts > 1)) if counts.size else None, "share of frames",
+                   "Frames with more than one face in the picture"),
+        ]
+        return self._result(findings, coverage, measurements, signals)
 
-    def _result(self, findings: list[Finding], coverage: float, measurements: dict) -> CheckResult:
+    def _result(self, findings: list[Finding], coverage: float, measurements: dict,
+                signals: list[Signal]) -> CheckResult:
         risk = max((f.risk for f in findings), default=0.0)
         return CheckResult(self.name, status_for(risk, coverage), risk, coverage,
-                           sorted(findings, key=lambda f: (f.t0, -f.risk)), measurements)
+                           sorted(findings, key=lambda f: (f.t0, -f.risk)), measurements, signals)
 
     def _duration(self, ctx: SessionContext) -> float:
         return ctx.media.duration_s or (self.times[-1] if self.times else 0.0)
@@ -348,7 +358,7 @@ class IdentityCheck(Check):
             findings = [self._repeat_finding(ctx, repeat, segments, duration, report) for repeat in report.repeats]
         else:
             findings = []
-        return self._result(result.findings + findings, result.coverage, measurements)
+        return self._result(result.findings + findings, result.coverage, measurements, result.signals)
 
     def _repeat_finding(self, ctx: SessionContext, repeat: RepeatFace, segments: list[IdentitySegment], duration: float,
                         report: RegistryReport) -> Finding:

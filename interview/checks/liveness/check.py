@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, status_for
+from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, Signal, status_for
 from interview.checks.liveness import blinks, frozen, fusion, planarity, replay_cues, rppg
 from interview.checks.liveness.challenges import ChallengeResult, in_hand_window, label_of, settled, verify
 from interview.checks.liveness.signal import SignalResult
@@ -64,8 +64,8 @@ class LivenessCheck(Check):
         challenges = [settled(verify(mark, track, self.track.hands, ctx.audio), ctx.seen_until_s)
                       for mark in self.challenges if mark.asked_s >= since]
         signals = [frozen.assess(track, ctx.audio.speech), planarity.assess_parallax(track),
-                   planarity.assess_deformation(track), replay_cues.assess([r for r in self.replay if r.t >= since]), blinks.assess(track),
-                   rppg.assess(track)]
+                   planarity.assess_deformation(track), replay_cues.assess([r for r in self.replay if r.t >= since]),
+                   blinks.assess(track), rppg.assess(track)]
         challenge_signal = fusion.challenge_signal(challenges)
         if challenge_signal is not None:
             signals.append(challenge_signal)
@@ -83,8 +83,8 @@ class LivenessCheck(Check):
             "challenges": [c.to_dict() for c in challenges],
         }
         findings = [replace(f, risk=min(f.risk, risk)) for f in findings]  # none outranks its check
-        return CheckResult(self.name, status, risk, coverage,
-                           sorted(findings, key=lambda f: -f.risk), measurements)
+        return CheckResult(self.name, status, risk, coverage, sorted(findings, key=lambda f: -f.risk), measurements,
+                           [_reading(s) for s in signals])
 
     def _finding(self, signal: SignalResult) -> Finding:
         t0 = signal.t0 if signal.t0 is not None else 0.0
@@ -125,6 +125,20 @@ def usable_share(track: TrackArrays) -> float:
         usable = (track.has_face & (np.abs(track.yaw) <= LIVENESS_USABLE_POSE.yaw)
                   & (np.abs(track.pitch) <= LIVENESS_USABLE_POSE.pitch))
     return float(usable.mean())
+
+
+# The raw value each signal is read by, and its unit.
+READING = {"frozen": ("frozen_seconds", "s"), "planar_motion": ("planarity_ratio", "ratio"),
+           "static_face": ("static_share", "share of windows"), "replay": ("replay_score", "score"),
+           "blinks": ("blinks_per_minute", "per minute"), "pulse": ("pulse_snr_db", "dB"),
+           "challenges": ("median_response_ms", "ms")}
+
+
+def _reading(signal: SignalResult) -> Signal:
+    key, unit = READING[signal.name]
+    value = signal.measurements.get(key)
+    return Signal(signal.name, float(value) if value is not None else None, unit, signal.reason, signal.score,
+                  signal.t0, signal.t1, "face")
 
 
 def _flat_measurements(signals: list[SignalResult]) -> dict:

@@ -21,6 +21,7 @@ from interview.checks.base import (
     Finding,
     SessionContext,
     SessionInputs,
+    Signal,
     corroborated,
     status_for,
 )
@@ -195,7 +196,19 @@ class RelayCheck(Check):
             "speech_without_mouth_s": round(lips_still_s, 2) if face.any() else None,
             "mouth_without_speech_s": round(mouth_only_s, 2) if face.any() else None,
         }
-        return CheckResult(self.name, status_for(risk, coverage), risk, coverage, findings, measurements)
+        signals = [
+            Signal("av_offset", measurements["av_offset_ms"], "ms",
+                   _offset_reason(sync.offset_ms) if measured else "No clear lip-sync peak: the offset was not measured",
+                   _offset_risk(sync.offset_ms) if measured else None),
+            Signal("lip_sync", sync.z if sync else None, "z", "How far the voice-lips peak stands above chance"),
+            Signal("answer_latency", measurements["answer_latency_median_ms"], "ms",
+                   f"Median pause from the end of a question to the answer, over {len(answers)} answers"),
+            Signal("speech_without_mouth", measurements["speech_without_mouth_s"], "s",
+                   "Speech heard while the mouth on camera was still", region="mouth"),
+            Signal("mouth_without_speech", measurements["mouth_without_speech_s"], "s",
+                   "The mouth moving as if talking with no voice heard", region="mouth"),
+        ]
+        return CheckResult(self.name, status_for(risk, coverage), risk, coverage, findings, measurements, signals)
 
     # -- who is speaking -------------------------------------------------------------------------
 
