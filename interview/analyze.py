@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from interview.audio import analyse_audio
 from interview.config import AnalysisConfig
+from interview.links.record import record_links
 from interview.media import FileSource, MediaInfo, probe, read_audio
 from interview.observations import AudioAnalysis
 from interview.overall import overall
@@ -91,6 +92,7 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     summary = build_summary(session_id, media, session.config, result, problems + result.problems)
     summary["timings"] = session.stopwatch.to_dict(session.stats.analysed_frames)
     summary.update(extra or {})
+    summary["links"] = record_links(session.config, summary, audio)
     summary["overall"] = overall(summary)
     write_reports(summary, out_dir)
     if store is not None:

@@ -156,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
                                        "e.g. the receipt a sign-off printed")
     _command(audit_cmd, "log", "list the audit entries", "interview-verify audit log", [db])
 
+    links = _command(commands, "links", "candidates linked across sessions by face, voice or reused answers",
+                     "interview-verify links --candidate \"Jane Doe\" --json", [as_json])
+    links.add_argument("--candidate", help="only the links and cluster of this name, e.g. --candidate \"Jane Doe\"")
+    links.add_argument("--face-db", help="the registry to read (default: $INTERVIEW_VERIFY_FACE_DB or the user data "
+                                         "dir), e.g. --face-db postgresql://iv@db.example/faces")
+
     _command(commands, "sessions", "list analysed sessions with status, consent and sign-off",
              "interview-verify sessions --json", [db, as_json])
 
@@ -464,6 +470,14 @@ def configure_logging(debug: bool, server: bool = False) -> None:
         logging.getLogger(ours).setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
+def _links(args: argparse.Namespace) -> int:
+    from interview.links.view import links_text, links_view
+
+    view = links_view(AnalysisConfig(face_db=args.face_db or default_face_db()), args.candidate)
+    print(json.dumps(view, indent=1) if args.json else links_text(view))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from interview.images import ImageError
     from interview.media import MediaError
@@ -475,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.debug, server=args.command in ("serve", "worker"))
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}
+                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate,
+                "links": _links}
     try:
         return handlers[args.command](args)
     except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:

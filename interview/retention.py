@@ -21,7 +21,8 @@ RETENTION_DAYS = 30
 DEFAULT_DISCLOSURE = (
     "The interview is recorded and analysed on this computer for signs that the person is live, matches "
     "their ID, shows no face manipulation and answers on their own. The analysis reports evidence for a "
-    "person to review; it makes no decision. Video, evidence frames and face data are deleted within "
+    "person to review; it makes no decision. Face and voice embeddings and the answers' text are compared with "
+    "earlier candidates'. Video, evidence frames, face and voice data and answers are deleted within "
     f"{RETENTION_DAYS} days, or sooner on request."
 )
 FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
@@ -86,6 +87,9 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
     forgotten = _forget_faces(record.summary)
     if forgotten:
         deleted.append(f"{forgotten} face embeddings")
+    traits = _forget_traits(record.summary)
+    if traits:
+        deleted.append(f"{traits} voice and answer records")
     evidence_dir = record.out_dir / "evidence"
     if evidence_dir.is_dir() and not any(evidence_dir.iterdir()):
         evidence_dir.rmdir()
@@ -116,3 +120,11 @@ def _forget_faces(summary: dict) -> int:
         return registry.forget(analysis)
     finally:
         registry.close()
+
+
+def _forget_traits(summary: dict) -> int:
+    """Delete the voice and answer records this session left for cross-candidate links (interview.links)."""
+    from interview.config import AnalysisConfig
+    from interview.links.record import forget
+
+    return forget(AnalysisConfig(), summary["session_id"])

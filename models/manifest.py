@@ -84,6 +84,15 @@ MANIFEST: tuple[ModelSpec, ...] = (
         ),
     ),
     ModelSpec(
+        name="voice_encoder",
+        purpose="Resemblyzer GE2E speaker encoder: 256-d voice embedding (run in numpy, no torch)",
+        license="Apache-2.0 (Resemble AI)",
+        files=_single(
+            "Resemblyzer", "0.1.4", "resemblyzer/pretrained.pt",
+            "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e", 17_090_379,
+        ),
+    ),
+    ModelSpec(
         name="yunet",
         purpose="YuNet 2023mar face detector: boxes and 5 points for alignment",
         license="MIT (OpenCV zoo)",
