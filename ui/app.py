@@ -55,6 +55,7 @@ class AppContext:
 
 
 def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
+    from ui.links import build_links_tab
     from ui.live import LiveRegistry, build_live_tab, build_verify_page
     from ui.review import build_review_tab
     from ui.signoff import build_signoff_tab
@@ -72,6 +73,8 @@ def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
                 build_live_tab(ctx)
             with gr.Tab("Sign-off", id="signoff") as signoff_tab:
                 build_signoff_tab(ctx, signoff_tab)
+            with gr.Tab("Links", id="links"):
+                build_links_tab(ctx)
     with app.route("Candidate verification", "/verify", show_in_navbar=False):
         build_verify_page(ctx)
     return app, ctx

@@ -14,7 +14,7 @@ from interview.config import AnalysisConfig
 from interview.links.answers import Passage
 from interview.links.graph import Link, all_links, links_to
 from interview.links.store import TraitRecord, TraitStore, TraitStoreError, trait_location
-from interview.links.voice import voice_embedding
+from interview.links.voice import VOICE_THRESHOLD, voice_embedding
 from interview.observations import AudioAnalysis
 from interview.timeline import Segment
 from models.registry import ModelMissingError
@@ -26,31 +26,58 @@ def _retention_days(config: AnalysisConfig) -> float:
     return RETENTION_DAYS if config.face_retention_days is None else config.face_retention_days
 
 
-def candidate_passages(summary: dict) -> list[Passage]:
-    turns = (summary.get("measurements") or {}).get("candidate_turns") or []
-    if turns:
-        return [Passage(t["start"], t["end"], t["text"]) for t in turns if t["text"].strip()]
+def _whole_transcript(summary: dict) -> list[Passage]:
     text = " ".join(s["text"] for s in summary.get("transcript") or []).strip()
     return [Passage(0.0, summary["input"].get("duration_s") or 0.0, text)] if text else []
 
 
-def candidate_speech(summary: dict, audio: AudioAnalysis) -> list[Segment]:
-    turns = [Segment(t["start"], t["end"]) for t in (summary.get("measurements") or {}).get("candidate_turns") or []]
-    if not turns:
-        return list(audio.speech)
-    return [Segment(max(s.start, t.start), min(s.end, t.end)) for s in audio.speech for t in turns if s.overlap(t) > 0]
+def _turns(summary: dict) -> list[dict]:
+    return (summary.get("measurements") or {}).get("candidate_turns") or []
+
+
+def _inside(speech: tuple[Segment, ...], turns: list[Segment]) -> list[Segment]:
+    """The speech within the turns."""
+    return [Segment(max(s.start, t.start), min(s.end, t.end)) for s in speech for t in turns if s.overlap(t) > 0]
+
+
+def _outside(speech: tuple[Segment, ...], turns: list[Segment]) -> list[Segment]:
+    """The speech outside the turns."""
+    left = []
+    for span in speech:
+        start = span.start
+        for turn in sorted(t for t in turns if span.overlap(t) > 0):
+            if turn.start > start:
+                left.append(Segment(start, turn.start))
+            start = max(start, turn.end)
+        if span.end > start:
+            left.append(Segment(start, span.end))
+    return left
 
 
 def session_traits(summary: dict, audio: AudioAnalysis, date: str) -> list[TraitRecord]:
-    """The voice and answers of this session's candidate, as records (none it could not measure)."""
+    """The voice and answers of this session's candidate, as records (none it could not measure).
+
+    When only the voice told the parties apart (no face, one channel), the two "voices" it found are
+    checked with the speaker encoder: if they are one voice, all the speech is the candidate's
+    (the MFCC clustering splits a lone speaker in two)."""
     base = dict(candidate=summary.get("candidate"), analysis=summary["session_id"], date=date,
                 media_sha256=summary["input"].get("sha256"))
-    traits = []
+    turns = [Segment(t["start"], t["end"]) for t in _turns(summary)]
+    passages = [Passage(t["start"], t["end"], t["text"]) for t in _turns(summary) if t["text"].strip()]
+    voice = None
+
+    def embed(spans: list[Segment]):
+        return voice_embedding(audio.samples, audio.sample_rate, spans)
+
     if audio.samples is not None:
-        voice = voice_embedding(audio.samples, audio.sample_rate, candidate_speech(summary, audio))
-        if voice is not None:
-            traits.append(TraitRecord("voice", vector=voice, **base))
-    passages = candidate_passages(summary)
+        voice = embed(_inside(audio.speech, turns) if turns else list(audio.speech))
+        if turns and voice is not None and summary["measurements"].get("speaker_attribution") == "voice":
+            other = embed(_outside(audio.speech, turns))
+            if other is not None and float(other @ voice) >= VOICE_THRESHOLD:
+                voice, turns = embed(list(audio.speech)), []
+    if not turns:
+        passages = _whole_transcript(summary)
+    traits = [TraitRecord("voice", vector=voice, **base)] if voice is not None else []
     if passages:
         traits.append(TraitRecord("answers", payload={"passages": [p.to_dict() for p in passages]}, **base))
     return traits
