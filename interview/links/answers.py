@@ -1,11 +1,13 @@
 """Reused answers: the same scripted passage spoken by candidates under different names.
 
-A passage is a candidate turn of the transcript. Two passages are compared by their word
-5-shingles that carry at least two content words, so stock phrases ("thank you for the
-question", "that is a good question") share nothing; the similarity is the share of the shorter
-passage's shingles found in the other (containment: a script read inside a longer answer still
-counts). Whisper's small misspellings break a few shingles, not most. Exact sets, not MinHash:
-a registry of thousands of passages compares in well under a second.
+A passage is a candidate turn of the transcript. Two passages are compared by their shingles:
+pairs of consecutive content words once the function words and stock vocabulary are dropped, so
+stock phrases ("thank you for the question", "that is a good question") share next to nothing;
+the similarity is the share of the shorter passage's shingles found in the other (containment: a
+script read inside a longer answer still counts). Pairs, not longer runs, because Whisper mishears
+a word in five on synthetic or accented speech: one script read in two espeak voices keeps half
+its pairs but under a fifth of its 5-word runs. Exact sets, not MinHash: a registry of thousands
+of passages compares in well under a second.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SHINGLE = 5
-ANSWER_THRESHOLD = 0.5  # share of the shorter passage's shingles (README, Links: unrelated dev transcripts reach 0.0)
-MIN_SHINGLES = 8  # a passage this short (about 12 words) is too generic to tie two people
+SHINGLE = 2
+ANSWER_THRESHOLD = 0.35  # share of the shorter passage's shingles (README, Links: unrelated dev transcripts reach 0.0)
+MIN_SHINGLES = 8  # a passage this short (about 20 words) is too generic to tie two people
 STOPWORDS = frozenset("""
 a about after again all also am an and any are as at be because been before being but by can could did do does
 doing don't for from had has have having he her here hers him his how i i'm if in into is it it's its just me
@@ -41,10 +43,9 @@ def words(text: str) -> list[str]:
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
-    """Word 5-grams with at least two content words."""
-    tokens = words(text)
-    grams = (tuple(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
-    return {g for g in grams if sum(w not in STOPWORDS for w in g) >= 2}
+    """Runs of SHINGLE consecutive content words."""
+    tokens = [w for w in words(text) if w not in STOPWORDS]
+    return {tuple(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
 
 
 def passage_similarity(a: str, b: str) -> float:
