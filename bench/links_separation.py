@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fixtures.cache import DEV_MEDIA
-from interview.links.answers import passage_similarity
+from interview.links.answers import ANSWER_THRESHOLD, passage_similarity
 from interview.links.voice import VOICE_THRESHOLD, voice_embedding
 from interview.media import AUDIO_RATE, probe, read_audio
 from interview.timeline import Segment
@@ -156,12 +156,16 @@ def main() -> None:
     if args.voice_only:
         return
     texts = transcripts()
-    scores = sorted(((passage_similarity(texts[a], texts[b]), a, b) for a, b in itertools.combinations(texts, 2)),
-                    reverse=True)
-    print(f"answers: {len(scores)} pairs of different dev transcripts; highest similarities:")
+    from interview.links.answers import MIN_SHINGLES, shingles
+
+    pairs = [(a, b) for a, b in itertools.combinations(texts, 2) if SPEAKERS.get(a, a) != SPEAKERS.get(b, b)]
+    comparable = [(a, b) for a, b in pairs if min(len(shingles(texts[a])), len(shingles(texts[b]))) >= MIN_SHINGLES]
+    scores = sorted(((passage_similarity(texts[a], texts[b]), a, b) for a, b in comparable), reverse=True)
+    print(f"answers: {len(pairs)} pairs of dev transcripts by different speakers, {len(comparable)} long enough to "
+          f"compare ({MIN_SHINGLES}+ content-word pairs each); linked {sum(s >= ANSWER_THRESHOLD for s, _, _ in scores)} "
+          f"(from {ANSWER_THRESHOLD}); highest:")
     for score, a, b in scores[:3]:
         print(f"  {score:.3f}  {a}  {b}")
-
 
 if __name__ == "__main__":
     main()

@@ -88,7 +88,7 @@ def cluster(tmp_path_factory) -> dict:
     summaries = {name: analyze_recording(scripted_answer(script, voice).path,
                                          AnalysisConfig(candidate=name, face_db=face_db), root / name, store=store)
                  for name, (script, voice) in CLUSTER.items()}
-    return {"store": store, "face_db": face_db, "summaries": summaries}
+    return {"store": store, "face_db": face_db, "summaries": summaries, "root": root}
 
 
 def _links_json(capsys, face_db: str, *extra: str) -> dict:
@@ -105,6 +105,7 @@ def test_three_names_form_one_cluster_by_answers_and_voice(cluster, capsys):
     assert [l["kind"] for l in summaries["Ann Lee"]["links"]["links"]] == []
     assert [(l["kind"], l["b"]["candidate"]) for l in summaries["Bea Cruz"]["links"]["links"]] == [("answers", "Ann Lee")]
     assert [(l["kind"], l["b"]["candidate"]) for l in summaries["Cal Diaz"]["links"]["links"]] == [("voice", "Ann Lee")]
+    assert "voice of &#x27;Ann Lee&#x27;" in (cluster["root"] / "Cal Diaz" / "report.html").read_text()  # the report lists it
 
     view = _links_json(capsys, cluster["face_db"])
     pairs = {(l["kind"], frozenset((l["a"]["candidate"], l["b"]["candidate"]))) for l in view["links"]}

@@ -35,6 +35,17 @@ def link_line(link: dict) -> str:
             f"similarity {link['similarity']:.2f} (link from {link['threshold']:.2f})")
 
 
+def session_links_line(summary: dict) -> str:
+    """The report's one line on this session's links to earlier candidates (summary["links"])."""
+    block = summary.get("links") or {}
+    if block.get("status") != "ok":
+        return {"off": "not searched (registry off)", None: "not searched"}.get(block.get("status"),
+                                                                                f"not searched: {block.get('error')}")
+    found = [f"{l['kind']} of '{l['b']['candidate']}' ({l['b']['date'][:10]}, similarity {l['similarity']:.2f}, "
+             f"link from {l['threshold']:.2f})" for l in block["links"]]
+    return "; ".join(found) if found else f"none among {block['searched']} earlier analyses"
+
+
 def links_text(view: dict) -> str:
     if not view["links"]:
         return "No links: no two candidates under different names share a face, voice or answer."

@@ -9,6 +9,7 @@ from pathlib import Path
 from interview.challenges import label_of
 from interview.checks.base import ALERT_RISK, REVIEW_RISK
 from interview.face_match import SAME_PERSON_THRESHOLD
+from interview.links.view import session_links_line
 from interview.next_steps import next_step
 from interview.overall import (
     CHECK_QUESTIONS,
@@ -138,6 +139,7 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
             ("Session", summary.get("session_id", "-")),
             ("Analysed", summary.get("created_at", "-")),
             ("Recording", f"{Path(str(media.get('path', '-'))).name}, {seconds(media.get('duration_s'))}"),
+            ("Links to other names", session_links_line(summary)),
         ],
         status=fused["status"],
         headline=fused["headline"],
