@@ -128,3 +128,34 @@ def test_purge_takes_a_session_out_of_the_links(cluster, capsys, monkeypatch):
     assert "2 voice and answer records" in result.deleted
     assert _links_json(capsys, cluster["face_db"])["links"] == []
     assert list(itertools.chain(*(s["links"]["links"] for s in cluster["summaries"].values())))  # reports keep theirs
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def trait_db(request, tmp_path):
+    """A SQLite file, or a real PostgreSQL server (pgserver) when it is installed."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "faces.sqlite")
+        return
+    pgserver = pytest.importorskip("pgserver", reason="pgserver (PostgreSQL in a wheel) not installed")
+    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def test_trait_store_keeps_links_expires_and_forgets(trait_db):
+    """The same records, links, retention and deletion on both SQL backends, with real voice vectors."""
+    from datetime import datetime, timedelta, timezone
+
+    from interview.links.store import TraitStore
+
+    now = datetime.now(timezone.utc)
+    store = TraitStore(trait_db)
+    for i, (name, (script, voice)) in enumerate(CLUSTER.items()):
+        samples, spans = _speech(scripted_answer(script, voice).path)
+        date = (now - timedelta(days=40 if name == "Bea Cruz" else 1)).isoformat(timespec="seconds")
+        store.add([TraitRecord("voice", name, f"s{i}", date, None, voice_embedding(samples, AUDIO_RATE, spans))])
+    assert {frozenset((l.a.candidate, l.b.candidate)) for l in all_links(store.all())} == {frozenset({"Ann Lee", "Cal Diaz"})}
+    assert store.expire(now, 30) == 1 and [r.candidate for r in store.all()] == ["Ann Lee", "Cal Diaz"]
+    assert store.forget("s0") == 1 and all_links(store.all()) == []
