@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                           "http://... (qdrant), or off, e.g. --face-db off "
                           "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
     settings.add_argument("--no-face-store", action="store_true",
-                          help="search the face registry but keep none of this candidate's face data (no consent)")
+                          help="search the face registry and links but keep none of this candidate's face, voice "
+                               "or answers (no consent)")
     settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
                           help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
     settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,

@@ -1,4 +1,4 @@
-"""Trait records of earlier analyses (voice embeddings, answer fingerprints), one row each.
+"""Trait records of earlier analyses (voice embeddings, answer passages), one row each.
 
 They live beside the face registry: in its SQLite file, or in its PostgreSQL database (the same
 `face_db` setting, so one place holds every biometric record, one retention rule and one consent
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,37 +70,45 @@ def trait_location(face_db: str) -> str | None:
 
 
 class TraitStore:
+    """The trait_records table; every database failure comes out as TraitStoreError."""
+
     def __init__(self, location: str):
-        self.db = open_database(location)
         try:
-            with self.db.write() as conn:
-                conn.execute(postgres_ddl(_TABLE) if is_postgres(location) else _TABLE)
+            self.db = open_database(location)
+        except (OSError, ImportError) as exc:  # a folder that cannot be made, psycopg missing
+            raise TraitStoreError(f"the trait database cannot be opened: {exc}") from exc
+        with self._failures("open"), self.db.write() as conn:
+            conn.execute(postgres_ddl(_TABLE) if is_postgres(location) else _TABLE)
+
+    @contextmanager
+    def _failures(self, action: str) -> Iterator[None]:
+        try:
+            yield
         except self.db.errors as exc:
-            raise TraitStoreError(f"the trait database {self.db.location} cannot be opened: {exc}") from exc
+            raise TraitStoreError(f"the trait database {self.db.location} failed to {action}: {exc}") from exc
 
     def add(self, records: list[TraitRecord]) -> int:
         rows = [(r.kind, r.candidate, r.analysis, r.date, r.media_sha256,
                  json.dumps([round(float(v), 6) for v in r.vector]) if r.vector is not None else None,
                  json.dumps(r.payload) if r.payload is not None else None) for r in records]
         if rows:
-            with self.db.write() as conn:
+            with self._failures("store records"), self.db.write() as conn:
                 conn.executemany(f"INSERT INTO trait_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
-    def all(self, kind: str | None = None) -> list[TraitRecord]:
-        where, params = ("WHERE kind = ?", (kind,)) if kind else ("", ())
-        with self.db.connect() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM trait_records {where} ORDER BY id", params).fetchall()
+    def all(self) -> list[TraitRecord]:
+        with self._failures("read records"), self.db.connect() as conn:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM trait_records ORDER BY id").fetchall()
         return [TraitRecord(r[0], r[1], r[2], r[3], r[4], np.asarray(json.loads(r[5]), np.float32) if r[5] else None,
                             json.loads(r[6]) if r[6] else None) for r in rows]
 
     def expire(self, now: datetime, retention_days: float) -> int:
         """Retention: drop records older than `retention_days`."""
         cutoff = (now - timedelta(days=retention_days)).isoformat(timespec="seconds")
-        with self.db.write() as conn:
+        with self._failures("delete expired records"), self.db.write() as conn:
             return conn.execute("DELETE FROM trait_records WHERE date < ?", (cutoff,)).rowcount
 
     def forget(self, analysis: str) -> int:
         """Deletion on request: every trait one analysis stored."""
-        with self.db.write() as conn:
+        with self._failures("delete records"), self.db.write() as conn:
             return conn.execute("DELETE FROM trait_records WHERE analysis = ?", (analysis,)).rowcount
