@@ -4,7 +4,10 @@ Voice: every dev clip with speech is one speaker (labels below, from MANIFEST.ts
 of pyannote_sample.wav come from its .rttm. Pairs are "same speaker, other recording" (the case
 that matters: one operative recorded twice), "same speaker, other half of one recording", and
 "different speakers". Answers: the Whisper transcripts of every pair of different dev clips (none
-reads the same text) give the highest similarity two unrelated passages reach.
+reads the same text) give the highest similarity two unrelated passages reach. Rooms: every
+genuine dev video's room against every other's (vr_face3 and the congresswoman's clip are one
+source, one room), and three dev people composited into one generated room
+(fixtures/room_composite.py), one of them by the same camera, two by a nudged, dimmed one.
 
     python -m bench.links_separation
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -142,8 +146,12 @@ def transcripts() -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--voice-only", action="store_true", help="skip the transcripts")
+    parser.add_argument("--voice-only", action="store_true", help="skip the transcripts and rooms")
+    parser.add_argument("--room-only", action="store_true", help="only the rooms")
     args = parser.parse_args()
+    if args.room_only:
+        room_table()
+        return
     groups = voice_table(voices())
     print(f"voice (resemblyzer GE2E, numpy), link from cosine {VOICE_THRESHOLD}")
     for name, pairs in groups.items():
@@ -166,6 +174,40 @@ def main() -> None:
           f"(from {ANSWER_THRESHOLD}); highest:")
     for score, a, b in scores[:3]:
         print(f"  {score:.3f}  {a}  {b}")
+    room_table()
+
+
+COMPOSITES = (("A_talking_head/vr_face2.mp4", "as_is"), ("A_talking_head/st_WDA_KatieHill_000.mp4", "nudged"),
+              ("C_deepfake/dfdc_lynaeydofd_real.mp4", "nudged"))
+SAME_ROOM = {frozenset({"vr_face3.mp4", "st_WDA_AlexandriaOcasioCortez_000.mp4"})}
+
+
+def room_table() -> None:
+    import csv
+
+    from fixtures.room_composite import same_room
+    from interview.links.room import ROOM_THRESHOLD, room_matches, room_of
+
+    with open(DEV_MEDIA / "MANIFEST.tsv") as handle:
+        videos = [r["local_file"] for r in csv.DictReader(handle, delimiter="\t")
+                  if r["kind"] == "video" and r["ground_truth"].startswith(("real", "live"))]
+    rooms = {Path(v).name: room_of(str(DEV_MEDIA / v), probe(DEV_MEDIA / v).duration_s or 0.0) for v in videos}
+    composites = {f"composite {Path(v).stem} ({c})": room_of(str(p), probe(p).duration_s or 0.0)
+                  for v, c in COMPOSITES for p in [same_room(DEV_MEDIA / v, c).path]}
+    plain = sorted(name for name, room in rooms.items() if room is None)
+    print(f"room (ORB corners agreeing on one camera move), link from {ROOM_THRESHOLD}: {len(rooms)} genuine dev "
+          f"videos, {len(plain)} without a corner in their room (plain backdrops, never linked)")
+    found = {n: r for n, r in rooms.items() if r is not None}
+    other = sorted(((room_matches(found[a], found[b]), a, b) for a, b in itertools.combinations(found, 2)
+                    if frozenset({a, b}) not in SAME_ROOM), reverse=True)
+    same = [(room_matches(found[a], found[b]), a, b) for a, b in map(sorted, SAME_ROOM)]
+    shared = [(room_matches(composites[a], composites[b]), a, b) for a, b in itertools.combinations(composites, 2)]
+    for name, pairs in (("same room, other people (composites)", shared), ("same room, one source", same),
+                        ("different rooms", other)):
+        values = np.array([p[0] for p in pairs])
+        linked = int((values >= ROOM_THRESHOLD).sum())
+        print(f"  {name:38s} n={values.size:4d}  min {values.min()}  max {values.max()}  linked {linked}/{values.size}")
+        print("\n".join(f"      {score}  {a}  {b}" for score, a, b in sorted(pairs, reverse=True)[:2]))
 
 if __name__ == "__main__":
     main()

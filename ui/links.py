@@ -11,7 +11,7 @@ import gradio as gr
 from interview.links.view import link_line, links_view
 from ui.app import AppContext
 
-KIND_COLOURS = {"face": "#1f6feb", "voice": "#8250df", "answers": "#bf3989"}
+KIND_COLOURS = {"face": "#1f6feb", "voice": "#8250df", "answers": "#bf3989", "room": "#1a7f37"}
 SIDE = 360  # the graph's square, in px
 
 
@@ -46,7 +46,7 @@ def _passages(link: dict) -> str:
 
 def links_html(view: dict) -> str:
     if not view["links"]:
-        return '<p data-links="0">No links: no two candidates under different names share a face, voice or answer.</p>'
+        return '<p data-links="0">No links: no two candidates under different names share a face, voice, answer or room.</p>'
     clusters = "".join(
         f'<li data-cluster="{escape(", ".join(c["names"]))}"><b>{escape(", ".join(c["names"]))}</b>: {c["links"]} links by '
         f'{escape(" + ".join(c["kinds"]))}{" <b>(more than one kind of link)</b>" if len(c["kinds"]) > 1 else ""}</li>'
@@ -54,7 +54,7 @@ def links_html(view: dict) -> str:
     rows = "".join(
         f'<tr data-kind="{l["kind"]}"><td style="color:{KIND_COLOURS[l["kind"]]}"><b>{l["kind"]}</b></td>'
         f'<td>{escape(l["a"]["candidate"])} ({l["a"]["date"][:10]})</td><td>{escape(l["b"]["candidate"])} '
-        f'({l["b"]["date"][:10]})</td><td>{l["similarity"]:.2f}</td><td>{l["threshold"]:.2f}</td>'
+        f'({l["b"]["date"][:10]})</td><td>{l["similarity"]:g}</td><td>{l["threshold"]:g}</td>'
         f'<td>{_passages(l)}</td></tr>' for l in view["links"])
     return (f'<div data-links="{len(view["links"])}"><h3>Clusters</h3><ul>{clusters}</ul>{graph_svg(view)}'
             f'<h3>Links</h3><table class="iv-links"><tr><th>kind</th><th>candidate</th><th>candidate</th>'
@@ -62,7 +62,7 @@ def links_html(view: dict) -> str:
 
 
 def build_links_tab(ctx: AppContext) -> None:
-    gr.Markdown("Candidates under different names who share a face, a voice or a scripted answer. "
+    gr.Markdown("Candidates under different names who share a face, a voice, a scripted answer or a room. "
                 "Names tied by more than one kind of link are the pattern of one operative behind many identities.")
     with gr.Row():
         candidate = gr.Textbox(label="Candidate (empty: everyone)", scale=3)

@@ -17,10 +17,11 @@ import numpy as np
 from interview.face_match import SAME_PERSON_THRESHOLD
 from interview.face_registry import same_candidate
 from interview.links.answers import ANSWER_THRESHOLD, Passage, best_pair
+from interview.links.room import ROOM_THRESHOLD, room_matches
 from interview.links.store import TraitRecord
 from interview.links.voice import VOICE_THRESHOLD
 
-THRESHOLDS = {"face": SAME_PERSON_THRESHOLD, "voice": VOICE_THRESHOLD, "answers": ANSWER_THRESHOLD}
+THRESHOLDS = {"face": SAME_PERSON_THRESHOLD, "voice": VOICE_THRESHOLD, "answers": ANSWER_THRESHOLD, "room": ROOM_THRESHOLD}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Side:
 class Link:
     """Two analyses under different names that share a trait."""
 
-    kind: str  # "face", "voice", "answers"
+    kind: str  # "face", "voice", "answers", "room" (similarity: corners agreeing on one camera move)
     a: Side
     b: Side
     similarity: float
@@ -64,6 +65,8 @@ def _similarity(a: TraitRecord, b: TraitRecord) -> tuple[float, dict]:
             return 0.0, {}
         score, pa, pb = best
         return score, {"passage_a": pa.to_dict(), "passage_b": pb.to_dict()}
+    if a.kind == "room":
+        return float(room_matches(a.payload, b.payload)), {}
     return float(np.dot(a.vector, b.vector)), {}
 
 

@@ -9,12 +9,15 @@ anyone (one voice, no face) counts all of its speech as the candidate's.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from interview.config import AnalysisConfig
 from interview.links.answers import Passage
 from interview.links.graph import Link, all_links, links_to
+from interview.links.room import room_of
 from interview.links.store import TraitRecord, TraitStore, TraitStoreError, trait_location
 from interview.links.voice import VOICE_THRESHOLD, voice_embedding
+from interview.media import MediaError
 from interview.observations import AudioAnalysis
 from interview.timeline import Segment
 from models.registry import ModelMissingError
@@ -55,7 +58,7 @@ def _outside(speech: tuple[Segment, ...], turns: list[Segment]) -> list[Segment]
 
 
 def session_traits(summary: dict, audio: AudioAnalysis, date: str) -> list[TraitRecord]:
-    """The voice and answers of this session's candidate, as records (none it could not measure).
+    """The voice, answers and room of this session's candidate, as records (none it could not measure).
 
     When only the voice told the parties apart (no face, one channel), the two "voices" it found are
     checked with the speaker encoder: if they are one voice, all the speech is the candidate's
@@ -80,7 +83,20 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str) -> list[Trait
     traits = [TraitRecord("voice", vector=voice, **base)] if voice is not None else []
     if passages:
         traits.append(TraitRecord("answers", payload={"passages": [p.to_dict() for p in passages]}, **base))
+    room = _room(summary["input"])
+    if room is not None:
+        traits.append(TraitRecord("room", payload=room, **base))
     return traits
+
+
+def _room(media: dict) -> dict | None:
+    """The room of the recording, when it has video on disk (a live call's stream has none to seek)."""
+    if not media.get("has_video") or not media.get("path") or not Path(media["path"]).is_file():
+        return None
+    try:
+        return room_of(media["path"], media.get("duration_s") or 0.0)
+    except MediaError:
+        return None
 
 
 def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, now: datetime | None = None) -> dict:

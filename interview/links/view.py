@@ -32,7 +32,7 @@ def _evidence(link: dict) -> str:
 def link_line(link: dict) -> str:
     a, b = link["a"], link["b"]
     return (f"{link['kind']:<8} {a['candidate']} ({a['date'][:10]}) - {b['candidate']} ({b['date'][:10]}): "
-            f"similarity {link['similarity']:.2f} (link from {link['threshold']:.2f})")
+            f"similarity {link['similarity']:g} (link from {link['threshold']:g})")
 
 
 def session_links_line(summary: dict) -> str:
@@ -41,14 +41,14 @@ def session_links_line(summary: dict) -> str:
     if block.get("status") != "ok":
         return {"off": "not searched (registry off)", None: "not searched"}.get(block.get("status"),
                                                                                 f"not searched: {block.get('error')}")
-    found = [f"{l['kind']} of '{l['b']['candidate']}' ({l['b']['date'][:10]}, similarity {l['similarity']:.2f}, "
-             f"link from {l['threshold']:.2f})" for l in block["links"]]
+    found = [f"{l['kind']} of '{l['b']['candidate']}' ({l['b']['date'][:10]}, similarity {l['similarity']:g}, "
+             f"link from {l['threshold']:g})" for l in block["links"]]
     return "; ".join(found) if found else f"none among {block['searched']} earlier analyses"
 
 
 def links_text(view: dict) -> str:
     if not view["links"]:
-        return "No links: no two candidates under different names share a face, voice or answer."
+        return "No links: no two candidates under different names share a face, voice, answer or room."
     lines = [f"{len(view['links'])} links among {len(view['candidates'])} candidates"]
     lines += [f"  {link_line(link)}{_evidence(link)}" for link in view["links"]]
     lines.append("clusters (names tied by links):")
