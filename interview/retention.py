@@ -21,8 +21,9 @@ RETENTION_DAYS = 30
 DEFAULT_DISCLOSURE = (
     "The interview is recorded and analysed on this computer for signs that the person is live, matches "
     "their ID, shows no face manipulation and answers on their own. The analysis reports evidence for a "
-    "person to review; it makes no decision. Face and voice embeddings and the answers' text are compared with "
-    "earlier candidates'. Video, evidence frames, face and voice data and answers are deleted within "
+    "person to review; it makes no decision. Face and voice embeddings, the answers' text and corners of the "
+    "room are compared with earlier candidates'. Video, evidence frames, face and voice data, answers and room "
+    "features are deleted within "
     f"{RETENTION_DAYS} days, or sooner on request."
 )
 FACE_FILES = ("report.html", "report.pdf")  # reports that embed evidence frames
@@ -89,7 +90,7 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
         deleted.append(f"{forgotten} face embeddings")
     traits = _forget_traits(record.summary)
     if traits:
-        deleted.append(f"{traits} voice and answer records")
+        deleted.append(f"{traits} voice, answer and room records")
     evidence_dir = record.out_dir / "evidence"
     if evidence_dir.is_dir() and not any(evidence_dir.iterdir()):
         evidence_dir.rmdir()
@@ -123,7 +124,7 @@ def _forget_faces(summary: dict) -> int:
 
 
 def _forget_traits(summary: dict) -> int:
-    """Delete the voice and answer records this session left for cross-candidate links (interview.links)."""
+    """Delete the voice, answer and room records this session left for cross-candidate links (interview.links)."""
     from interview.config import AnalysisConfig
     from interview.links.record import forget
 

@@ -147,13 +147,13 @@ def test_three_names_form_one_cluster_by_answers_and_voice(cluster, capsys):
 
 
 def test_purge_takes_a_session_out_of_the_links(cluster, capsys, monkeypatch):
-    """Deletion on request removes the candidate's voice and answers from the registry."""
+    """Deletion on request removes the candidate's voice and answers (a wav has no room) from the registry."""
     from interview.config import FACE_DB_ENV
     from interview.retention import purge
 
     monkeypatch.setenv(FACE_DB_ENV, cluster["face_db"])  # purge reads the configured registry
     [result] = purge(cluster["store"], session_id=cluster["summaries"]["Ann Lee"]["session_id"])
-    assert "2 voice and answer records" in result.deleted
+    assert "2 voice, answer and room records" in result.deleted
     assert _links_json(capsys, cluster["face_db"])["links"] == []
     assert list(itertools.chain(*(s["links"]["links"] for s in cluster["summaries"].values())))  # reports keep theirs
 
