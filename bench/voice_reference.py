@@ -80,10 +80,9 @@ def main() -> None:
     version = subprocess.run([args.reference_python, "-c", "import torch, librosa; print(torch.__version__, librosa.__version__)"],
                              capture_output=True, text=True, check=True).stdout.split()
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    FIXTURE.write_text(json.dumps({
-        "made_by": "python -m bench.voice_reference (resemblyzer 0.1.4, torch %s, librosa %s)" % tuple(version),
-        "clips": [{"file": c.file, "start_s": c.start_s, "end_s": c.end_s, **e} for c, e in zip(CLIPS, embeddings)],
-    }, indent=1) + "\n")
+    clips = [json.dumps({"file": c.file, "start_s": c.start_s, "end_s": c.end_s, **e}) for c, e in zip(CLIPS, embeddings)]
+    made_by = "python -m bench.voice_reference (resemblyzer 0.1.4, torch %s, librosa %s)" % tuple(version)
+    FIXTURE.write_text('{"made_by": %s,\n "clips": [\n  %s\n ]}\n' % (json.dumps(made_by), ",\n  ".join(clips)))
     print(f"wrote {FIXTURE}")
 
 
