@@ -14,6 +14,7 @@ import numpy as np
 from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
+from interview.links.record import record_links
 from interview.media import FileSource, probe, read_audio, read_audio_channels
 from interview.observations import AudioAnalysis
 from interview.overall import overall
@@ -97,6 +98,7 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     typed = build_summary(session_id, media, session.config, result, problems + result.problems)
     typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
     summary = typed.to_dict()
+    summary["links"] = record_links(session.config, summary, audio)
     summary["overall"] = overall(summary)
     write_reports(summary, out_dir)
     if store is not None:

@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                           "http://... (qdrant), or off, e.g. --face-db off "
                           "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
     settings.add_argument("--no-face-store", action="store_true",
-                          help="search the face registry but keep none of this candidate's face data (no consent)")
+                          help="search the face registry and links but keep none of this candidate's face, voice, "
+                               "answers or room (no consent)")
     settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
                           help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
     settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
@@ -170,6 +171,12 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--head", help="an entry hash kept elsewhere: fail unless it is still in the chain, "
                                        "e.g. the receipt a sign-off printed")
     _command(audit_cmd, "log", "list the audit entries", "interview-verify audit log", [db])
+
+    links = _command(commands, "links", "candidates linked across sessions by face, voice, reused answers or room",
+                     "interview-verify links --candidate \"Jane Doe\" --json", [as_json])
+    links.add_argument("--candidate", help="only the links and cluster of this name, e.g. --candidate \"Jane Doe\"")
+    links.add_argument("--face-db", help="the registry to read (default: $INTERVIEW_VERIFY_FACE_DB or the user data "
+                                         "dir), e.g. --face-db postgresql://iv@db.example/faces")
 
     _command(commands, "sessions", "list analysed sessions with status, consent and sign-off",
              "interview-verify sessions --json", [db, as_json])
@@ -515,6 +522,14 @@ def configure_logging(debug: bool, server: bool = False) -> None:
         logging.getLogger(ours).setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
+def _links(args: argparse.Namespace) -> int:
+    from interview.links.view import links_text, links_view
+
+    view = links_view(AnalysisConfig(face_db=args.face_db or default_face_db()), args.candidate)
+    print(json.dumps(view, indent=1) if args.json else links_text(view))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from interview.images import ImageError
     from interview.media import MediaError
@@ -526,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.debug, server=args.command in ("serve", "worker"))
     handlers = {"analyze": _analyze, "demo": _demo, "match": _match, "models": _models, "doctor": _doctor,
                 "signoff": _signoff, "accounts": _accounts, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
-                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate}
+                "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate,
+                "links": _links}
     try:
         return handlers[args.command](args)
     except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:

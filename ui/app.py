@@ -16,6 +16,7 @@ from interview.accounts import has_accounts  # noqa: E402
 from interview.job_queue import JobQueue  # noqa: E402
 from interview.records.store import Store  # noqa: E402
 from ui.context import STATIC, AppConfig, AppContext  # noqa: E402
+from ui.links import build_links_tab  # noqa: E402
 from ui.live import LiveRegistry, build_live_tab  # noqa: E402
 from ui.review import build_review_tab  # noqa: E402
 from ui.signoff import build_signoff_tab  # noqa: E402
@@ -36,6 +37,8 @@ def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
                 build_live_tab(ctx)
             with gr.Tab("Sign-off", id="signoff") as signoff_tab:
                 build_signoff_tab(ctx, signoff_tab)
+            with gr.Tab("Links", id="links"):
+                build_links_tab(ctx)
     return app, ctx
 
 

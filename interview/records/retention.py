@@ -89,6 +89,9 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
     forgotten = _forget_faces(record.summary)
     if forgotten:
         deleted.append(f"{forgotten} face embeddings")
+    traits = _forget_traits(record.summary)
+    if traits:
+        deleted.append(f"{traits} voice, answer and room records")
     evidence_dir = record.out_dir / "evidence"
     if evidence_dir.is_dir() and not any(evidence_dir.iterdir()):
         evidence_dir.rmdir()
@@ -134,3 +137,11 @@ def _forget_faces(summary: dict) -> int:
         return registry.forget(recorded["analysis"])
     finally:
         registry.close()
+
+
+def _forget_traits(summary: dict) -> int:
+    """Delete the voice, answer and room records this session left for cross-candidate links (interview.links)."""
+    from interview.config import AnalysisConfig
+    from interview.links.record import forget
+
+    return forget(AnalysisConfig(), summary["session_id"])

@@ -5,6 +5,8 @@ RETENTION_DAYS = 30
 DEFAULT_DISCLOSURE = (
     "The interview is recorded and analysed on this computer for signs that the person is live, matches "
     "their ID, shows no face manipulation and answers on their own. The analysis reports evidence for a "
-    "person to review; it makes no decision. Video, evidence frames and face data are deleted within "
+    "person to review; it makes no decision. Face and voice embeddings, the answers' text and corners of the "
+    "room are compared with earlier candidates'. Video, evidence frames, face and voice data, answers and room "
+    "features are deleted within "
     f"{RETENTION_DAYS} days, or sooner on request."
 )

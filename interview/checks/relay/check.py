@@ -192,6 +192,8 @@ class RelayCheck(Check):
             "lipsync_fps": round(_fps(track), 1),
             "speaker_attribution": who.source,
             "answers": [a.to_dict() for a in answers],
+            "candidate_turns": [{"start": round(t.span.start, 2), "end": round(t.span.end, 2), "text": t.text}
+                                for t in turns if t.speaker == CANDIDATE],  # for voice and answer links
             "answer_latency_median_ms": round(float(np.median([a.latency_ms for a in answers]))) if answers else None,
             "speech_without_mouth_s": round(lips_still_s, 2) if face.any() else None,
             "mouth_without_speech_s": round(mouth_only_s, 2) if face.any() else None,
@@ -358,7 +360,7 @@ def _mouth_box(face: Face) -> tuple[float, float, float, float]:
 def _empty_measurements() -> dict:
     return {"av_offset_ms": None, "av_offset_confidence": 0.0, "av_offset_spread_ms": None,
             "av_offset_drift_ms_per_min": None, "av_offset_windows": [], "lipsync_fps": None,
-            "speaker_attribution": None, "answers": [], "answer_latency_median_ms": None,
+            "speaker_attribution": None, "answers": [], "candidate_turns": [], "answer_latency_median_ms": None,
             "speech_without_mouth_s": None, "mouth_without_speech_s": None}
 
 

@@ -1,0 +1,58 @@
+"""What `interview-verify links` and the app's Links tab show: the candidates, each link with its
+kind, similarity, threshold, dates and evidence, and the clusters of names the links tie."""
+
+from __future__ import annotations
+
+from interview.config import AnalysisConfig
+from interview.links.graph import clusters
+from interview.links.record import stored_links
+from interview.records.face_registry import same_candidate
+
+
+def links_view(config: AnalysisConfig, candidate: str | None = None) -> dict:
+    """{"candidates": [...], "links": [...], "clusters": [...]}; with `candidate`, only what touches that name
+    (its cluster included)."""
+    links = stored_links(config)
+    found = clusters(links)
+    if candidate:
+        found = [c for c in found if any(same_candidate(candidate, name) for name in c.names)]
+        names = {name for c in found for name in c.names}
+        links = [l for l in links if l.a.candidate in names or l.b.candidate in names]
+    return {"candidates": sorted({s.candidate for l in links for s in (l.a, l.b)}),
+            "links": [l.to_dict() for l in links], "clusters": [c.to_dict() for c in found]}
+
+
+def _evidence(link: dict) -> str:
+    evidence = link["evidence"]
+    if "passage_a" in evidence:
+        return f'\n      "{evidence["passage_a"]["text"]}"\n      "{evidence["passage_b"]["text"]}"'
+    return ""
+
+
+def link_line(link: dict) -> str:
+    a, b = link["a"], link["b"]
+    return (f"{link['kind']:<8} {a['candidate']} ({a['date'][:10]}) - {b['candidate']} ({b['date'][:10]}): "
+            f"similarity {link['similarity']:g} (link from {link['threshold']:g})")
+
+
+def session_links_line(summary: dict) -> str:
+    """The report's one line on this session's links to earlier candidates (summary["links"])."""
+    block = summary.get("links") or {}
+    if block.get("status") != "ok":
+        return {"off": "not searched (registry off)", None: "not searched"}.get(block.get("status"),
+                                                                                f"not searched: {block.get('error')}")
+    found = [f"{l['kind']} of '{l['b']['candidate']}' ({l['b']['date'][:10]}, similarity {l['similarity']:g}, "
+             f"link from {l['threshold']:g})" for l in block["links"]]
+    return "; ".join(found) if found else f"none among {block['searched']} earlier analyses"
+
+
+def links_text(view: dict) -> str:
+    if not view["links"]:
+        return "No links: no two candidates under different names share a face, voice, answer or room."
+    lines = [f"{len(view['links'])} links among {len(view['candidates'])} candidates"]
+    lines += [f"  {link_line(link)}{_evidence(link)}" for link in view["links"]]
+    lines.append("clusters (names tied by links):")
+    lines += [f"  {', '.join(c['names'])}: {c['links']} links by {' + '.join(c['kinds'])}"
+              + ("  <- more than one kind of link" if len(c["kinds"]) > 1 else "") for c in view["clusters"]]
+    return "\n".join(lines)
+
