@@ -30,7 +30,8 @@ ROOM_THRESHOLD = 8  # corners agreeing on one camera move (README, Links: other 
 
 
 def sample_frames(path: str, duration_s: float, count: int = FRAMES) -> list[np.ndarray]:
-    """Up to `count` RGB frames spread over the recording, by seeking (cheap on hour-long files)."""
+    """Up to `count` RGB frames spread over the recording, by seeking (cheap on hour-long files),
+    scaled to WORK_SIDE."""
     frames = []
     try:
         with av.open(path) as container:
@@ -41,7 +42,9 @@ def sample_frames(path: str, duration_s: float, count: int = FRAMES) -> list[np.
                 container.seek(int(t * av.time_base), any_frame=False)
                 frame = next(container.decode(stream), None)
                 if frame is not None:
-                    frames.append(frame.to_ndarray(format="rgb24"))
+                    scale = min(1.0, WORK_SIDE / max(frame.width, frame.height))
+                    frames.append(frame.reformat(width=round(frame.width * scale) // 2 * 2,
+                                                 height=round(frame.height * scale) // 2 * 2, format="rgb24").to_ndarray())
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(path, f"frames for the room could not be read ({exc})") from exc
     return frames
