@@ -30,7 +30,7 @@ START_LABEL = "I agree: start my camera and microphone"
 # gr.HTML's js_on_load gets `element`, `props`, `server` and `watch`; this page gives the same names.
 _SHIM = """(() => {
 const element = document.getElementById("iv-capture-camera");
-const props = {mode: "camera", value: null};
+const props = {mode: "camera", value: location.pathname.split("/").filter(Boolean).pop()};
 const watch = () => {};
 const post = (action) => async (payload) => {
   const reply = await fetch(location.pathname.replace(/\\/$/, "") + "/" + action, {method: "POST",
