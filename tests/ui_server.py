@@ -46,9 +46,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(root: Path, login: str | None = None, tls=None) -> Iterator[RunningApp]:
+def running_app(root: Path, login: str | None = None, tls=None, workers: int | None = None) -> Iterator[RunningApp]:
     """`login` ("user:password"): an admin account made the way an operator would (`accounts add`);
-    `tls`: a ui.serve.Tls to serve HTTPS with."""
+    `tls`: a ui.serve.Tls to serve HTTPS with; `workers`: analyses at once (serve's default: 1)."""
     from interview.accounts import add_account
     from interview.config import FACE_DB_ENV
     from interview.store import Store
@@ -60,7 +60,7 @@ def running_app(root: Path, login: str | None = None, tls=None) -> Iterator[Runn
     saved = {key: os.environ.get(key) for key in (*env, "GRADIO_TEMP_DIR")}  # serve() sets Gradio's cache
     os.environ.update(env)
     app = serve("127.0.0.1", free_port(), root / "data", root / "sessions.db", max_upload_mb=200,
-                max_duration_h=1.0, block=False, tls=tls)
+                max_duration_h=1.0, block=False, tls=tls, workers=workers)
     try:
         yield RunningApp(app.local_url.rstrip("/"), root / "data", root / "sessions.db")
     finally:

@@ -79,6 +79,7 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
     from interview.accounts import login
     from ui.app import AppConfig, build_app, launch_options
     from ui.candidate import router
+    from ui.limits import cap_bodies
 
     config = AppConfig(data_dir=data_dir, db_path=db_path, queue=queue, max_upload_mb=max_upload_mb,
                        max_duration_s=max_duration_h * 3600, public_url=public_url, link_hours=link_hours)
@@ -93,6 +94,7 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
                auth_message="interview-verify: sign in with your account." if auth else None,
                **(tls.launch_options() if tls else {}), **launch_options(config))
     app.server_app.router.routes[:0] = router(ctx).routes  # before Gradio's own, which would claim the path
+    cap_bodies(app.server_app)
     workers = (0 if is_redis(queue) else 1) if workers is None else workers
     served = Served(app, spawn_worker(ctx.queue, workers) if workers > 0 else None)
     if block:
