@@ -46,9 +46,9 @@ def test_two_analyses_and_a_live_call_at_once(models_ready, tmp_path):
     from tests.test_accounts import record_session
     from tests.ui_server import running_app
 
-    with running_app(tmp_path, workers=2) as app:
+    with running_app(tmp_path, login="ada:concurrent pass", workers=2) as app:
         store = Store(app.db_path)
-        client = Client(app.url, verbose=False, download_files=False)
+        client = Client(app.url, auth=("ada", "concurrent pass"), verbose=False, download_files=False)
         jobs = [client.predict(handle_file(str(dev_file(c))), None, f"Con {i}", api_name="/submit_recording")
                 for i, c in enumerate(CLIPS)]
         call = client.predict("Con Live", api_name="/create_live_session")

@@ -14,6 +14,7 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
@@ -134,21 +135,33 @@ def ended_reply(entry: LiveEntry | None) -> dict:
             else "The session has ended."}
 
 
+def _taken(entry: LiveEntry, what: str, push: Callable[[], None]) -> dict | None:
+    """Run `push`: None when it went in, else the refusal the page reads."""
+    try:
+        push()
+    except LiveSessionClosed:
+        return ended_reply(entry)
+    except bounds.LiveInputError as exc:
+        return {"ok": False, "message": f"The server refused {what}: {exc}."}
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        return {"ok": False, "message": f"The browser sent {what} the server could not read; press Start again."}
+    return None
+
+
 def push_frame(entry: LiveEntry, payload: dict) -> dict:
     """One posted frame into the session, within the limits of interview.bounds; the reply the page reads."""
     live = entry.live
-    try:
+
+    def push() -> None:
         data = base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1], validate=True)
         bounds.live_frame_size(data)
         t = float(payload["t"])
         bounds.check_live_time(t)
         live.push_frame(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), rgb_from_jpeg(data))
-    except LiveSessionClosed:
-        return ended_reply(entry)
-    except bounds.LiveInputError as exc:
-        return {"ok": False, "message": f"The server refused a frame: {exc}."}
-    except (KeyError, ValueError, TypeError, binascii.Error):
-        return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
+
+    refused = _taken(entry, "a frame", push)
+    if refused:
+        return refused
     entry.last_input = time.monotonic()
     return {"ok": True, "analysed_fps": live.frame_stats().analysed_fps, "prompt": _current_prompt(entry)}
 
@@ -156,19 +169,15 @@ def push_frame(entry: LiveEntry, payload: dict) -> dict:
 def push_audio(entry: LiveEntry, payload: dict) -> dict:
     """One posted audio chunk (16-bit PCM at a microphone's rate, at most a few seconds)."""
     live = entry.live
-    try:
+
+    def push() -> None:
         pcm = np.frombuffer(base64.b64decode(str(payload["pcm"]), validate=True), dtype="<i2")
         rate, t = int(payload["rate"]), float(payload["t"])
         bounds.check_live_audio(rate, len(pcm))
         bounds.check_live_time(t)
         live.push_audio(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), pcm, rate)
-    except LiveSessionClosed:
-        return ended_reply(entry)
-    except bounds.LiveInputError as exc:
-        return {"ok": False, "message": f"The server refused audio: {exc}."}
-    except (KeyError, ValueError, TypeError, binascii.Error):
-        return {"ok": False, "message": "The browser sent audio the server could not read."}
-    return {"ok": True}
+
+    return _taken(entry, "audio", push) or {"ok": True}
 
 
 def capture_widget(registry: LiveRegistry) -> gr.HTML:
