@@ -6,7 +6,8 @@ times a second; above the ceiling it calls `on_exceeded` (which records the job 
 words) and ends the process: an analysis cannot be stopped from outside its thread, and its
 process is the worker's to replace (Huey starts a new one). The ceiling is
 $INTERVIEW_VERIFY_MAX_ANALYSIS_MB (default 6144), measured on the whole worker process, models
-included (an analysis of a 720p call peaks near 1.5 GB).
+included (`analyze` of a 6.6 s 1080p clip peaked at 0.7 GB; what an analysis keeps grows with the
+call's length).
 """
 
 from __future__ import annotations
