@@ -1,9 +1,9 @@
-"""Live tab and the candidate's verification page.
+"""Live tab, and the capture handlers the candidate's page shares with it.
 
-Two sources feed a `interview.live.LiveSession`: the candidate's camera and microphone on the
-verification page (/verify?session=ID), or the interviewer sharing the meeting tab or window and
-picking the candidate's tile. Both use one capture widget (static/capture.js) that posts JPEG
-frames and PCM audio to the server functions below; the interviewer's panel is refreshed by a
+Two sources feed a `interview.live.LiveSession`: the candidate's camera and microphone on their
+link's page (/candidate/TOKEN, ui.candidate), or the interviewer sharing the meeting tab or window
+and picking the candidate's tile. Both run one capture script (static/capture.js) that posts JPEG
+frames and PCM audio to `push_frame`/`push_audio` below; the interviewer's panel is refreshed by a
 one-second timer from `LiveSession.snapshot()`. Challenges are marked on the server clock, shown
 to the candidate (verification page) or to the interviewer to say aloud (meeting share).
 """
