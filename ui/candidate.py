@@ -89,7 +89,7 @@ def router(ctx: AppContext) -> APIRouter:
             return _refused("The request is too large.", 413)
         entry, problem = holder(token, request)
         if entry is None:
-            return JSONResponse(ended_reply(None), status_code=404)
+            return JSONResponse(ended_reply(True), status_code=404)
         if problem is not None:
             return _refused(problem, 409)
         try:

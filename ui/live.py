@@ -27,7 +27,7 @@ from interview.id_photo import read_id_photo
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import CHECK_LABELS, CHECK_ORDER, STATUS_LABELS
 from interview.report.content import seconds
-from ui.access import require
+from ui.access import acting, require
 from ui.app import STATIC, AppContext
 from ui.capability import CandidateLink, candidate_url
 from ui.errors import fail, friendly
@@ -129,8 +129,8 @@ CAPTURE_TEMPLATE = (
     '<div class="iv-stats"></div></div>')
 
 
-def ended_reply(entry: LiveEntry | None) -> dict:
-    camera = entry is None or entry.source == "camera"
+def ended_reply(camera: bool) -> dict:
+    """What a capture page reads once its session is over (the candidate's, or the meeting share)."""
     return {"ok": False, "ended": True, "message": "The call has ended. Thank you: you can close this page." if camera
             else "The session has ended."}
 
@@ -140,7 +140,7 @@ def _taken(entry: LiveEntry, what: str, push: Callable[[], None]) -> dict | None
     try:
         push()
     except LiveSessionClosed:
-        return ended_reply(entry)
+        return ended_reply(entry.source == "camera")
     except bounds.LiveInputError as exc:
         return {"ok": False, "message": f"The server refused {what}: {exc}."}
     except (KeyError, ValueError, TypeError, binascii.Error):
@@ -180,21 +180,31 @@ def push_audio(entry: LiveEntry, payload: dict) -> dict:
     return _taken(entry, "audio", push) or {"ok": True}
 
 
-def capture_widget(registry: LiveRegistry) -> gr.HTML:
-    """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate)."""
+def capture_widget(ctx: AppContext) -> gr.HTML:
+    """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate).
+    Its functions check the role of the login behind each call, as every event does."""
+    registry: LiveRegistry = ctx.live
 
-    def join(payload: dict) -> dict:
-        if registry.get((payload or {}).get("session")) is None:
+    def entry_for(payload: object, request: gr.Request) -> tuple[LiveEntry | None, dict | None]:
+        """The running session the call names, or the refusal the widget reads."""
+        if not acting(ctx, request).can("live"):
+            return None, {"ok": False, "message": "Your account may not run live calls."}
+        entry = registry.get(payload.get("session") if isinstance(payload, dict) else None)
+        return entry, None if entry is not None else ended_reply(False)
+
+    def join(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        if refused and refused.get("ended"):
             return {"ok": False, "message": "Start the session first (button above), then share the meeting."}
-        return {"ok": True, "message": ""}
+        return refused or {"ok": True, "message": ""}
 
-    def frame(payload: dict) -> dict:
-        entry = registry.get((payload or {}).get("session"))
-        return ended_reply(entry) if entry is None else push_frame(entry, payload)
+    def frame(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        return refused or push_frame(entry, payload)
 
-    def audio(payload: dict) -> dict:
-        entry = registry.get((payload or {}).get("session"))
-        return ended_reply(entry) if entry is None else push_audio(entry, payload)
+    def audio(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        return refused or push_audio(entry, payload)
 
     return gr.HTML(value="", html_template=CAPTURE_TEMPLATE, js_on_load=(STATIC / "capture.js").read_text(),
                    server_functions=[join, frame, audio], mode="screen",
@@ -294,7 +304,7 @@ def build_live_tab(ctx: AppContext) -> None:
                             elem_id="iv-live-end")
             info = gr.Markdown(elem_id="iv-live-info")
     with gr.Column(visible=False) as share_box:  # the widget itself stays visible: it keeps its props
-        share = capture_widget(registry)
+        share = capture_widget(ctx)
     panel = gr.HTML(elem_id="iv-live-panel")
     gr.Markdown("**Challenges.** Ask one at a time; the prompt and the time are recorded, and the result and the "
                 "response time appear once the candidate has responded.")
