@@ -98,6 +98,12 @@ class DeepfaceStore:
         elif backend == "qdrant" and isinstance(location, str) and not location.startswith(("http://", "https://")):
             folder = location.removeprefix("qdrant:")  # Qdrant's local mode: a folder, no server
             location = {"path": str(Path(folder).expanduser())}
+        if backend == "pgvector":
+            from deepface.modules.database import pgvector
+
+            # deepface remembers "extension and table made" per process, not per database: a second
+            # database (another store, a purge of an analysis that wrote elsewhere) would miss both
+            pgvector._SCHEMA_CHECKED.clear()
         with _failures(backend, "open"):
             self._client = database_inventory[backend]["client"](connection_details=location)
             self._client.initialize_database(model_name=MODEL_NAME, detector_backend=DETECTOR,
