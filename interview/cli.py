@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                                "fetch it first with `models fetch whisper_base`), e.g. --whisper base")
     settings.add_argument("--no-transcript", action="store_true", help="skip Whisper (speech timing still runs)")
     settings.add_argument("--face-db", help="face registry for repeat faces: a SQLite file, postgresql://... (pgvector), "
-                          "http://... (qdrant), or off, e.g. --face-db off "
+                          "http://... or qdrant:/folder (qdrant), or off, e.g. --face-db off "
                           "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
     settings.add_argument("--no-face-store", action="store_true",
                           help="search the face registry and links but keep none of this candidate's face, voice, "

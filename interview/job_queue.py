@@ -31,6 +31,7 @@ from interview import jobs
 from interview.analyze import analyze_recording
 from interview.images import ImageError
 from interview.media import MediaError
+from interview.memory_ceiling import MemoryCeiling
 from interview.records.store import Store, StoreError, new_session_dir
 
 DEFAULT_LEASE_S = 60.0
@@ -137,7 +138,8 @@ def analyse_job(store: Store, job: jobs.Job, lease_s: float) -> None:
     log.info("job %s: analysing %s (attempt %d)", job.id, name, job.attempts)
     try:
         out_dir = new_session_dir(Path(job.data_dir))
-        with Heartbeat(store, job, min(lease_s / 4, PROGRESS_EVERY_S)) as beat:
+        over = lambda reason: jobs.give_up(store, job, reason, unusable=True)  # noqa: E731
+        with MemoryCeiling(over), Heartbeat(store, job, min(lease_s / 4, PROGRESS_EVERY_S)) as beat:
             summary = analyze_recording(job.input_path, job.config, out_dir, beat.progress)
     except (MediaError, ImageError) as exc:
         jobs.give_up(store, job, str(exc), unusable=True)

@@ -82,7 +82,8 @@ def backends() -> list[str]:
 class DeepfaceStore:
     """One connection to a deepface datastore. `location` is what deepface calls
     connection_details: a file path for sqlite, a URI such as postgresql://user@host/db for
-    pgvector, a URL, a folder (Qdrant's local mode) or a dict of client options for qdrant."""
+    pgvector, a URL, a folder (`qdrant:/folder`: Qdrant's local mode) or a dict of client options
+    for qdrant."""
 
     def __init__(self, backend: str, location: str | dict):
         _prepare_deepface_home()
@@ -95,7 +96,14 @@ class DeepfaceStore:
             Path(location).expanduser().parent.mkdir(parents=True, exist_ok=True)
             location = str(Path(location).expanduser())
         elif backend == "qdrant" and isinstance(location, str) and not location.startswith(("http://", "https://")):
-            location = {"path": str(Path(location).expanduser())}  # Qdrant's local mode: a folder, no server
+            folder = location.removeprefix("qdrant:")  # Qdrant's local mode: a folder, no server
+            location = {"path": str(Path(folder).expanduser())}
+        if backend == "pgvector":
+            from deepface.modules.database import pgvector
+
+            # deepface remembers "extension and table made" per process, not per database: a second
+            # database (another store, a purge of an analysis that wrote elsewhere) would miss both
+            pgvector._SCHEMA_CHECKED.clear()
         with _failures(backend, "open"):
             self._client = database_inventory[backend]["client"](connection_details=location)
             self._client.initialize_database(model_name=MODEL_NAME, detector_backend=DETECTOR,

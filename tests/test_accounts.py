@@ -112,3 +112,28 @@ def test_a_reviewer_cannot_sign_by_any_door_and_a_hiring_manager_can(models_read
         entry = next(e for e in audit.entries(conn) if e.entry_hash == receipt["receipt"])
     assert entry.kind == "signoff" and json.loads(entry.payload)["account"] == "hank"
     assert audit.verify(store).ok
+
+
+def test_the_meeting_share_functions_check_the_role_too(models_ready, roles_server):
+    """A component's server functions (the meeting share's frame, audio, join) are their own route:
+    a reviewer who learns a running session's id still cannot push into it."""
+    import base64
+
+    import httpx
+
+    app, store, _ = roles_server
+    session_id = client_as(app.url, "hank").predict("Sam Share", api_name="/create_live_session")["session_id"]
+    pcm = base64.b64encode(b"\0" * 3200).decode()
+    replies = {}
+    for user in ("rita", "hank"):
+        with httpx.Client(base_url=app.url, timeout=30) as http:
+            http.post("/login", data={"username": user, "password": PASSWORDS[user]})
+            config = http.get("/config").json()
+            widget = next(c["id"] for c in config["components"]
+                          if c.get("props", {}).get("elem_id") == "iv-capture-screen")
+            replies[user] = http.post("/gradio_api/component_server", json={
+                "data": {"session": session_id, "t": 0.5, "rate": 16000, "pcm": pcm}, "component_id": widget,
+                "fn_name": "audio", "session_hash": f"share-{user}"}).json()
+    assert replies["rita"] == {"ok": False, "message": "Your account may not run live calls."}
+    assert replies["hank"] == {"ok": True}
+    client_as(app.url, "hank").predict(session_id, api_name="/end_live_session")

@@ -218,6 +218,13 @@ def test_hostile_live_posts_get_one_sentence_and_the_call_goes_on(server, client
     client.predict(started["session_id"], api_name="/end_live_session")
 
 
+def test_oversized_requests_are_refused_before_they_are_read(server, stored):
+    huge = b"x" * (17 * 1024 * 1024)
+    for path in ("/gradio_api/queue/join", "/gradio_api/run/predict", "/"):
+        reply = httpx.post(server.url + path, content=huge, headers={"Content-Type": "application/json"}, timeout=60)
+        assert reply.status_code == 413 and "larger than 16 MB" in reply.json()["message"]
+
+
 def test_the_server_still_answers_and_nothing_stored_was_lost(server, client, stored):
     store, session_id, count = stored
     assert httpx.get(server.url, timeout=30).status_code == 200

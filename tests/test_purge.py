@@ -147,7 +147,7 @@ def test_purge_forgets_faces_on_sqlite(tmp_path, monkeypatch, models_ready):
 
 def test_purge_forgets_faces_on_qdrant_local_mode(tmp_path, monkeypatch, models_ready):
     pytest.importorskip("qdrant_client", reason="qdrant-client not installed")
-    purge_forgets_where_it_wrote(tmp_path, str(tmp_path / "qdrant"), "qdrant", monkeypatch)
+    purge_forgets_where_it_wrote(tmp_path, f"qdrant:{tmp_path / 'qdrant'}", "auto", monkeypatch)
 
 
 def test_purge_forgets_faces_on_pgvector(tmp_path, monkeypatch, models_ready):

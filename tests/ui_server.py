@@ -26,6 +26,19 @@ class RunningApp:
     db_path: Path
 
 
+def self_signed_tls(folder: Path):
+    """A certificate for 127.0.0.1 and localhost made as the README says for a LAN (openssl), as a ui.serve.Tls."""
+    import subprocess
+
+    from ui.serve import Tls
+
+    tls = Tls(folder / "cert.pem", folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(tls.key),
+                    "-out", str(tls.cert)], check=True, capture_output=True)
+    return tls
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -33,9 +46,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(root: Path, login: str | None = None, tls=None) -> Iterator[RunningApp]:
+def running_app(root: Path, login: str | None = None, tls=None, workers: int | None = None) -> Iterator[RunningApp]:
     """`login` ("user:password"): an admin account made the way an operator would (`accounts add`);
-    `tls`: a ui.serve.Tls to serve HTTPS with."""
+    `tls`: a ui.serve.Tls to serve HTTPS with; `workers`: analyses at once (serve's default: 1)."""
     from interview.accounts import add_account
     from interview.config import FACE_DB_ENV
     from interview.records.store import Store
@@ -47,7 +60,7 @@ def running_app(root: Path, login: str | None = None, tls=None) -> Iterator[Runn
     saved = {key: os.environ.get(key) for key in (*env, "GRADIO_TEMP_DIR")}  # serve() sets Gradio's cache
     os.environ.update(env)
     app = serve("127.0.0.1", free_port(), root / "data", root / "sessions.db", max_upload_mb=200,
-                max_duration_h=1.0, block=False, tls=tls)
+                max_duration_h=1.0, block=False, tls=tls, workers=workers)
     try:
         yield RunningApp(app.local_url.rstrip("/"), root / "data", root / "sessions.db")
     finally:
@@ -75,7 +88,7 @@ def chromium_with_fake_camera(clip: Path) -> Iterator:
         chromium.close()
 
 
-def launch_with_fake_camera(browser_type, clip: Path):
+def launch_with_fake_camera(browser_type, clip: Path, extra_flags: tuple[str, ...] = ()):
     """A Chromium from `browser_type` (e.g. another browser's `.browser_type`: one Playwright per
     process) whose camera and microphone play `clip`."""
     from fixtures.av_edit import camera_feed
@@ -83,7 +96,7 @@ def launch_with_fake_camera(browser_type, clip: Path):
     video, audio = camera_feed(clip)
     fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                   f"--use-file-for-fake-video-capture={video}", f"--use-file-for-fake-audio-capture={audio}"]
-    return browser_type.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media)
+    return browser_type.launch(executable_path=str(CHROMIUM), args=FLAGS + fake_media + list(extra_flags))
 
 
 def queue_events(url: str, events: list[tuple[int, list]], login: tuple[str, str] | None = None) -> list:

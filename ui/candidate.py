@@ -30,7 +30,7 @@ START_LABEL = "I agree: start my camera and microphone"
 # gr.HTML's js_on_load gets `element`, `props`, `server` and `watch`; this page gives the same names.
 _SHIM = """(() => {
 const element = document.getElementById("iv-capture-camera");
-const props = {mode: "camera", value: null};
+const props = {mode: "camera", value: location.pathname.split("/").filter(Boolean).pop()};
 const watch = () => {};
 const post = (action) => async (payload) => {
   const reply = await fetch(location.pathname.replace(/\\/$/, "") + "/" + action, {method: "POST",
@@ -89,7 +89,7 @@ def router(ctx: AppContext) -> APIRouter:
             return _refused("The request is too large.", 413)
         entry, problem = holder(token, request)
         if entry is None:
-            return JSONResponse(ended_reply(None), status_code=404)
+            return JSONResponse(ended_reply(True), status_code=404)
         if problem is not None:
             return _refused(problem, 409)
         try:

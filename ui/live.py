@@ -1,9 +1,9 @@
-"""Live tab and the candidate's verification page.
+"""Live tab, and the capture handlers the candidate's page shares with it.
 
-Two sources feed a `interview.live.LiveSession`: the candidate's camera and microphone on the
-verification page (/verify?session=ID), or the interviewer sharing the meeting tab or window and
-picking the candidate's tile. Both use one capture widget (static/capture.js) that posts JPEG
-frames and PCM audio to the server functions below; the interviewer's panel is refreshed by a
+Two sources feed a `interview.live.LiveSession`: the candidate's camera and microphone on their
+link's page (/candidate/TOKEN, ui.candidate), or the interviewer sharing the meeting tab or window
+and picking the candidate's tile. Both run one capture script (static/capture.js) that posts JPEG
+frames and PCM audio to `push_frame`/`push_audio` below; the interviewer's panel is refreshed by a
 one-second timer from `LiveSession.snapshot()`. Challenges are marked on the server clock, shown
 to the candidate (verification page) or to the interviewer to say aloud (meeting share).
 """
@@ -14,6 +14,7 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
@@ -28,7 +29,7 @@ from interview.checks.registry import check_types
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import STATUS_LABELS, label_of_check
 from interview.report.content import seconds
-from ui.access import require
+from ui.access import acting, require
 from ui.capability import CandidateLink, candidate_url
 from ui.context import STATIC, AppContext
 from ui.errors import fail, friendly
@@ -130,27 +131,39 @@ CAPTURE_TEMPLATE = (
     '<div class="iv-stats"></div></div>')
 
 
-def ended_reply(entry: LiveEntry | None) -> dict:
-    camera = entry is None or entry.source == "camera"
+def ended_reply(camera: bool) -> dict:
+    """What a capture page reads once its session is over (the candidate's, or the meeting share)."""
     return {"ok": False, "ended": True, "message": "The call has ended. Thank you: you can close this page." if camera
             else "The session has ended."}
+
+
+def _taken(entry: LiveEntry, what: str, push: Callable[[], None]) -> dict | None:
+    """Run `push`: None when it went in, else the refusal the page reads."""
+    try:
+        push()
+    except LiveSessionClosed:
+        return ended_reply(entry.source == "camera")
+    except bounds.LiveInputError as exc:
+        return {"ok": False, "message": f"The server refused {what}: {exc}."}
+    except (KeyError, ValueError, TypeError, binascii.Error):
+        return {"ok": False, "message": f"The browser sent {what} the server could not read; press Start again."}
+    return None
 
 
 def push_frame(entry: LiveEntry, payload: dict) -> dict:
     """One posted frame into the session, within the limits of interview.bounds; the reply the page reads."""
     live = entry.live
-    try:
+
+    def push() -> None:
         data = base64.b64decode(str(payload["jpeg"]).split(",", 1)[-1], validate=True)
         bounds.live_frame_size(data)
         t = float(payload["t"])
         bounds.check_live_time(t)
         live.push_frame(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), rgb_from_jpeg(data))
-    except LiveSessionClosed:
-        return ended_reply(entry)
-    except bounds.LiveInputError as exc:
-        return {"ok": False, "message": f"The server refused a frame: {exc}."}
-    except (KeyError, ValueError, TypeError, binascii.Error):
-        return {"ok": False, "message": "The browser sent a frame the server could not read; press Start again."}
+
+    refused = _taken(entry, "a frame", push)
+    if refused:
+        return refused
     entry.last_input = time.monotonic()
     return {"ok": True, "analysed_fps": live.frame_stats().analysed_fps, "prompt": _current_prompt(entry)}
 
@@ -158,36 +171,42 @@ def push_frame(entry: LiveEntry, payload: dict) -> dict:
 def push_audio(entry: LiveEntry, payload: dict) -> dict:
     """One posted audio chunk (16-bit PCM at a microphone's rate, at most a few seconds)."""
     live = entry.live
-    try:
+
+    def push() -> None:
         pcm = np.frombuffer(base64.b64decode(str(payload["pcm"]), validate=True), dtype="<i2")
         rate, t = int(payload["rate"]), float(payload["t"])
         bounds.check_live_audio(rate, len(pcm))
         bounds.check_live_time(t)
         live.push_audio(live.session_time(t, bounds.MAX_CLOCK_DRIFT_S), pcm, rate)
-    except LiveSessionClosed:
-        return ended_reply(entry)
-    except bounds.LiveInputError as exc:
-        return {"ok": False, "message": f"The server refused audio: {exc}."}
-    except (KeyError, ValueError, TypeError, binascii.Error):
-        return {"ok": False, "message": "The browser sent audio the server could not read."}
-    return {"ok": True}
+
+    return _taken(entry, "audio", push) or {"ok": True}
 
 
-def capture_widget(registry: LiveRegistry) -> gr.HTML:
-    """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate)."""
+def capture_widget(ctx: AppContext) -> gr.HTML:
+    """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate).
+    Its functions check the role of the login behind each call, as every event does."""
+    registry: LiveRegistry = ctx.live
 
-    def join(payload: dict) -> dict:
-        if registry.get((payload or {}).get("session")) is None:
+    def entry_for(payload: object, request: gr.Request) -> tuple[LiveEntry | None, dict | None]:
+        """The running session the call names, or the refusal the widget reads."""
+        if not acting(ctx, request).can("live"):
+            return None, {"ok": False, "message": "Your account may not run live calls."}
+        entry = registry.get(payload.get("session") if isinstance(payload, dict) else None)
+        return entry, None if entry is not None else ended_reply(False)
+
+    def join(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        if refused and refused.get("ended"):
             return {"ok": False, "message": "Start the session first (button above), then share the meeting."}
-        return {"ok": True, "message": ""}
+        return refused or {"ok": True, "message": ""}
 
-    def frame(payload: dict) -> dict:
-        entry = registry.get((payload or {}).get("session"))
-        return ended_reply(entry) if entry is None else push_frame(entry, payload)
+    def frame(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        return refused or push_frame(entry, payload)
 
-    def audio(payload: dict) -> dict:
-        entry = registry.get((payload or {}).get("session"))
-        return ended_reply(entry) if entry is None else push_audio(entry, payload)
+    def audio(payload: dict, request: gr.Request) -> dict:
+        entry, refused = entry_for(payload, request)
+        return refused or push_audio(entry, payload)
 
     return gr.HTML(value="", html_template=CAPTURE_TEMPLATE, js_on_load=(STATIC / "capture.js").read_text(),
                    server_functions=[join, frame, audio], mode="screen",
@@ -293,7 +312,7 @@ def build_live_tab(ctx: AppContext) -> None:
                             elem_id="iv-live-end")
             info = gr.Markdown(elem_id="iv-live-info")
     with gr.Column(visible=False) as share_box:  # the widget itself stays visible: it keeps its props
-        share = capture_widget(registry)
+        share = capture_widget(ctx)
     panel = gr.HTML(elem_id="iv-live-panel")
     gr.Markdown("**Challenges.** Ask one at a time; the prompt and the time are recorded, and the result and the "
                 "response time appear once the candidate has responded.")

@@ -69,31 +69,34 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
     """Build and launch the app, with `workers` analyses at once in a worker process of its own
     (default: 1 on the embedded queue, none on Redis, whose workers run elsewhere); returns
     without blocking when `block` is False (tests)."""
+    from interview.accounts import has_accounts, login
     from interview.job_queue import is_redis, spawn_worker
     from interview.records.retention import APP_CACHE, CACHE_ENV
-    from interview.records.store import default_data_dir
+    from interview.records.store import Store, default_data_dir
 
+    if not is_loopback(host) and not has_accounts(Store(db_path)):
+        raise ServeError(f"refusing to listen on {host} without accounts: add one with `interview-verify accounts "
+                         f"add NAME --role admin`, or use --host 127.0.0.1")
     data_dir = (data_dir or default_data_dir()).resolve()
     # Before the app is built: its components and routes read the cache folder when they are made.
+    https = tls.launch_options() if tls else {}
     os.environ[CACHE_ENV] = str(data_dir / APP_CACHE)  # one app per process; a purge empties it
-    from interview.accounts import login
     from ui.app import build_app, launch_options
     from ui.candidate import router
     from ui.context import AppConfig
+    from ui.limits import cap_bodies
 
     config = AppConfig(data_dir=data_dir, db_path=db_path, queue=queue, max_upload_mb=max_upload_mb,
                        max_duration_s=max_duration_h * 3600, public_url=public_url, link_hours=link_hours)
     app, ctx = build_app(config)
-    if not is_loopback(host) and not ctx.login_required:
-        raise ServeError(f"refusing to listen on {host} without accounts: add one with `interview-verify accounts "
-                         f"add NAME --role admin`, or use --host 127.0.0.1")
     auth = (lambda username, password: login(ctx.store, username, password) is not None) if ctx.login_required \
         else None
     app.queue(default_concurrency_limit=1)
     app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, quiet=True,
                auth_message="interview-verify: sign in with your account." if auth else None,
-               **(tls.launch_options() if tls else {}), **launch_options(config))
+               **https, **launch_options(config))
     app.server_app.router.routes[:0] = router(ctx).routes  # before Gradio's own, which would claim the path
+    cap_bodies(app.server_app)
     workers = (0 if is_redis(queue) else 1) if workers is None else workers
     served = Served(app, spawn_worker(ctx.queue, workers) if workers > 0 else None)
     if block:

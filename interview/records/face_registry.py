@@ -39,7 +39,7 @@ def resolve_backend(location: str, backend: str = "auto") -> str:
         return backend
     if location.startswith(("postgresql://", "postgres://")):
         return "pgvector"
-    if location.startswith(("http://", "https://")):
+    if location.startswith(("http://", "https://", "qdrant:")):  # qdrant:/folder is Qdrant's local mode
         return "qdrant"
     return "sqlite"
 

@@ -1,5 +1,5 @@
-// Live capture, run by gr.HTML's js_on_load (`element`, `props` and `server` are given).
-// props.mode "camera": the candidate's camera and microphone (verification link, ?session=ID);
+// Live capture, run by gr.HTML's js_on_load or by the candidate's page (`element`, `props`, `server` given).
+// props.mode "camera": the candidate's camera and microphone (their link's page, ui/candidate.py);
 // props.mode "screen": the interviewer shares the meeting tab or window and drags a rectangle
 // over the candidate's tile. Frames go to server.frame() as JPEG, at most FPS per second and
 // never more than one in flight (a tick that finds the last frame still on its way is skipped:
@@ -10,9 +10,8 @@ const mode = props.mode;
 const $ = (selector) => element.querySelector(selector);
 const video = $(".iv-video"), overlay = $(".iv-overlay"), stateEl = $(".iv-state"), promptEl = $(".iv-prompt");
 const startBtn = $(".iv-start"), stopBtn = $(".iv-stop"), wholeBtn = $(".iv-whole"), statsEl = $(".iv-stats");
-// The session: the verification link's ?session=ID, or the id the interviewer's Start button puts in props.value.
-const linkSession = new URLSearchParams(location.search).get("session");
-let session = mode === "camera" ? linkSession : props.value;
+// The session: the candidate link's token, or the id the interviewer's Start button puts in props.value.
+let session = props.value;
 if (mode === "screen") watch("value", () => { session = props.value; if (!session && running) stop("The session has ended."); });
 const canvas = document.createElement("canvas"), painter = canvas.getContext("2d");
 let stream = null, running = false, crop = null, t0 = 0, sending = false, sent = 0, audio = null;
@@ -185,7 +184,7 @@ if (mode === "screen") {
   wholeBtn.addEventListener("click", () => { crop = null; drawCrop(null); wholeBtn.hidden = true; delete element.dataset.crop; });
 }
 
-if (mode === "camera" && !linkSession) {
+if (mode === "camera" && !session) {
   startBtn.disabled = true;
   say("Open this page with the verification link your interviewer sent you.", "error");
 }
