@@ -17,7 +17,7 @@ from interview.job_queue import JobQueue  # noqa: E402
 from interview.records.store import Store  # noqa: E402
 from ui.context import STATIC, AppConfig, AppContext  # noqa: E402
 from ui.links import build_links_tab  # noqa: E402
-from ui.live import LiveRegistry, build_live_tab  # noqa: E402
+from ui.live import LiveCalls, build_live_tab  # noqa: E402
 from ui.review import build_review_tab  # noqa: E402
 from ui.signoff import build_signoff_tab  # noqa: E402
 
@@ -26,7 +26,7 @@ def build_app(config: AppConfig) -> tuple[gr.Blocks, AppContext]:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(config.db_path)
     ctx = AppContext(config, store, JobQueue(config.queue, config.data_dir), login_required=has_accounts(store))
-    ctx.live = LiveRegistry(ctx)
+    ctx.live = LiveCalls(ctx)
     with gr.Blocks(title="interview-verify", analytics_enabled=False) as app:
         gr.Markdown("# interview-verify\nEvidence about who is on the call — **not a verdict**: a person decides.",
                     elem_classes="iv-title")

@@ -12,7 +12,7 @@ from interview.job_queue import JobQueue
 from interview.records.store import Store, default_data_dir, new_session_dir
 
 if TYPE_CHECKING:
-    from ui.live import LiveRegistry
+    from ui.live import LiveCalls
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,7 +43,7 @@ class AppContext:
     config: AppConfig
     store: Store
     queue: JobQueue | None = None  # set by build_app
-    live: LiveRegistry | None = None  # set by build_app once the context exists
+    live: LiveCalls | None = None  # set by build_app once the context exists
     login_required: bool = False  # accounts exist: the app asks for a login and checks roles (ui.access)
 
     def new_session_dir(self) -> Path:

@@ -68,7 +68,7 @@ class LiveEntry:
     link: CandidateLink | None = None  # the candidate's capability (camera sessions)
 
 
-class LiveRegistry:
+class LiveCalls:
     """Running live sessions by id (the interviewer's widgets carry it, behind the login) and by
     their candidate link's token (the candidate's page, no login: ui.candidate)."""
 
@@ -185,7 +185,7 @@ def push_audio(entry: LiveEntry, payload: dict) -> dict:
 def capture_widget(ctx: AppContext) -> gr.HTML:
     """The interviewer's meeting share (the candidate's camera has its own page: ui.candidate).
     Its functions check the role of the login behind each call, as every event does."""
-    registry: LiveRegistry = ctx.live
+    registry: LiveCalls = ctx.live
 
     def entry_for(payload: object, request: gr.Request) -> tuple[LiveEntry | None, dict | None]:
         """The running session the call names, or the refusal the widget reads."""
@@ -294,7 +294,7 @@ def finish(ctx: AppContext, session_id: str) -> tuple[dict, Path]:
 
 
 def build_live_tab(ctx: AppContext) -> None:
-    registry: LiveRegistry = ctx.live
+    registry: LiveCalls = ctx.live
     gr.Markdown("Analyse a call while it happens. Either send the candidate a **verification link** (their camera and "
                 "microphone come straight to this server), or **share the meeting** tab or window from this browser "
                 "and drag a rectangle over the candidate's tile.")
