@@ -40,16 +40,22 @@ class KeptFrame:
     box: tuple[float, float, float, float] | None
 
 
+MAX_OFFERED = 1800  # cadence frames kept: 30 minutes at one a second
+
+
 class FrameKeeper:
     """Frames a check may show later, as JPEG in memory: `offer` keeps one every `every_s` (a steady
     cadence for findings decided at the end), `keep` keeps a given frame (the one a signal fired on),
-    `drop` forgets one. `side` scales the kept copy down (None: as analysed)."""
+    `drop` forgets one. `side` scales the kept copy down (None: as analysed). At most `max_offered`
+    cadence frames are kept: past that every other one is dropped and the cadence halves, so a
+    three-hour call holds about what a 30-minute one does (~35 MB at 480 px), a frame every few seconds."""
 
-    def __init__(self, every_s: float = 1.0, side: int | None = 480, quality: int = 80):
-        self.every_s, self.side, self.quality = every_s, side, quality
+    def __init__(self, every_s: float = 1.0, side: int | None = 480, quality: int = 80, max_offered: int = MAX_OFFERED):
+        self.every_s, self.side, self.quality, self.max_offered = every_s, side, quality, max_offered
         self._times: list[float] = []
         self._items: dict[float, tuple[bytes, float, tuple[float, float, float, float] | None]] = {}
         self._last_offer = float("-inf")
+        self._offered: list[float] = []
 
     def __len__(self) -> int:
         return len(self._times)
@@ -58,6 +64,11 @@ class FrameKeeper:
         """Keep this frame if the last offered one kept is at least every_s old."""
         if t - self._last_offer >= self.every_s and self.keep(t, image, box):
             self._last_offer = t
+            self._offered.append(t)
+        if len(self._offered) > self.max_offered:
+            for old in self._offered[1::2]:
+                self.drop(old)
+            self._offered, self.every_s = self._offered[::2], 2 * self.every_s
 
     def keep(self, t: float, image: np.ndarray, box: tuple[float, float, float, float] | None = None) -> bool:
         scale = min(1.0, self.side / max(image.shape[:2])) if self.side else 1.0
