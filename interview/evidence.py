@@ -32,12 +32,11 @@ class EvidenceRef:
 
 @dataclass(frozen=True)
 class KeptFrame:
-    """A kept frame: RGB pixels, scaled by `scale` from the analysed frame, and the box kept with it."""
+    """A kept frame: RGB pixels, scaled by `scale` from the analysed frame."""
 
     t: float
     image: np.ndarray
     scale: float
-    box: tuple[float, float, float, float] | None
 
 
 MAX_OFFERED = 1800  # cadence frames kept: 30 minutes at one a second
@@ -101,9 +100,9 @@ class FrameKeeper:
         kept = self.nearest_time(t)
         if kept is None:
             return None
-        jpeg, scale, box = self._items[kept]
+        jpeg, scale, _ = self._items[kept]
         image = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        return KeptFrame(kept, image, scale, box)
+        return KeptFrame(kept, image, scale)
 
     def ref_near(self, t: float | None, name: str, label: str) -> EvidenceRef | None:
         """A reference to the kept frame nearest t with its kept box marked `label`."""

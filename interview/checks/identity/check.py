@@ -176,7 +176,7 @@ class IdentityCheck(Check):
     def evidence_frame(self, ref: EvidenceRef) -> KeptFrame | None:
         if ref.source == "id_photo":
             face = self.inputs.id_photo_face
-            return KeptFrame(0.0, face, 1.0, None) if face is not None else None
+            return KeptFrame(0.0, face, 1.0) if face is not None else None
         return self.frames.nearest(ref.t)
 
     # -- results ---------------------------------------------------------------------------------
