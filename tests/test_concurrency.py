@@ -13,6 +13,7 @@ import cv2
 import httpx
 import numpy as np
 
+from interview import jobs as jobs_module
 from interview.records import audit
 from interview.records.store import Store
 from tests.conftest import dev_file
@@ -40,6 +41,16 @@ def stream_call(url: str, seconds: float = 6.0) -> int:
     return answered
 
 
+def _wait_until_running(client, job_ids: list[str], timeout_s: float = 300) -> None:
+    """The worker is a separate process that may take a while to start: the call begins once it works."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(client.predict(j, api_name="/job_status")["state"] == "running" for j in job_ids):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no analysis started within {timeout_s:.0f} s")
+
+
 def test_two_analyses_and_a_live_call_at_once(models_ready, tmp_path):
     from gradio_client import Client, handle_file
 
@@ -51,15 +62,17 @@ def test_two_analyses_and_a_live_call_at_once(models_ready, tmp_path):
         client = Client(app.url, auth=("ada", "concurrent pass"), verbose=False, download_files=False)
         jobs = [client.predict(handle_file(str(dev_file(c))), None, f"Con {i}", api_name="/submit_recording")
                 for i, c in enumerate(CLIPS)]
+        _wait_until_running(client, [j["job_id"] for j in jobs])
         call = client.predict("Con Live", api_name="/create_live_session")
         answered = []
         streamer = threading.Thread(target=lambda: answered.append(stream_call(call["candidate_url"])))
+        streamed_from = time.time()
         streamer.start()
         signed = record_session(store, tmp_path)  # decisions are written while the analyses store theirs
         for decision in ("escalate", "approve", "reject"):
             client.predict(signed, decision, "during the rush", api_name="/sign_off")
-        running = {client.predict(j["job_id"], api_name="/job_status")["state"] for j in jobs}
         streamer.join()
+        streamed_until = time.time()
         live = client.predict(call["session_id"], api_name="/end_live_session")
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -67,7 +80,9 @@ def test_two_analyses_and_a_live_call_at_once(models_ready, tmp_path):
             if all(s in ("done", "unusable", "failed") for s in states):
                 break
             time.sleep(2)
-    assert "running" in running, "the analyses ran while the call streamed"
+    ran = jobs_module.get(store, [j["job_id"] for j in jobs])
+    assert any(j.started_at < streamed_until and j.finished_at > streamed_from for j in ran), \
+        "the analyses ran while the call streamed"
     assert states == ["done", "done"], states
     assert answered and answered[0] >= 10 and live["session_id"]
     sessions = {s.id: s for s in store.list_sessions()}
