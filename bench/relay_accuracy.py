@@ -27,7 +27,7 @@ from interview.checks.base import SessionContext, SessionInputs
 from interview.checks.relay.check import RelayCheck
 from interview.checks.relay.lipsync import GRID_HZ, MouthTrack, band_envelopes, estimate_sync
 from interview.config import AnalysisConfig
-from interview.media import FileSource, probe, read_audio, read_audio_channels
+from interview.media import FileSource, probe, read_audio, read_channel_power
 from interview.perception import Perceiver
 from interview.recording import AUDIO_RATE, SamplingPolicy
 from models.outputs import Segment
@@ -63,7 +63,7 @@ def run_check(pairs: list, path, transcribe: bool = False):
     for obs, frame in pairs:
         check.update(obs, frame)
     return check.assess(SessionContext(media, analyse_audio(samples, transcribe=transcribe), len(pairs),
-                                       channels=read_audio_channels(media)[0]))
+                                       channels=read_channel_power(media)[0]))
 
 
 def offset_table(perceived: dict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,14 +15,16 @@ from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
 from interview.links.record import record_links
-from interview.media import FileSource, probe, read_audio, read_audio_channels
-from interview.observations import AudioAnalysis
+from interview.media import FileSource, probe, read_audio, read_channel_power
+from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
 from interview.perception import Perceiver
+from interview.pipeline import ahead, consume_behind
 from interview.recording import AUDIO_RATE, MediaInfo
 from interview.report import write_reports
 from interview.session import Session, read_inputs, written
 from interview.summary import build_summary
+from interview.timing import Stopwatch
 
 if TYPE_CHECKING:
     from interview.records.store import Store
@@ -32,6 +34,17 @@ Progress = Callable[[float, str], None]
 
 def _quiet(fraction: float, stage: str) -> None:
     pass
+
+
+def _timed(frames: Iterator[Frame], clock: Stopwatch) -> Iterator[Frame]:
+    """`frames`, with the time spent decoding each added to the clock's video_decode."""
+    while True:
+        started = time.perf_counter()
+        frame = next(frames, None)
+        clock.add("video_decode", time.perf_counter() - started)
+        if frame is None:
+            return
+        yield frame
 
 
 def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig, out_dir: Path | str,
@@ -58,25 +71,24 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     def audio_job():
         with clock.time("audio_decode"):
             samples, audio_problems = read_audio(media)
-            channels, _ = read_audio_channels(media)  # stereo: who speaks on which channel
+            channels, _ = read_channel_power(media)  # stereo: who speaks on which channel
         with clock.time("audio_analysis"):
             return analyse_audio(samples, config.whisper_model, config.transcribe), channels, audio_problems
 
-    # Whisper and the landmarker both release the GIL: audio runs beside the video on the second core.
+    # Whisper and the landmarker both release the GIL: audio runs beside the video.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
         audio_future = pool.submit(audio_job)
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")
-        frames = source.frames()
-        while True:
-            started = time.perf_counter()
-            frame = next(frames, None)
-            clock.add("video_decode", time.perf_counter() - started)
-            if frame is None:
-                break
-            session.push_frame(frame)
-            if media.duration_s:
-                progress(0.02 + 0.9 * min(1.0, frame.t / media.duration_s), "analysing video and audio")
+        # Two more threads: decoding runs ahead of perception, the checks run behind it.
+        give, close = consume_behind(lambda seen: session.record(*seen), "checks")
+        try:
+            for frame in ahead(_timed(source.frames(), clock), "decode"):
+                give((session.perceive(frame), frame))
+                if media.duration_s:
+                    progress(0.02 + 0.9 * min(1.0, frame.t / media.duration_s), "analysing video and audio")
+        finally:
+            close()
         progress(0.92, "finishing the audio analysis")
         audio, channels, audio_problems = audio_future.result()
     problems += source.problems + audio_problems

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 AUDIO_RATE = 16_000
+CHANNEL_POWER_HZ = 100  # stereo channels are handed to the checks as mean power per 10 ms frame
 
 
 @dataclass(frozen=True)

@@ -78,12 +78,17 @@ class Session:
         self._failed: set[str] = set()  # checks whose assess() failed (logged once)
 
     def push_frame(self, frame: Frame) -> FrameObservation:
-        obs = self.perceiver.observe(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+        obs = self.perceive(frame)
         self.record(obs, frame)
         return obs
 
+    def perceive(self, frame: Frame) -> FrameObservation:
+        """Perception of one frame (hands too while a check wants them). With `record`, the two
+        halves of `push_frame`: a recording runs them on two threads, in the same frame order."""
+        return self.perceiver.observe(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+
     def record(self, obs: FrameObservation, frame: Frame) -> None:
-        """Hand one perceived frame to every check."""
+        """Count one perceived frame and hand it to every check."""
         self.stats.analysed_frames += 1
         self.stats.frames_with_face += bool(obs.faces)
         self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))

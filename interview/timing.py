@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -9,9 +10,12 @@ from contextlib import contextmanager
 
 
 class Stopwatch:
+    """Shared by the analysis threads (decode, perception, checks, audio): additions are locked."""
+
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
 
     @contextmanager
     def time(self, stage: str) -> Iterator[None]:
@@ -22,8 +26,9 @@ class Stopwatch:
             self.add(stage, time.perf_counter() - start)
 
     def add(self, stage: str, seconds: float) -> None:
-        self.totals[stage] += seconds
-        self.counts[stage] += 1
+        with self._lock:
+            self.totals[stage] += seconds
+            self.counts[stage] += 1
 
     def to_dict(self, frames: int) -> dict[str, dict[str, float]]:
         """Seconds per stage, and milliseconds per analysed frame (the benchmarks' unit)."""

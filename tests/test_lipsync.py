@@ -28,7 +28,7 @@ from interview.checks.relay.lipsync import (
     motion,
 )
 from interview.config import AnalysisConfig
-from interview.media import FileSource, probe, read_audio, read_audio_channels
+from interview.media import FileSource, probe, read_audio, read_channel_power
 from interview.recording import AUDIO_RATE, SamplingPolicy
 from tests.conftest import dev_file
 
@@ -90,7 +90,7 @@ def _run_check(path, pairs) -> dict:
     for obs, frame in pairs:
         check.update(obs, frame)
     ctx = SessionContext(media=media, audio=analyse_audio(samples, transcribe=False), analysed_frames=len(pairs),
-                         channels=read_audio_channels(media)[0])
+                         channels=read_channel_power(media)[0])
     return check.assess(ctx)
 
 

@@ -120,7 +120,8 @@ class SessionContext:
     # A live panel's recent window: judge what was seen from here on, so the cost of a snapshot does
     # not grow with the call (None: the whole session).
     since_s: float | None = None
-    channels: np.ndarray | None = field(default=None, repr=False)  # 16 kHz (channels, n): who speaks on which
+    # Who speaks on which stereo channel: (channels, frames) mean power per 1/CHANNEL_POWER_HZ s.
+    channels: np.ndarray | None = field(default=None, repr=False)
 
 
 class Check(ABC):

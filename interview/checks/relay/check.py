@@ -53,6 +53,7 @@ from interview.config import AnalysisConfig
 from interview.evidence import FrameKeeper
 from interview.face_landmarks import LIPS_OUTER
 from interview.observations import Frame, FrameObservation
+from interview.recording import CHANNEL_POWER_HZ
 from models.outputs import Face, Segment
 
 # Offsets inside this band are normal: ITU-R BT.1359 finds audio up to ~90 ms early or ~185 ms
@@ -216,7 +217,7 @@ class RelayCheck(Check):
 
     def _attribute(self, ctx: SessionContext, spans: list[Segment], moving: np.ndarray, face: np.ndarray) -> Attribution:
         by_mouth = [_mouth_says(span, moving, face) for span in spans]
-        groups, source = channel_parties(ctx.channels, ctx.audio.sample_rate, spans), "channels"
+        groups, source = channel_parties(ctx.channels, spans), "channels"
         if groups is None:
             groups, source = two_voices(ctx.audio.samples, ctx.audio.sample_rate, spans), "voice"
         roles = _group_roles(groups, spans, by_mouth, [text_during(s, ctx.audio.transcript) for s in spans])
@@ -341,7 +342,8 @@ def _shifted(ctx: SessionContext, offset: float) -> SessionContext:
     recent = replace(audio, duration=max(0.0, audio.duration - offset), speech=later(audio.speech),
                      transcript=later(audio.transcript), samples=samples)
     return replace(ctx, media=replace(ctx.media, duration_s=max(0.0, ctx.media.duration_s - offset)), audio=recent,
-                   channels=ctx.channels[:, start:] if ctx.channels is not None else None, since_s=None)
+                   channels=ctx.channels[:, round(offset * CHANNEL_POWER_HZ):] if ctx.channels is not None else None,
+                   since_s=None)
 
 
 def measured_sync(sync: SyncEstimate | None) -> bool:

@@ -24,6 +24,7 @@ from scipy import signal
 from scipy.fft import dct
 
 from interview.checks.relay.lipsync import GRID_HZ
+from interview.recording import CHANNEL_POWER_HZ
 from models.outputs import Segment, TranscriptSegment
 
 CANDIDATE, OTHER = "candidate", "other"
@@ -210,16 +211,16 @@ def two_voices(samples: np.ndarray, rate: int, spans: list[Segment], max_dense: 
     return labels
 
 
-def channel_parties(stereo: np.ndarray | None, rate: int, spans: list[Segment]) -> np.ndarray | None:
+def channel_parties(power: np.ndarray | None, spans: list[Segment]) -> np.ndarray | None:
     """Channel (0/1) of each span when the recording has one party per stereo channel, else None
-    (also without channels: a live call's audio is mono)."""
-    if stereo is None or stereo.ndim != 2 or stereo.shape[0] < 2 or not spans:
+    (also without channels: a live call's audio is mono). `power`: (channels, frames) mean power
+    per 1/CHANNEL_POWER_HZ s (SessionContext.channels)."""
+    if power is None or power.ndim != 2 or power.shape[0] < 2 or not spans:
         return None
-    hop = rate // GRID_HZ
     diffs = []
     for span in spans:
-        part = stereo[:2, int(span.start * GRID_HZ) * hop:int(span.end * GRID_HZ) * hop]
-        energy = (part.astype(np.float64) ** 2).mean(axis=1) + 1e-12
+        part = power[:2, int(span.start * CHANNEL_POWER_HZ):int(span.end * CHANNEL_POWER_HZ)]
+        energy = part.mean(axis=1) + 1e-12
         diffs.append(10 * np.log10(energy[0] / energy[1]))
     diffs = np.array(diffs)
     lengths = np.array([s.duration for s in spans])
