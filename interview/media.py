@@ -173,39 +173,71 @@ class FileSource:
                                      f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
 
 
-def read_audio_channels(info: MediaInfo, channels: int = 2) -> tuple[np.ndarray, list[str]]:
-    """The first `channels` audio channels kept apart, (channels, n) 16 kHz float32, aligned to time
-    zero (silence padded where the track starts late), plus any decode problems. A mono track, or
-    channels=1 (a downmix), gives one row. About 230 MB per hour and channel."""
-    if not info.has_audio:
-        return np.zeros((1, 0), np.float32), []
-    problems: list[str] = []
-    chunks: list[np.ndarray] = []
-    first_time: float | None = None
+def _audio_pieces(info: MediaInfo, layout: str, problems: list[str]) -> Iterator[np.ndarray]:
+    """The audio track as (channels, n) 16 kHz float32 pieces in order, aligned to time zero: a
+    track that starts late is led by silence, one that starts early is trimmed. Decode errors are
+    appended to `problems` and end the track."""
     with _open(info.path) as container:
         stream = container.streams.audio[0]
-        count = min(channels, stream.codec_context.channels or 1)
-        resampler = av.AudioResampler(format="fltp", layout="stereo" if count >= 2 else "mono", rate=AUDIO_RATE)
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=AUDIO_RATE)
         video = container.streams.video[0] if container.streams.video else None
         zero = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+        skip: int | None = None
         try:
             for decoded in container.decode(stream):
-                if first_time is None and decoded.time is not None:
-                    first_time = decoded.time - zero
-                chunks += [out.to_ndarray() for out in resampler.resample(decoded)]
+                if skip is None and decoded.time is not None:
+                    offset = int(round((decoded.time - zero) * AUDIO_RATE))
+                    if offset > 0:
+                        yield np.zeros((1 if layout == "mono" else 2, offset), np.float32)
+                    skip = max(0, -offset)
+                for out in resampler.resample(decoded):
+                    piece = out.to_ndarray()
+                    if skip:
+                        piece, skip = piece[:, skip:], max(0, skip - piece.shape[1])
+                    yield piece
         except av.error.FFmpegError as exc:
             problems.append(f"audio decoding stopped ({exc.strerror or type(exc).__name__}): truncated or corrupt")
-        chunks += [out.to_ndarray() for out in resampler.resample(None)]
-    samples = np.concatenate(chunks, axis=1).astype(np.float32) if chunks else np.zeros((count, 0), np.float32)
-    offset = int(round((first_time or 0.0) * AUDIO_RATE))
-    if offset > 0:
-        samples = np.concatenate([np.zeros((samples.shape[0], offset), np.float32), samples], axis=1)
-    elif offset < 0:
-        samples = samples[:, -offset:]
-    return samples, problems
+        for out in resampler.resample(None):
+            yield out.to_ndarray()
+
+
+def _stereo_layout(info: MediaInfo) -> str:
+    with _open(info.path) as container:
+        return "stereo" if (container.streams.audio[0].codec_context.channels or 1) >= 2 else "mono"
+
+
+def read_channel_power(info: MediaInfo, frame_s: float) -> tuple[np.ndarray, list[str]]:
+    """Mean power of the first two audio channels (one row for a mono track) in consecutive
+    `frame_s` frames, (channels, frames) float64, on the video's clock, plus decode problems: what
+    telling the parties of a two-channel call apart needs, at 1/160 of the samples' memory."""
+    if not info.has_audio:
+        return np.zeros((1, 0)), []
+    problems: list[str] = []
+    hop = int(round(frame_s * AUDIO_RATE))
+    powers, carry = [], None
+    for piece in _audio_pieces(info, _stereo_layout(info), problems):
+        carry = piece if carry is None else np.concatenate([carry, piece], axis=1)
+        whole = carry.shape[1] // hop * hop
+        if whole:
+            block = carry[:, :whole].astype(np.float64)
+            powers.append((block.reshape(block.shape[0], -1, hop) ** 2).mean(axis=2))
+            carry = carry[:, whole:]
+    if not powers:
+        return np.zeros((1 if carry is None else carry.shape[0], 0)), problems
+    return np.concatenate(powers, axis=1), problems
 
 
 def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
-    """The whole audio track as 16 kHz mono float32, on the video's clock, plus decode problems."""
-    samples, problems = read_audio_channels(info, channels=1)
-    return samples[0], problems
+    """The whole audio track as 16 kHz mono float32, on the video's clock, plus decode problems.
+    Written into one buffer sized from the duration (230 MB per hour), never held twice."""
+    if not info.has_audio:
+        return np.zeros(0, np.float32), []
+    problems: list[str] = []
+    samples = np.zeros(int((info.duration_s + 1.0) * AUDIO_RATE), np.float32)
+    filled = 0
+    for piece in _audio_pieces(info, "mono", problems):
+        if filled + piece.shape[1] > samples.size:
+            samples = np.concatenate([samples, np.zeros(max(piece.shape[1], samples.size // 4), np.float32)])
+        samples[filled:filled + piece.shape[1]] = piece[0]
+        filled += piece.shape[1]
+    return samples[:filled], problems

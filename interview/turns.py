@@ -202,15 +202,14 @@ def two_voices(samples: np.ndarray, rate: int, spans: list[Segment], max_dense: 
     return labels
 
 
-def channel_parties(stereo: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray | None:
-    """Channel (0/1) of each span when the recording has one party per stereo channel, else None."""
-    if stereo.ndim != 2 or stereo.shape[0] < 2 or not spans:
+def channel_parties(power: np.ndarray, spans: list[Segment]) -> np.ndarray | None:
+    """Channel (0/1) of each span when the recording has one party per stereo channel, else None.
+    `power`: (channels, frames) mean power per 1/GRID_HZ frame (media.read_channel_power)."""
+    if power.ndim != 2 or power.shape[0] < 2 or not spans:
         return None
-    hop = rate // GRID_HZ
     diffs = []
     for span in spans:
-        part = stereo[:2, int(span.start * GRID_HZ) * hop:int(span.end * GRID_HZ) * hop]
-        energy = (part.astype(np.float64) ** 2).mean(axis=1) + 1e-12
+        energy = power[:2, int(span.start * GRID_HZ):int(span.end * GRID_HZ)].mean(axis=1) + 1e-12
         diffs.append(10 * np.log10(energy[0] / energy[1]))
     diffs = np.array(diffs)
     lengths = np.array([s.duration for s in spans])

@@ -28,7 +28,7 @@ from interview.lipsync import (
     speech_mask,
     voice_activity,
 )
-from interview.media import read_audio_channels
+from interview.media import read_channel_power
 from interview.observations import Face, Frame, FrameObservation
 from interview.snapshots import Snapshots
 from interview.timeline import Segment
@@ -168,8 +168,8 @@ class RelayCheck:
 
     def _attribute(self, ctx: SessionContext, spans: list[Segment], moving: np.ndarray, face: np.ndarray) -> Attribution:
         by_mouth = [_mouth_says(span, moving, face) for span in spans]
-        stereo, _ = read_audio_channels(ctx.media)
-        groups, source = channel_parties(stereo, ctx.audio.sample_rate, spans), "channels"
+        power, _ = read_channel_power(ctx.media, 1 / GRID_HZ)
+        groups, source = channel_parties(power, spans), "channels"
         if groups is None:
             groups, source = two_voices(ctx.audio.samples, ctx.audio.sample_rate, spans), "voice"
         roles = _group_roles(groups, spans, by_mouth, [text_during(s, ctx.audio.transcript) for s in spans])
