@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from interview.audio import analyse_audio
 from interview.config import AnalysisConfig
 from interview.media import FileSource, MediaInfo, probe, read_audio
-from interview.observations import AudioAnalysis
+from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
+from interview.pipeline import ahead, consume_behind
 from interview.report import write_reports
 from interview.session import Session
 from interview.summary import build_summary
+from interview.timing import Stopwatch
 
 if TYPE_CHECKING:
     from interview.store import Store
@@ -26,6 +28,16 @@ Progress = Callable[[float, str], None]
 
 def _quiet(fraction: float, stage: str) -> None:
     pass
+
+
+def _timed(frames: Iterator[Frame], clock: Stopwatch) -> Iterator[Frame]:
+    while True:
+        started = time.perf_counter()
+        frame = next(frames, None)
+        clock.add("video_decode", time.perf_counter() - started)
+        if frame is None:
+            return
+        yield frame
 
 
 def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig, out_dir: Path | str,
@@ -55,21 +67,20 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
         with clock.time("audio_analysis"):
             return analyse_audio(samples, config.whisper_model, config.transcribe), audio_problems
 
-    # Whisper and the landmarker both release the GIL: audio runs beside the video on the second core.
+    # Whisper and the landmarker both release the GIL: audio runs beside the video.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
         audio_future = pool.submit(audio_job)
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")
-        frames = source.frames()
-        while True:
-            started = time.perf_counter()
-            frame = next(frames, None)
-            clock.add("video_decode", time.perf_counter() - started)
-            if frame is None:
-                break
-            session.push_frame(frame)
-            if media.duration_s:
-                progress(0.02 + 0.9 * min(1.0, frame.t / media.duration_s), "analysing video and audio")
+        # Two more threads: decoding runs ahead of perception, the checks run behind it.
+        give, close = consume_behind(lambda seen: session.update_checks(*seen), "checks")
+        try:
+            for frame in ahead(_timed(source.frames(), clock), "decode"):
+                give((session.perceive(frame), frame))
+                if media.duration_s:
+                    progress(0.02 + 0.9 * min(1.0, frame.t / media.duration_s), "analysing video and audio")
+        finally:
+            close()
         progress(0.92, "finishing the audio analysis")
         audio, audio_problems = audio_future.result()
     problems += source.problems + audio_problems

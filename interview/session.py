@@ -49,16 +49,25 @@ class Session:
         self.stopwatch = self.perceiver.stopwatch
 
     def push_frame(self, frame: Frame) -> FrameObservation:
+        obs = self.perceive(frame)
+        self.update_checks(obs, frame)
+        return obs
+
+    def perceive(self, frame: Frame) -> FrameObservation:
+        """Perception of one frame, and the running counts. With `update_checks`, the two halves of
+        `push_frame`: a recording runs them on two threads, in the same frame order."""
         want_hands = any(getattr(check, "wants_hands", lambda t: False)(frame.t) for check in self.checks)
         obs = self.perceiver.observe(frame, want_hands=want_hands)
         self.stats.analysed_frames += 1
         self.stats.frames_with_face += bool(obs.faces)
         self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))
         self.stats.last_t = frame.t
+        return obs
+
+    def update_checks(self, obs: FrameObservation, frame: Frame) -> None:
         for check in self.checks:
             with self.stopwatch.time(f"check_{check.name}"):
                 check.update(obs, frame)
-        return obs
 
     def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None) -> SessionResult:
         self.perceiver.close()

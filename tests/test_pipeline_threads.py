@@ -1,0 +1,58 @@
+"""A recording analysed on threads (decode ahead, checks behind perception) gives exactly the
+summary of the same stages run one after another, and the stage plumbing keeps order and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from interview.analyze import analyze_recording, conclude_session
+from interview.audio import analyse_audio
+from interview.checks.base import ChallengeMark
+from interview.config import AnalysisConfig
+from interview.media import FileSource, probe, read_audio
+from interview.pipeline import ahead, consume_behind
+from interview.session import Session
+from tests.conftest import dev_file
+
+UNTIMED = ("session_id", "created_at", "timings")
+
+
+def _one_after_another(path, config: AnalysisConfig, out) -> dict:
+    media = probe(path)
+    session = Session(config)
+    for frame in FileSource(media, config.policy).frames():
+        session.push_frame(frame)
+    samples, problems = read_audio(media)
+    audio = analyse_audio(samples, config.whisper_model, config.transcribe)
+    return conclude_session(session, "sequential", media, audio, problems, out)
+
+
+def test_threaded_analysis_gives_the_sequential_summary(models_ready, tmp_path):
+    path = dev_file("A_talking_head/vr_face2.mp4")
+    config = AnalysisConfig(face_db="off", transcribe=False, challenges=(ChallengeMark("turn_left", 1.0),))
+    threaded = analyze_recording(path, config, tmp_path / "threaded")
+    sequential = _one_after_another(path, config, tmp_path / "sequential")
+    assert threaded["measurements"]["analysed_frames"] > 50
+    assert {k: v for k, v in threaded.items() if k not in UNTIMED} == \
+        {k: v for k, v in sequential.items() if k not in UNTIMED}
+
+
+def test_stages_keep_order_and_hand_errors_to_the_caller():
+    assert list(ahead(iter(range(100)), "numbers", limit=3)) == list(range(100))
+    seen: list[int] = []
+    give, close = consume_behind(seen.append, "collect", limit=2)
+    for n in range(50):
+        give(n)
+    close()
+    assert seen == list(range(50))
+
+    def broken():
+        yield 1
+        raise ValueError("truncated")
+
+    with pytest.raises(ValueError, match="truncated"):
+        list(ahead(broken(), "broken"))
+    give, close = consume_behind(lambda n: 1 / n, "divide")
+    give(0)
+    with pytest.raises(ZeroDivisionError):
+        close()
