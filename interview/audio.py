@@ -1,10 +1,11 @@
 """Audio analysis, once per session: VAD (the timing clock) and the transcript.
 
-Long recordings are analysed in blocks of BLOCK_S: both backends take the whole array they are
-given at once (Silero pads and re-batches it, Whisper computes one spectrogram of all the speech),
-which for three hours is several GB. Up to BLOCK_S a recording is one block, exactly as before;
-beyond, VAD reads each block with a margin of context on both sides, and Whisper's blocks are cut
-in the middle of the longest pause near each edge, so no word is cut in two.
+Long recordings are analysed in blocks: both backends take the whole array they are given at once
+(Silero pads and re-batches it; Whisper computes one spectrogram of all the speech, about 1 MB per
+second of audio), which for three hours is several GB. A recording up to a block long is one
+block, exactly as before (every dev-media file is under 60 s); beyond, VAD reads each block with a
+margin of context on both sides, and Whisper's blocks are cut in the middle of the longest pause
+near each edge, so no word is cut in two.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from interview.media import AUDIO_RATE
 from interview.observations import AudioAnalysis, TranscriptSegment, Word
 from interview.timeline import Segment
 
-BLOCK_S = 300.0
-VAD_MARGIN_S = 30.0
-CUT_SEARCH_S = 60.0  # a transcript block ends in the longest pause within this much before BLOCK_S
+VAD_BLOCK_S, VAD_MARGIN_S = 300.0, 30.0  # ~50 MB at a time
+TRANSCRIPT_BLOCK_S = 60.0  # ~60 MB of spectrogram at a time
+CUT_SEARCH_S = 20.0  # a transcript block ends in the longest pause in its last CUT_SEARCH_S
 
 
 def analyse_audio(samples: np.ndarray, whisper_model: str = "tiny.en", transcribe: bool = True) -> AudioAnalysis:
@@ -28,7 +29,7 @@ def analyse_audio(samples: np.ndarray, whisper_model: str = "tiny.en", transcrib
                          transcript=tuple(transcript), language=language, samples=samples)
 
 
-def detect_speech(samples: np.ndarray, block_s: float = BLOCK_S, margin_s: float = VAD_MARGIN_S) -> list[Segment]:
+def detect_speech(samples: np.ndarray, block_s: float = VAD_BLOCK_S, margin_s: float = VAD_MARGIN_S) -> list[Segment]:
     """VAD speech segments, block by block. Each block is read with `margin_s` of audio on both
     sides (the detector's state settles within a few seconds) and keeps the segments that start
     inside it, so a segment across an edge comes whole from the block it starts in; one longer
@@ -51,7 +52,7 @@ def detect_speech(samples: np.ndarray, block_s: float = BLOCK_S, margin_s: float
     return found
 
 
-def transcript_blocks(duration_s: float, speech: list[Segment], block_s: float = BLOCK_S) -> list[tuple[float, float]]:
+def transcript_blocks(duration_s: float, speech: list[Segment], block_s: float = TRANSCRIPT_BLOCK_S) -> list[tuple[float, float]]:
     """(start, end) seconds of the blocks Whisper reads: about `block_s` long, each ending in the
     middle of the longest pause in its last CUT_SEARCH_S (at block_s when there is none)."""
     blocks, start = [], 0.0
@@ -67,7 +68,7 @@ def transcript_blocks(duration_s: float, speech: list[Segment], block_s: float =
 
 
 def transcribe_blocks(samples: np.ndarray, speech: list[Segment], whisper_model: str,
-                      block_s: float = BLOCK_S) -> tuple[list[TranscriptSegment], str | None]:
+                      block_s: float = TRANSCRIPT_BLOCK_S) -> tuple[list[TranscriptSegment], str | None]:
     """The transcript block by block (transcript_blocks), on the session's clock; the language
     found in the first block is kept for the rest."""
     from models.speech import shared_recognizer
