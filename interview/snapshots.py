@@ -1,6 +1,8 @@
 """Small JPEG copies of the picture at a steady cadence, so findings decided at the end of a session
-can show the moment they are about. About 20 KB each at 480 px: some 70 MB for an hour at one
-per second, held in memory only; only the frames a finding points to are ever written."""
+can show the moment they are about. About 20 KB each at 480 px, held in memory only; only the
+frames a finding points to are ever written. At most MAX_KEPT are kept: past that (30 minutes at
+one per second) every other one is dropped and the cadence halves, so a three-hour session holds
+the same ~35 MB as a 30-minute one, a frame every 4-8 s instead of every second."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import numpy as np
 
 EVERY_S = 1.0
 SIDE = 480
+MAX_KEPT = 1800
 
 
 class Snapshots:
-    def __init__(self, every_s: float = EVERY_S, side: int = SIDE):
-        self.every_s, self.side = every_s, side
+    def __init__(self, every_s: float = EVERY_S, side: int = SIDE, max_kept: int = MAX_KEPT):
+        self.every_s, self.side, self.max_kept = every_s, side, max_kept
         self._times: list[float] = []
         self._items: list[tuple[bytes, float, tuple[float, float, float, float] | None]] = []
 
@@ -29,6 +32,8 @@ class Snapshots:
         if ok:
             self._times.append(t)
             self._items.append((jpeg.tobytes(), scale, box))
+        if len(self._times) > self.max_kept:
+            self._times, self._items, self.every_s = self._times[::2], self._items[::2], 2 * self.every_s
 
     def nearest(self, t: float) -> tuple[np.ndarray, tuple[float, float, float, float] | None] | None:
         """(RGB image, face box in its pixels) of the kept frame nearest to t."""
