@@ -79,7 +79,7 @@ def transcribe_blocks(samples: np.ndarray, speech: list[Segment], whisper_model:
     for start, end in transcript_blocks(samples.size / AUDIO_RATE, speech, block_s):
         if not any(s.overlap(Segment(start, end)) > 0 for s in speech):
             continue
-        part, found = recognizer.transcribe(samples[int(start * AUDIO_RATE):int(end * AUDIO_RATE)], language)
+        part, found = recognizer.transcribe(samples[round(start * AUDIO_RATE):round(end * AUDIO_RATE)], language)
         language = language or found
         transcript += [_shifted(seg, start) for seg in part]
     return transcript, language
