@@ -320,13 +320,14 @@ class DeepfakeCheck:
         heavy = [s for w in self.windows for s in w.samples if s.values]
         frame_scores = np.array([fusion.fuse(fusion.deviations(s.values, self.profile)) for s in heavy])
         stressed = np.array([s.stressed for s in heavy], bool)
+        heavy_t = np.array([s.t for s in heavy], float)
         unstressed = frame_scores[~stressed & ~np.isnan(frame_scores)] if len(heavy) else np.zeros(0)
         for window in self.windows:
             near = (times >= window.t0 - EMBEDDING_CONTEXT_S) & (times < window.t1 + EMBEDDING_CONTEXT_S)
             value = embedding_jitter(vectors[near]) if near.any() else float("nan")
             if not math.isnan(value):
                 window.values["embedding_jitter"] = value
-            inside = np.array([window.t0 <= s.t < window.t1 for s in heavy], bool)
+            inside = (heavy_t >= window.t0) & (heavy_t < window.t1)
             if inside.any() and (inside & stressed).any():
                 value = stress_rise(np.concatenate([frame_scores[inside & stressed], unstressed]),
                                     np.concatenate([np.ones((inside & stressed).sum(), bool),
