@@ -1,3 +1,11 @@
 """interview-verify analysis core: media, perception records, checks, summary. Never imports a UI."""
 
+from threadpoolctl import threadpool_limits
+
 __version__ = "0.1.0"
+
+# One BLAS thread for the whole process: the analysis runs its own stages on threads (decoding,
+# perception, checks, audio, the live panel), and BLAS threads that wake for each of their small
+# matrix products cost far more than the products on a busy 2-core machine (a live snapshot at
+# 30 minutes of call: 0.7 s with one BLAS thread, 0.8-10 s with two while other work ran).
+threadpool_limits(1, user_api="blas")
