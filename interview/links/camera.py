@@ -4,7 +4,7 @@ Every sensor's pixels differ slightly in sensitivity; that fixed pattern multipl
 camera takes and survives mild compression. It is estimated from the frames the analysis already
 decodes: in each frame, the noise residual W = I - denoise(I) of the four corner tiles (where a
 talking head rarely is; the face boxes perception found are masked out all the same, and so are
-clipped pixels), and the pattern K = sum(W I) / sum(I^2) over frames (the maximum-likelihood
+clipped pixels and edges, whose residual is the scene rather than the sensor), and the pattern K = sum(W I) / sum(I^2) over frames (the maximum-likelihood
 estimate of Chen et al. 2008). Row and column means are removed (the linear patterns every encoder
 and readout share) and the spectrum is flattened (phase only, so periodic codec blocking and
 smooth scene leftovers weigh no more than the rest); the sign of what is left is kept, one bit a
@@ -37,6 +37,7 @@ FACE_MARGIN = 0.3  # of the face box's longer side
 MIN_FRAMES = 20  # fewer frames give no pattern worth keeping
 EVERY_FRAME = 300  # the first frames are all used; then one a second
 MAX_FRAMES = 1200
+TEXTURE = 10.0  # grey levels of local contrast above which the residual is mostly the scene's edges
 FLAT = 3.0  # grey levels of local contrast under which a residual measures noise, not the scene
 EXCLUDE = 5  # px around zero shift left out of the correlation energy
 CAMERA_THRESHOLD = 60.0  # PCE (README, Links)
@@ -69,14 +70,14 @@ class SensorNoise:
         grey = cv2.cvtColor(corners(rgb, tile), cv2.COLOR_RGB2GRAY).astype(np.float32)
         smooth = cv2.GaussianBlur(grey, (0, 0), DENOISE_SIGMA)
         residual = grey - smooth
-        usable = (grey > CLIPPED[0]) & (grey < CLIPPED[1])
+        contrast = cv2.morphologyEx(smooth, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8))
+        usable = (grey > CLIPPED[0]) & (grey < CLIPPED[1]) & (contrast < TEXTURE)
         if obs is not None and obs.faces:
             usable &= ~corners(_face_mask(obs, width, height), tile)
         if self._num is None:
             self._num, self._den = np.zeros_like(grey), np.zeros_like(grey)
         self._num += residual * grey * usable
         self._den += grey * grey * usable
-        contrast = cv2.morphologyEx(smooth, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8))
         flat = usable & (contrast < FLAT)
         if flat.sum() > 1000:
             self._noise.append(float(residual[flat].std()))
