@@ -6,7 +6,7 @@ level the camera fingerprint measured on the frames the analysis decoded anyway.
 reviewer reads about one recording, not a verdict: a call recorder re-encodes what it receives, so
 even intervals are the rule in recorded files; they only point at a virtual camera together with
 a picture that carries no sensor noise (a rendered or denoised picture). Genuine dev clips reach
-0.168 grey levels of noise at the lowest (MEAD's 1080p studio footage, whose flat backdrop the
+0.169 grey levels of noise at the lowest (MEAD's 1080p studio footage, whose flat backdrop the
 encoder wiped clean), so the margin to a rendered scene (0.134) is thin: a trace to look at, never
 a score.
 """
