@@ -250,7 +250,7 @@ def camera_table() -> None:
 
     from fixtures.camera_noise import through_camera, virtual_camera
     from interview.links.camera import CAMERA_THRESHOLD, camera_similarity, pce, signs
-    from interview.links.pipeline import NOISE_FLOOR
+    from interview.links.capture import NOISE_FLOOR
 
     with open(DEV_MEDIA / "MANIFEST.tsv") as handle:
         videos = [r["local_file"] for r in csv.DictReader(handle, delimiter="\t")

@@ -14,7 +14,7 @@ import numpy as np
 from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
-from interview.links.pipeline import capture_chain
+from interview.links.capture import capture_chain
 from interview.links.record import record_links
 from interview.media import FileSource, probe, read_audio, read_channel_power
 from interview.observations import AudioAnalysis, Frame
