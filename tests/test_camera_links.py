@@ -98,3 +98,15 @@ def test_analyses_record_their_camera_and_purge_and_retention_take_it_out(tmp_pa
     assert not [l for l in all_links(traits.all()) if l.kind == "camera"]
     later = datetime.now(timezone.utc) + timedelta(days=31)
     assert traits.expire(later, 30) >= 1 and traits.all() == []
+
+
+def test_screen_sizes_and_capture_tools_are_named_and_a_webcam_mode_is_not():
+    from interview.links.capture import traces_of
+
+    assert traces_of((1280, 720), True, 0.4, {"stream.encoder": "Lavc59 libx264"}) == ()
+    [screen] = traces_of((1366, 768), False, 0.4, {})
+    assert "screen's size" in screen
+    [tool] = traces_of((1280, 720), False, 0.4, {"container.encoder": "OBS Studio 30.1"})
+    assert "OBS Studio" in tool
+    [quiet] = traces_of((1280, 720), False, 0.05, {})  # uneven intervals: no sensor noise, not a virtual camera
+    assert quiet.startswith("no sensor noise")
