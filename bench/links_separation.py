@@ -8,6 +8,12 @@ reads the same text) give the highest similarity two unrelated passages reach. R
 genuine dev video's room against every other's (vr_face3 and the congresswoman's clip are one
 source, one room), and three dev people composited into one generated room
 (fixtures/room_composite.py), one of them by the same camera, two by a nudged, dimmed one.
+Cameras: the sensor-noise pattern of every genuine dev video (frames as the analysis samples them,
+no face masks: talking heads sit in the middle, the pattern is read in the corners); "same camera"
+is MEAD M003's two clips (one actor, one session), GRID's clips (one corpus camera, MPEG-1 at
+360x288) and three dev clips filmed by one synthetic sensor (fixtures/camera_noise.py); "different
+cameras" are pairs from different sources, as compared (same size) and as a null (same mosaic size).
+MEAD clips of different actors are reported apart (one studio, cameras not documented).
 
     python -m bench.links_separation
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,23 +152,33 @@ def transcripts() -> dict[str, str]:
     return texts
 
 
+def print_groups(groups: dict[str, list[tuple[float, str, str]]], threshold: float, number: str, shown: int,
+                 highest_first: Callable[[str], bool]) -> None:
+    """One line per kind of pair (spread and how many link), then its `shown` most telling pairs."""
+    for name, pairs in groups.items():
+        values = np.array([p[0] for p in pairs])
+        linked = int((values >= threshold).sum())
+        print(f"  {name:42s} n={values.size:4d}  min {values.min():{number}}  median {np.median(values):{number}}  "
+              f"max {values.max():{number}}  linked {linked}/{values.size} ({100 * linked / values.size:.1f}%)")
+        worst = sorted(pairs, reverse=highest_first(name))[:shown]
+        print("\n".join(f"      {score:{number}}  {a}  {b}" for score, a, b in worst))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voice-only", action="store_true", help="skip the transcripts and rooms")
     parser.add_argument("--room-only", action="store_true", help="only the rooms")
+    parser.add_argument("--camera-only", action="store_true", help="only the cameras")
     args = parser.parse_args()
+    if args.camera_only:
+        camera_table()
+        return
     if args.room_only:
         room_table()
         return
     groups = voice_table(voices())
     print(f"voice (resemblyzer GE2E, numpy), link from cosine {VOICE_THRESHOLD}")
-    for name, pairs in groups.items():
-        values = np.array([p[0] for p in pairs])
-        linked = int((values >= VOICE_THRESHOLD).sum())
-        print(f"  {name:32s} n={values.size:4d}  min {values.min():.3f}  median {np.median(values):.3f}  "
-              f"max {values.max():.3f}  linked {linked}/{values.size} ({100 * linked / values.size:.1f}%)")
-        worst = sorted(pairs, reverse=name == "different speakers")[:3]
-        print("\n".join(f"      {score:.3f}  {a}  {b}" for score, a, b in worst))
+    print_groups(groups, VOICE_THRESHOLD, ".3f", 3, lambda name: name == "different speakers")
     if args.voice_only:
         return
     texts = transcripts()
@@ -209,6 +226,70 @@ def room_table() -> None:
         linked = int((values >= ROOM_THRESHOLD).sum())
         print(f"  {name:38s} n={values.size:4d}  min {values.min()}  max {values.max()}  linked {linked}/{values.size}")
         print("\n".join(f"      {score}  {a}  {b}" for score, a, b in sorted(pairs, reverse=True)[:2]))
+    camera_table()
+
+
+def _source(file: str) -> str:
+    """The dev source a clip comes from (its file-name prefix; a lone clip is its own source)."""
+    name = Path(file).name
+    return next((p for p in ("gr_", "sp_MEAD", "st_", "lp_", "vr_", "camera ") if name.startswith(p)), name)
+
+
+def _sensor(path: Path):
+    from interview.links.camera import SensorNoise
+    from interview.media import FileSource
+
+    sensor = SensorNoise()
+    for frame in FileSource(probe(path)).frames():
+        sensor.update(frame)
+    return sensor
+
+
+def camera_table() -> None:
+    import csv
+
+    from fixtures.camera_noise import through_camera, virtual_camera
+    from interview.links.camera import CAMERA_THRESHOLD, camera_similarity, pce, signs
+    from interview.links.capture import NOISE_FLOOR
+
+    with open(DEV_MEDIA / "MANIFEST.tsv") as handle:
+        videos = [r["local_file"] for r in csv.DictReader(handle, delimiter="\t")
+                  if r["kind"] == "video" and r["ground_truth"].startswith(("real", "live"))]
+    sensors = {Path(v).name: _sensor(DEV_MEDIA / v) for v in videos}
+    noise = sorted((s.noise_level, name) for name, s in sensors.items() if s.noise_level is not None)
+    print(f"sensor noise in flat areas (no-noise trace under {NOISE_FLOOR}): genuine dev videos {noise[0][0]} "
+          f"({noise[0][1]}) to {noise[-1][0]} ({noise[-1][1]}); a rendered clip at 30 fps: "
+          f"{_sensor(virtual_camera().path).noise_level}")
+    found = {name: s.fingerprint() for name, s in sensors.items()}
+    for clip in ("A_talking_head/vr_face2.mp4", "A_talking_head/st_WDA_KatieHill_000.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4"):
+        found[f"camera 1: {Path(clip).name}"] = _sensor(through_camera(DEV_MEDIA / clip, 1).path).fingerprint()
+    mead_m003 = {n for n in found if n.startswith("sp_MEAD_M003")}
+    groups: dict[str, list[tuple[float, str, str]]] = {
+        "same camera: MEAD M003's two clips": [], "same camera: GRID": [], "same camera: one synthetic sensor": [],
+        "MEAD, different actors (camera unknown)": [], "different cameras, same size (compared)": [],
+        "different cameras, any size (null)": []}
+    for a, b in itertools.combinations(found, 2):
+        fa, fb = found[a], found[b]
+        if _source(a) != _source(b):
+            if fa["tile"] == fb["tile"]:
+                groups["different cameras, any size (null)"].append((pce(signs(fa), signs(fb)), a, b))
+            if fa["size"] == fb["size"]:
+                groups["different cameras, same size (compared)"].append((camera_similarity(fa, fb), a, b))
+            continue
+        key = {"gr_": "same camera: GRID", "camera ": "same camera: one synthetic sensor"}.get(_source(a))
+        if _source(a) == "sp_MEAD":
+            key = "same camera: MEAD M003's two clips" if {a, b} <= mead_m003 else "MEAD, different actors (camera unknown)"
+        if key:
+            groups[key].append((camera_similarity(fa, fb), a, b))
+    print(f"camera (sensor-noise PCE of the corner tiles), link from {CAMERA_THRESHOLD:g}: {len(videos)} genuine dev videos")
+    print_groups(groups, CAMERA_THRESHOLD, "8.1f", 2, lambda name: True)
+    null = groups["different cameras, any size (null)"]
+    print("  leave one source out: the highest different-camera PCE of pairs with each source (threshold set apart "
+          "from it: the chi-squared tail of PCE, chance 2e-15 at 60)")
+    for source in sorted({_source(n) for n in found}):
+        mine = [s for s, a, b in null if source in (_source(a), _source(b))]
+        if mine:
+            print(f"      {source:40s} pairs {len(mine):4d}  max {max(mine):6.1f}  linked {sum(s >= CAMERA_THRESHOLD for s in mine)}")
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,7 @@ import numpy as np
 from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
+from interview.links.capture import capture_chain
 from interview.links.record import record_links
 from interview.media import FileSource, probe, read_audio, read_channel_power
 from interview.observations import AudioAnalysis, Frame
@@ -110,7 +111,9 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     typed = build_summary(session_id, media, session.config, result, problems + result.problems)
     typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
     summary = typed.to_dict()
-    summary["links"] = record_links(session.config, summary, audio)
+    chain = capture_chain(media.path, session.sensor.noise_level) if media.has_video and media.path.is_file() else None
+    summary["capture"] = chain.to_dict() if chain is not None else None
+    summary["links"] = record_links(session.config, summary, audio, session.sensor)
     summary["overall"] = overall(summary)
     write_reports(summary, out_dir)
     if store is not None:

@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
                           "(default: $INTERVIEW_VERIFY_FACE_DB or the user data dir)")
     settings.add_argument("--no-face-store", action="store_true",
                           help="search the face registry and links but keep none of this candidate's face, voice, "
-                               "answers or room (no consent)")
+                               "answers, room or camera (no consent)")
     settings.add_argument("--max-fps", type=float, default=SamplingPolicy.max_fps,
                           help=f"analysed frames per second, e.g. --max-fps 10 (default: {SamplingPolicy.max_fps:g})")
     settings.add_argument("--max-side", type=int, default=SamplingPolicy.max_side,
@@ -172,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "e.g. the receipt a sign-off printed")
     _command(audit_cmd, "log", "list the audit entries", "interview-verify audit log", [db])
 
-    links = _command(commands, "links", "candidates linked across sessions by face, voice, reused answers or room",
+    links = _command(commands, "links", "candidates linked across sessions by face, voice, reused answers, room or camera",
                      "interview-verify links --candidate \"Jane Doe\" --json", [as_json])
     links.add_argument("--candidate", help="only the links and cluster of this name, e.g. --candidate \"Jane Doe\"")
     links.add_argument("--face-db", help="the registry to read (default: $INTERVIEW_VERIFY_FACE_DB or the user data "

@@ -37,8 +37,8 @@ class AnalysisConfig:
     # Face registry (repeat faces across candidates; interview/records/face_registry.py). face_db: a SQLite
     # file, or a deepface backend's connection string (postgresql://... for pgvector, http://... or
     # qdrant:/folder for qdrant); "off" disables it. face_db_backend: "auto" infers it from face_db, or any deepface
-    # database type. store_face: keep this candidate's face embeddings, and the voice, answer and
-    # room records of interview/links (kept beside the faces) (off without consent; the search still runs). face_retention_days: records older than this are ignored and deleted
+    # database type. store_face: keep this candidate's face embeddings, and the voice, answer, room and
+    # camera records of interview/links (kept beside the faces) (off without consent; the search still runs). face_retention_days: records older than this are ignored and deleted
     # (None: the product's retention rule, interview.records.rules.RETENTION_DAYS).
     face_db: str = field(default_factory=default_face_db)
     face_db_backend: str = "auto"

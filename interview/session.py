@@ -2,7 +2,8 @@
 frames are pushed in as they come (a recording is a stream read faster than real time), `assess()`
 judges what was seen so far (the live panel), and `finish()` concludes: every check assessed once on
 the whole session, then the steps with side effects that checks never take themselves (the
-repeat-face lookup in the face registry, the evidence images)."""
+repeat-face lookup in the face registry, the evidence images). It also gathers the camera's
+sensor noise from the frames it is shown, for the capture chain and camera links."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from interview.checks.registry import build_checks
 from interview.config import AnalysisConfig
 from interview.evidence import resolve_refs, with_frames, write_ref
 from interview.images import ImageError, load_photo
+from interview.links.camera import SensorNoise
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
 from interview.recording import MediaInfo
@@ -76,6 +78,7 @@ class Session:
         self.stats = SessionStats()
         self.stopwatch = self.perceiver.stopwatch
         self._failed: set[str] = set()  # checks whose assess() failed (logged once)
+        self.sensor = SensorNoise()  # the camera's noise pattern, for camera links
 
     def push_frame(self, frame: Frame) -> FrameObservation:
         obs = self.perceive(frame)
@@ -96,6 +99,8 @@ class Session:
         for check in self.checks:
             with self.stopwatch.time(f"check_{check.name}"):
                 check.update(obs, frame)
+        with self.stopwatch.time("sensor_noise"):
+            self.sensor.update(frame, obs)
 
     def on_challenge(self, mark: ChallengeMark) -> None:
         """A challenge asked during a live call: every check hears of it at once."""

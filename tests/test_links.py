@@ -154,7 +154,7 @@ def test_purge_takes_a_session_out_of_the_links(cluster, capsys, monkeypatch):
 
     monkeypatch.setenv(FACE_DB_ENV, cluster["face_db"])  # purge reads the configured registry
     [result] = purge(cluster["store"], session_id=cluster["summaries"]["Ann Lee"]["session_id"])
-    assert "2 voice, answer and room records" in result.deleted
+    assert "2 voice, answer, room and camera records" in result.deleted
     assert _links_json(capsys, cluster["face_db"])["links"] == []
     assert list(itertools.chain(*(s["links"]["links"] for s in cluster["summaries"].values())))  # reports keep theirs
 

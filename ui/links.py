@@ -8,10 +8,10 @@ from html import escape
 
 import gradio as gr
 
-from interview.links.view import link_line, links_view
+from interview.links.view import camera_note, link_line, links_view
 from ui.context import AppContext
 
-KIND_COLOURS = {"face": "#1f6feb", "voice": "#8250df", "answers": "#bf3989", "room": "#1a7f37"}
+KIND_COLOURS = {"face": "#1f6feb", "voice": "#8250df", "answers": "#bf3989", "room": "#1a7f37", "camera": "#9a6700"}
 SIDE = 360  # the graph's square, in px
 
 
@@ -37,6 +37,8 @@ def graph_svg(view: dict) -> str:
 
 def _passages(link: dict) -> str:
     evidence = link["evidence"]
+    if link["kind"] == "camera":
+        return escape(camera_note(evidence))
     if "passage_a" not in evidence:
         return ""
     cells = "".join(f'<td><b>{escape(link[side]["candidate"])}</b> at {evidence[key]["start"]:.1f} s: '
@@ -46,7 +48,7 @@ def _passages(link: dict) -> str:
 
 def links_html(view: dict) -> str:
     if not view["links"]:
-        return '<p data-links="0">No links: no two candidates under different names share a face, voice, answer or room.</p>'
+        return '<p data-links="0">No links: no two candidates under different names share a face, voice, answer, room or camera.</p>'
     clusters = "".join(
         f'<li data-cluster="{escape(", ".join(c["names"]))}"><b>{escape(", ".join(c["names"]))}</b>: {c["links"]} links by '
         f'{escape(" + ".join(c["kinds"]))}{" <b>(more than one kind of link)</b>" if len(c["kinds"]) > 1 else ""}</li>'
@@ -62,7 +64,7 @@ def links_html(view: dict) -> str:
 
 
 def build_links_tab(ctx: AppContext) -> None:
-    gr.Markdown("Candidates under different names who share a face, a voice, a scripted answer or a room. "
+    gr.Markdown("Candidates under different names who share a face, a voice, a scripted answer, a room or a camera. "
                 "Names tied by more than one kind of link are the pattern of one operative behind many identities.")
     with gr.Row():
         candidate = gr.Textbox(label="Candidate (empty: everyone)", scale=3)

@@ -1,6 +1,6 @@
 """Links between analyses under different names, and the clusters of names they tie together.
 
-Every trait kind compares two records of that kind and says whether they are the same person's
+Every trait kind compares two records of that kind and says whether they are the same person's (or camera's)
 (kind, similarity, threshold, evidence). Records of one analysis are compared with those of
 analyses under another candidate name; an unnamed analysis links to nobody (it names no one).
 Names tied directly or through others form a cluster; a cluster tied by more than one kind of
@@ -16,12 +16,14 @@ import numpy as np
 
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.links.answers import ANSWER_THRESHOLD, Passage, best_pair
+from interview.links.camera import CAMERA_THRESHOLD, camera_evidence, camera_similarity
 from interview.links.room import ROOM_THRESHOLD, room_matches
 from interview.links.store import TraitRecord
 from interview.links.voice import VOICE_THRESHOLD
 from interview.records.face_registry import same_candidate
 
-THRESHOLDS = {"face": SAME_PERSON_THRESHOLD, "voice": VOICE_THRESHOLD, "answers": ANSWER_THRESHOLD, "room": ROOM_THRESHOLD}
+THRESHOLDS = {"face": SAME_PERSON_THRESHOLD, "voice": VOICE_THRESHOLD, "answers": ANSWER_THRESHOLD, "room": ROOM_THRESHOLD,
+              "camera": CAMERA_THRESHOLD}
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,12 @@ class Side:
 class Link:
     """Two analyses under different names that share a trait."""
 
-    kind: str  # "face", "voice", "answers", "room" (similarity: corners agreeing on one camera move)
+    kind: str  # "face", "voice", "answers", "room" (corners agreeing on one camera move), "camera" (sensor-noise PCE)
     a: Side
     b: Side
     similarity: float
     threshold: float
-    evidence: dict  # answers: the two passages side by side
+    evidence: dict  # answers: the two passages side by side; camera: size, frames, chance
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "a": vars(self.a), "b": vars(self.b), "similarity": round(self.similarity, 3),
@@ -67,6 +69,9 @@ def _similarity(a: TraitRecord, b: TraitRecord) -> tuple[float, dict]:
         return score, {"passage_a": pa.to_dict(), "passage_b": pb.to_dict()}
     if a.kind == "room":
         return float(room_matches(a.payload, b.payload)), {}
+    if a.kind == "camera":
+        score = camera_similarity(a.payload, b.payload)
+        return score, camera_evidence(a.payload, b.payload, score)
     return float(np.dot(a.vector, b.vector)), {}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from interview.checks.identity.repeats import FaceRecord
 from interview.config import AnalysisConfig
 from interview.links.answers import Passage
+from interview.links.camera import MIN_FRAMES, SensorNoise
 from interview.links.graph import Link, all_links, links_to
 from interview.links.room import room_of
 from interview.links.store import TraitRecord, TraitStore, TraitStoreError, trait_location
@@ -58,8 +59,8 @@ def _outside(speech: tuple[Segment, ...], turns: list[Segment]) -> list[Segment]
     return left
 
 
-def session_traits(summary: dict, audio: AudioAnalysis, date: str) -> list[TraitRecord]:
-    """The voice, answers and room of this session's candidate, as records (none it could not measure).
+def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: SensorNoise | None = None) -> list[TraitRecord]:
+    """The voice, answers, room and camera of this session's candidate, as records (none it could not measure).
 
     When only the voice told the parties apart (no face, one channel), the two "voices" it found are
     checked with the speaker encoder: if they are one voice, all the speech is the candidate's
@@ -87,6 +88,9 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str) -> list[Trait
     room = _room(summary["input"])
     if room is not None:
         traits.append(TraitRecord("room", payload=room, **base))
+    camera = sensor.fingerprint() if sensor is not None and sensor.frames >= MIN_FRAMES else None
+    if camera is not None:
+        traits.append(TraitRecord("camera", payload=camera, **base))
     return traits
 
 
@@ -100,7 +104,8 @@ def _room(media: dict) -> dict | None:
         return None
 
 
-def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, now: datetime | None = None) -> dict:
+def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, sensor: SensorNoise | None = None,
+                 now: datetime | None = None) -> dict:
     """summary["links"]: what was compared, what was kept, and every link to an earlier candidate."""
     now = now or datetime.now(timezone.utc)
     try:
@@ -110,7 +115,7 @@ def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, no
         store = TraitStore(location)
         store.expire(now, _retention_days(config))
         earlier = store.all()
-        traits = session_traits(summary, audio, now.isoformat(timespec="seconds"))
+        traits = session_traits(summary, audio, now.isoformat(timespec="seconds"), sensor)
         links = links_to(traits, earlier)
         stored = store.add(traits) if config.store_face else 0
     except (TraitStoreError, ModelMissingError) as exc:

@@ -1,8 +1,9 @@
-"""Trait records of earlier analyses (voice embeddings, answer passages, room corners), one row each.
+"""Trait records of earlier analyses (voice embeddings, answer passages, room corners, camera
+sensor-noise patterns), one row each.
 
 They live beside the face registry: in its SQLite file, or in its PostgreSQL database (the same
 `face_db` setting, so one place holds every biometric record, one retention rule and one consent
-switch govern them). A row keeps numbers, corner descriptors and short passages of the candidate's own answers, never
+switch govern them). A row keeps numbers, corner descriptors, sensor-noise signs and short passages of the candidate's own answers, never
 audio or images. A Qdrant face registry has no SQL side: traits then need their own database
 (`INTERVIEW_VERIFY_LINKS_DB`).
 """
@@ -42,9 +43,10 @@ class TraitStoreError(StoreError):
 @dataclass(frozen=True)
 class TraitRecord:
     """One trait of one analysis. `vector`: an embedding (voice); `payload`: what else the kind
-    needs (answers: the passages; room: corner positions and descriptors)."""
+    needs (answers: the passages; room: corner positions and descriptors; camera: the
+    sensor-noise signs)."""
 
-    kind: str  # "voice", "answers", "room"
+    kind: str  # "voice", "answers", "room", "camera"
     candidate: str | None
     analysis: str  # the session id of summary.json (what `purge --session` names)
     date: str  # ISO 8601, UTC
@@ -64,7 +66,7 @@ def trait_location(face_db: str) -> str | None:
     if face_db.strip().lower() in ("", "off", "none"):
         return None
     if face_db.startswith(("http://", "https://")):
-        raise TraitStoreError(f"the face registry is on Qdrant ({face_db}); voice, answer and room links need SQL: "
+        raise TraitStoreError(f"the face registry is on Qdrant ({face_db}); voice, answer, room and camera links need SQL: "
                               f"set {LINKS_DB_ENV} to a SQLite file or a postgresql:// URL")
     return face_db
 

@@ -22,11 +22,34 @@ def links_view(config: AnalysisConfig, candidate: str | None = None) -> dict:
             "links": [l.to_dict() for l in links], "clusters": [c.to_dict() for c in found]}
 
 
+def camera_note(evidence: dict) -> str:
+    """A camera link's evidence in words."""
+    return (f"the same sensor-noise pattern in {evidence['size']} recordings ({evidence['frames'][0]} and "
+            f"{evidence['frames'][1]} frames); different cameras match this well with a chance of about "
+            f"{evidence['chance']:.0e}")
+
+
 def _evidence(link: dict) -> str:
     evidence = link["evidence"]
     if "passage_a" in evidence:
         return f'\n      "{evidence["passage_a"]["text"]}"\n      "{evidence["passage_b"]["text"]}"'
+    if link["kind"] == "camera":
+        return f"\n      {camera_note(evidence)}"
     return ""
+
+
+def capture_line(summary: dict) -> str:
+    """The report's line on the capture chain (summary["capture"]) and its traces."""
+    chain = summary.get("capture")
+    if not chain:
+        return "not read (no video file)"
+    rate = f"{chain['nominal_fps']:g} fps"
+    if chain["measured_fps"] is not None:
+        rate += f" (measured {chain['measured_fps']:g}, intervals {'perfectly even' if chain['even_intervals'] else 'uneven'}"
+        rate += f", jitter {chain['interval_jitter_ms']:g} ms)" if chain["interval_jitter_ms"] is not None else ")"
+    noise = f", sensor noise {chain['noise_level']:g}" if chain["noise_level"] is not None else ""
+    line = f"{chain['width']}x{chain['height']}, {rate}, {chain['codec']} in {chain['container']}{noise}"
+    return line + "".join(f"; TRACE: {trace}" for trace in chain["traces"])
 
 
 def link_line(link: dict) -> str:
@@ -48,7 +71,7 @@ def session_links_line(summary: dict) -> str:
 
 def links_text(view: dict) -> str:
     if not view["links"]:
-        return "No links: no two candidates under different names share a face, voice, answer or room."
+        return "No links: no two candidates under different names share a face, voice, answer, room or camera."
     lines = [f"{len(view['links'])} links among {len(view['candidates'])} candidates"]
     lines += [f"  {link_line(link)}{_evidence(link)}" for link in view["links"]]
     lines.append("clusters (names tied by links):")

@@ -91,7 +91,7 @@ def _purge_one(store: Store, session_id: str, reason: str) -> PurgeResult:
         deleted.append(f"{forgotten} face embeddings")
     traits = _forget_traits(record.summary)
     if traits:
-        deleted.append(f"{traits} voice, answer and room records")
+        deleted.append(f"{traits} voice, answer, room and camera records")
     evidence_dir = record.out_dir / "evidence"
     if evidence_dir.is_dir() and not any(evidence_dir.iterdir()):
         evidence_dir.rmdir()
@@ -140,7 +140,7 @@ def _forget_faces(summary: dict) -> int:
 
 
 def _forget_traits(summary: dict) -> int:
-    """Delete the voice, answer and room records this session left for cross-candidate links (interview.links)."""
+    """Delete the voice, answer, room and camera records this session left for cross-candidate links (interview.links)."""
     from interview.config import AnalysisConfig
     from interview.links.record import forget
 

@@ -11,7 +11,7 @@ from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.liveness.challenges import label_of
 from interview.checks.registry import check_type
 from interview.checks.relay.check import NORMAL_LATENCY_MS, SLOW_LATENCY_MS
-from interview.links.view import session_links_line
+from interview.links.view import capture_line, session_links_line
 from interview.next_steps import next_step
 from interview.overall import MIN_ASSESSED_FOR_OK, STATUS_LABELS, STATUS_MEANING, overall
 from interview.report import plots
@@ -127,6 +127,7 @@ def build_content(summary: dict, out_dir: Path, redacted: str | None = None) -> 
             ("Session", summary.get("session_id", "-")),
             ("Analysed", summary.get("created_at", "-")),
             ("Recording", f"{Path(str(media.get('path', '-'))).name}, {seconds(media.get('duration_s'))}"),
+            ("Capture chain", capture_line(summary)),
             ("Links to other names", session_links_line(summary)),
         ],
         status=fused["status"],
