@@ -8,10 +8,10 @@ person other than the target): the stress signals (identity similarity at profil
 face, lower is more suspect; frame pairs where the face froze while the head moved), the passive
 fused score on the same clip, the status the app shows.
 Prints ROC AUC of each against the genuine original(s) and the share of swaps at review or alert.
-The targets are the two genuine dev clips that turn to a profile (bench/genuine_turns.py): tv_real
-(a man turning to 44 degrees, the turn hand-annotated in tests/test_challenges.py) and ffpp_004_real
-(a broadcast presenter held at 28-37 degrees in his first 2 s). No dev clip shows a hand over the
-face, so hand_over_face is not measured here."""
+Of the two genuine dev clips that turn to a profile (bench/genuine_turns.py) only tv_real (a man
+turning to 44 degrees, the turn hand-annotated in tests/test_challenges.py) is a target: the other,
+ffpp_004_real, shows too few frontal views in its first seconds for the check to judge a turn there.
+No dev clip shows a hand over the face, so hand_over_face is not measured here."""
 
 from __future__ import annotations
 
@@ -30,8 +30,7 @@ from interview.config import AnalysisConfig
 DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "dev-media"))
 SECONDS = 6.0
 # (target clip, the challenge asked in its first SECONDS, as annotated in tests/test_challenges.py)
-TARGETS = [("D_presentation_attack/tv_real.mp4", ChallengeMark("turn_left", 1.2)),
-           ("C_deepfake/ffpp_004_real.mp4", ChallengeMark("turn_right", 0.0))]
+TARGETS = [("D_presentation_attack/tv_real.mp4", ChallengeMark("turn_left", 1.2))]
 SOURCES = ["B_identity/df_img10.jpg", "B_identity/df_img13.jpg", "B_identity/df_img18.jpg"]  # three people
 SETTINGS = [dict(resolution=r, smooth=s, beyond_pose="paste") for r in (96, 128, 256) for s in (False, True)] + \
            [dict(resolution=128, beyond_pose="freeze")]

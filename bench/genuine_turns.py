@@ -9,7 +9,8 @@ with the check's own `identity_through_turn`: median cosine of the profile views
 face. Clips that turn are also measured in every realistic variant (fixtures/perturb.py) and
 through the live camera path (640x480 letterboxed, 25 fps, JPEG at the browser's quality). Clips
 that never reach a profile show their largest yaw and the similarity of their most-turned views
-(|yaw| >= NEAR_YAW_DEG), which says how fast identity falls with yaw short of a profile.
+(|yaw| >= NEAR_YAW_DEG, scored as if they were profile views), which says how far identity
+falls short of a profile.
 
 The threshold is then chosen leaving one source out: below every genuine turn of the other
 sources, and the held-out source's turns are counted against it.
@@ -35,7 +36,6 @@ from interview.checks.deepfake.stress import (
     STEEP_PITCH_DEG,
     STRESS_WINDOW_S,
     PosedEmbedding,
-    frontal_reference,
     identity_through_turn,
 )
 from interview.media import FileSource, probe
@@ -116,15 +116,19 @@ def turns_of(clip: Clip, setting: str) -> list[Turn]:
 
 
 def most_turned(clip: Clip) -> tuple[float, float]:
-    """A clip's largest |yaw| and the median similarity of its views at NEAR_YAW_DEG or more (NaN: none)."""
+    """A clip's largest |yaw| and the relative similarity (as the check reads it) of its views at
+    NEAR_YAW_DEG or more, NaN when it has none."""
     posed = posed_embeddings(DEV_MEDIA / clip.rel, "original")
     if not posed:
         return float("nan"), float("nan")
-    reference = frontal_reference(0.0, posed)
-    near = [p.embedding for p in posed if abs(p.yaw) >= NEAR_YAW_DEG and abs(p.pitch) < STEEP_PITCH_DEG]
-    similarity = float("nan") if reference is None or not near else float(
-        np.median(np.array(near) / np.linalg.norm(near, axis=1, keepdims=True) @ reference))
-    return max(abs(p.yaw) for p in posed), similarity
+    largest = max(abs(p.yaw) for p in posed)
+    near = [p for p in posed if abs(p.yaw) >= NEAR_YAW_DEG and abs(p.pitch) < STEEP_PITCH_DEG]
+    stretched = [PosedEmbedding(p.t, p.embedding, math.copysign(max(abs(p.yaw), PROFILE_YAW_DEG), p.yaw), p.pitch)
+                 for p in near]  # read as profile views by the check's own statistic
+    others = [p for p in posed if abs(p.yaw) < NEAR_YAW_DEG]
+    if len(near) < 2:
+        return largest, float("nan")
+    return largest, identity_through_turn("turn_left", near[0].t, sorted(others + stretched, key=lambda p: p.t)).value
 
 
 def genuine_turns() -> tuple[list[Turn], dict[str, tuple[float, float]]]:
@@ -169,7 +173,8 @@ def main() -> None:
         judged = [t.similarity for t in items if not math.isnan(t.similarity)]
         originals = [t.similarity for t in items if t.setting == "original" and not math.isnan(t.similarity)]
         live = [t.similarity for t in items if t.setting == LIVE and not math.isnan(t.similarity)]
-        print(f"  {source:14s} {len(judged):3d} judged turns  similarity {min(judged):.2f}-{max(judged):.2f} "
+        span = f"{min(judged):.2f}-{max(judged):.2f}" if judged else "-"
+        print(f"  {source:14s} {len(judged):3d} judged turns  similarity {span} "
               f"(originals {', '.join(f'{s:.2f}' for s in originals)}; live {', '.join(f'{s:.2f}' for s in live)}; "
               f"{sum(math.isnan(t.similarity) for t in items)} not judged)")
     print("\nLeave one source out (threshold = the other sources' lowest genuine turn - 0.02):")
