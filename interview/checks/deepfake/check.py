@@ -82,8 +82,8 @@ MIN_BITS_PER_PIXEL = 0.0055
 # A failed stress response raises review on its own, and alert only when something else agrees: a
 # second stress signal (the identity changed AND the face froze), or the passive signals at review
 # or beyond. Genuine turns can fall into the swaps' range (bench/genuine_turns.py: a broadcast
-# presenter turning to 37 degrees, ffpp_004_real, scores 0.64-0.69 in most of its variants, swaps
-# 0.50-0.73), so one failed signal is a reason to look, not a verdict. The identity failing on both
+# presenter turning to 37 degrees, ffpp_004_real, scores 0.63-0.90 over its variants, swaps
+# 0.53-0.74), so one failed signal is a reason to look, not a verdict. The identity failing on both
 # turns is not a second signal: a poor camera pulls every profile view of a real head down alike.
 # A passed response holds weak passive findings below review.
 STRESS_FAILED_RISK = 0.55

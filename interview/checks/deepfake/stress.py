@@ -50,8 +50,8 @@ def stress_rise(scores: np.ndarray, stressed: np.ndarray) -> float:
 # is relative: the profile views' median cosine to the frontal face over the frontal views' own
 # median cosine to it, because a poor camera lowers both (bench/genuine_turns.py, every genuine dev
 # clip that turns, in 12 variants and through the live camera path: tv_real 0.79-0.84 relative
-# (0.75-0.80 raw), the broadcast presenter ffpp_004_real 0.71-0.90 (raw 0.64-0.79, his frontal views
-# agree only 0.87-0.91); generated swaps of the same turns 0.53-0.74, raw 0.52-0.73, the two above
+# (0.75-0.80 raw), the broadcast presenter ffpp_004_real 0.63-0.90 (raw 0.64-0.79, his frontal views
+# agree only 0.87-0.94); generated swaps of the same turns 0.53-0.74, raw 0.52-0.73, the two above
 # 0.70 froze their face and fail frozen_through_turn). Two sources is thin evidence, so a failed
 # turn alone is review, never alert (check.py). Steep pitch is not used: a genuine head looking down
 # 30 degrees fell to 0.10 (jm_real_1).
