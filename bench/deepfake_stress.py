@@ -8,11 +8,14 @@ person other than the target): the stress signals (identity similarity at profil
 face, lower is more suspect; frame pairs where the face froze while the head moved), the passive
 fused score on the same clip, the status the app shows.
 Prints ROC AUC of each against the genuine original(s) and the share of swaps at review or alert.
-The only dev clip with a hand-annotated profile turn is tv_real.mp4 (tests/test_challenges.py);
-no dev clip shows a hand over the face, so hand_over_face is not measured here."""
+Of the two genuine dev clips that turn to a profile (bench/genuine_turns.py) only tv_real (a man
+turning to 44 degrees, the turn hand-annotated in tests/test_challenges.py) is a target: the other,
+ffpp_004_real, shows too few frontal views in its first seconds for the check to judge a turn there.
+No dev clip shows a hand over the face, so hand_over_face is not measured here."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,15 +78,25 @@ def main() -> None:
         print(f"{'FAKE' if row.fake else 'REAL'} {row.clip:64s} identity {row.identity:5.2f}  frozen {row.frozen:3.0f}  "
               f"passive {row.passive:5.2f}  {row.status}  {' '.join(row.failed)}")
     fakes, reals = [r for r in rows if r.fake], [r for r in rows if not r.fake]
-    print(f"\n{len(fakes)} swaps ({len(TARGETS)} target clip, {len(SOURCES)} source people, {len(SETTINGS)} settings), "
-          f"{len(reals)} genuine original(s)")
+    print(f"\n{len(fakes)} swaps ({len(TARGETS)} target clips, {len(SOURCES)} source people, {len(SETTINGS)} settings), "
+          f"{len(reals)} genuine originals")
+    judged = [r for r in fakes if not math.isnan(r.identity)]
+    print(f"  identity judged on {len(judged)}/{len(fakes)} swaps: similarity "
+          f"{min(r.identity for r in judged):.2f}-{max(r.identity for r in judged):.2f}; genuine originals "
+          f"{', '.join(f'{r.identity:.2f}' for r in reals)}")
     print(f"  identity (1 - similarity) AUC  {auc([1 - r.identity for r in fakes], [1 - r.identity for r in reals]):.2f}")
     print(f"  frozen frame pairs AUC         {auc([r.frozen for r in fakes], [r.frozen for r in reals]):.2f}")
     print(f"  stress failed (fused) AUC      {auc([float(bool(r.failed)) for r in fakes], [float(bool(r.failed)) for r in reals]):.2f}")
     print(f"  passive fused AUC              {auc([r.passive for r in fakes], [r.passive for r in reals]):.2f}")
     caught = sum(r.status in ("review", "alert") for r in fakes)
     print(f"  swaps at review or alert: {caught}/{len(fakes)}; at alert: {sum(r.status == 'alert' for r in fakes)}")
-    print(f"  genuine at review or alert: {sum(r.status in ('review', 'alert') for r in reals)}/{len(reals)}")
+    print(f"  genuine at review or alert: {sum(r.status in ('review', 'alert') for r in reals)}/{len(reals)}; "
+          f"with a failed stress response: {sum(bool(r.failed) for r in reals)}/{len(reals)}")
+    for target, _ in TARGETS:
+        mine = [r for r in fakes if r.clip.startswith(Path(target).stem + "<-")]
+        print(f"  {Path(target).stem}: {sum(r.status in ('review', 'alert') for r in mine)}/{len(mine)} at review or alert, "
+              f"{sum(r.status == 'alert' for r in mine)} at alert; identity failed {sum('stress_identity' in r.failed for r in mine)}, "
+              f"frozen {sum('stress_frozen' in r.failed for r in mine)}")
 
 
 if __name__ == "__main__":

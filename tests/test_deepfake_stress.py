@@ -1,22 +1,32 @@
 """The stress response of the deepfake check on swaps we can make: a generated face swap of a real
 man turning his head (fixtures/face_swap.py) against the real footage, with the turn asked as a
 challenge at its hand-annotated time. The swap's identity changes at profile, or its face freezes
-while the head moves on (a failed response, decisive: alert on its own, with the frame that shows
-it); the real man's does neither."""
+while the head moves on (a failed response: review on its own, with the frame that shows it; alert
+when a second sign agrees); the real man's does neither. A real presenter whose turn scores in the
+swaps' range (bench/genuine_turns.py) is never alerted for it."""
 from __future__ import annotations
 
 import re
 import time
 
 import cv2
+import numpy as np
 import pytest
 
 from fixtures.face_swap import face_swap
 from interview.analyze import run_check_on_file
 from interview.calibration.build import build_profile, readings_of
 from interview.checks.base import REVIEW_RISK, ChallengeMark
-from interview.checks.deepfake.check import STRESS_PROMPT, DeepfakeCheck
-from interview.checks.deepfake.stress import IDENTITY_KEPT, PROFILE_YAW_DEG, STRESS_WINDOW_S
+from interview.checks.deepfake.check import STRESS_PROMPT, UNCORROBORATED, DeepfakeCheck, stress_corroborated
+from interview.checks.deepfake.stress import (
+    IDENTITY_KEPT,
+    PROFILE_YAW_DEG,
+    STRESS_WINDOW_S,
+    PosedEmbedding,
+    StressResponse,
+    frontal_reference,
+    identity_through_turn,
+)
 from interview.config import AnalysisConfig
 from interview.live import LiveSession
 from interview.media import FileSource, probe
@@ -40,19 +50,22 @@ def genuine(models_ready, tmp_path_factory):
     return _run(dev_file(TARGET), tmp_path_factory.mktemp("genuine"))
 
 
-@pytest.mark.parametrize("source, setting, failing", [
-    ("B_identity/df_img10.jpg", dict(resolution=128), "stress_identity"),
-    ("B_identity/df_img18.jpg", dict(resolution=256, smooth=True), "stress_identity"),
-    ("B_identity/df_img18.jpg", dict(resolution=128, beyond_pose="freeze"), "stress_frozen"),
+@pytest.mark.parametrize("source, setting, failing, status", [
+    ("B_identity/df_img10.jpg", dict(resolution=128), "stress_identity", "review"),
+    ("B_identity/df_img18.jpg", dict(resolution=256, smooth=True), "stress_identity", "review"),
+    ("B_identity/df_img18.jpg", dict(resolution=128, beyond_pose="freeze"), "stress_frozen", "review"),
+    ("B_identity/df_img13.jpg", dict(resolution=128, beyond_pose="freeze"), "stress_frozen", "alert"),
 ])
-def test_a_swap_fails_the_turn_and_is_alert_with_the_frame_that_shows_it(models_ready, tmp_path, source, setting,
-                                                                          failing):
+def test_a_swap_fails_the_turn_and_is_flagged_with_the_frame_that_shows_it(models_ready, tmp_path, source, setting,
+                                                                           failing, status):
+    """One failed stress signal is review; the identity changing AND the face freezing is alert."""
     swap = face_swap(dev_file(TARGET), dev_file(source), start_s=0.0, seconds=SECONDS, **setting)
     result, check = _run(swap.path, tmp_path)
     [response] = [r for r in check.stress_responses() if r.signal == failing]
     assert response.passed is False
-    assert result.status == "alert"
+    assert result.status == status
     [finding] = [f for f in result.findings if f.signal == failing]
+    assert (UNCORROBORATED in finding.reason) == (status == "review")
     assert seconds(response.worst_t) in finding.reason
     assert TURN.asked_s <= response.worst_t <= TURN.asked_s + STRESS_WINDOW_S
     frame_index = round(response.worst_t * swap.truth["fps"])
@@ -83,8 +96,8 @@ def test_without_a_turn_challenge_there_is_no_stress_response(models_ready, tmp_
 
 def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_ready):
     """A live call playing a generated swap at its own pace: until a turn is asked the panel prompts
-    for one; after the interviewer marks the turn, a running snapshot alerts with the failed stress
-    response while the call is still on."""
+    for one; after the interviewer marks the turn, a running snapshot shows the failed stress response
+    (review: nothing else agrees) while the call is still on."""
     swap = face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS)
     live = LiveSession(AnalysisConfig(transcribe=False), snapshot_every_s=0.5)
     snapshots, marked = [], None
@@ -106,7 +119,7 @@ def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_rea
     after = [s for s in snapshots if s["status_at"] > marked.asked_s + 0.1]
     assert all(s["prompt"] is None for s in after)
     stress_alerts = [a for s in after for a in s["alerts"] if a["check"] == "deepfake" and "changed at profile" in a["reason"]]
-    assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "alert"
+    assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "review"  # one signal
     assert "Ask now" in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})
 
 
@@ -126,3 +139,39 @@ def test_a_passed_turn_holds_a_weak_passive_finding_below_review(models_ready):
     assert {f.signal for f in result.findings} == {"stress_identity", "stress_frozen"}
     assert all(f.risk == 0 for f in result.findings)
     assert any("kept its identity" in f.reason for f in result.findings)
+
+
+def _failed(signal: str, kind: str = "turn_left") -> StressResponse:
+    return StressResponse(kind, 1.0, signal, False, 0.6, 2.0, "failed")
+
+
+def test_one_failed_stress_signal_needs_a_second_sign_for_alert():
+    """Genuine turns can score in the swaps' range: one failed signal is review; the identity failing
+    on both turns is still one signal (a poor camera lowers every profile view alike)."""
+    assert not stress_corroborated([_failed("stress_identity")], passive_finding=False)
+    assert not stress_corroborated([_failed("stress_identity"), _failed("stress_identity", "turn_right")], False)
+    assert stress_corroborated([_failed("stress_identity"), _failed("stress_frozen")], False)
+    assert stress_corroborated([_failed("stress_frozen")], passive_finding=True)
+
+
+def _unit(v):
+    return np.asarray(v, float) / np.linalg.norm(v)
+
+
+def test_the_turned_head_is_compared_with_its_own_frontal_face():
+    """A second face that becomes the main face for a while (an inset on a broadcast, a poster) does
+    not join the reference; the frontal views' own spread scales the similarity."""
+    rng = np.random.default_rng(3)
+    me, other = _unit(rng.normal(size=128)), _unit(rng.normal(size=128))
+    views = [_unit(me + 0.3 * _unit(rng.normal(size=128))) for _ in range(6)]
+    posed = ([PosedEmbedding(0.5 * i, e, 2.0, 0.0) for i, e in enumerate(views[:4])]
+             + [PosedEmbedding(2.0 + 0.5 * i, e, 38.0, 0.0) for i, e in enumerate(views[4:])]
+             + [PosedEmbedding(10.0 + 0.5 * i, other, 1.0, 0.0) for i in range(8)])
+    turned = np.array([p.embedding for p in posed if p.yaw > 30])
+    reference, agreement = frontal_reference(posed, turned)
+    assert float(reference @ me) > 0.9 and 0.9 < agreement < 1.0
+    response = identity_through_turn("turn_left", 1.0, posed)
+    assert response.passed is True and response.value > IDENTITY_KEPT
+    assert f"{agreement:.2f}" in response.reason
+    swapped = [p if p.yaw < 30 else PosedEmbedding(p.t, _unit(me + 1.5 * other), p.yaw, p.pitch) for p in posed[:6]]
+    assert identity_through_turn("turn_left", 1.0, swapped).passed is False
