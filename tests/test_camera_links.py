@@ -15,8 +15,8 @@ import pytest
 
 from fixtures.camera_noise import through_camera, virtual_camera
 from interview.links.camera import CAMERA_THRESHOLD, SensorNoise
-from interview.links.graph import all_links
 from interview.links.capture import capture_chain
+from interview.links.graph import all_links
 from interview.links.store import TraitRecord
 from interview.media import FileSource, probe
 from tests.conftest import dev_file

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import base64
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import cv2
 import numpy as np
