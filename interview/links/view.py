@@ -3,6 +3,8 @@ kind, similarity, threshold, dates and evidence, and the clusters of names the l
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from interview.config import AnalysisConfig
 from interview.links.graph import clusters
 from interview.links.record import stored_links
@@ -45,11 +47,20 @@ def capture_line(summary: dict) -> str:
         return "not read (no video file)"
     rate = f"{chain['nominal_fps']:g} fps"
     if chain["measured_fps"] is not None:
-        rate += f" (measured {chain['measured_fps']:g}, intervals {'perfectly even' if chain['even_intervals'] else 'uneven'}"
+        # even intervals are the rule in a recorded (re-encoded) file: a fact, not a sign
+        rate += f" (measured {chain['measured_fps']:g}, intervals {'even' if chain['even_intervals'] else 'uneven'}"
         rate += f", jitter {chain['interval_jitter_ms']:g} ms)" if chain["interval_jitter_ms"] is not None else ")"
-    noise = f", sensor noise {chain['noise_level']:g}" if chain["noise_level"] is not None else ""
-    line = f"{chain['width']}x{chain['height']}, {rate}, {chain['codec']} in {chain['container']}{noise}"
+    noise = f", sensor noise {chain['noise_level']:g} grey levels" if chain["noise_level"] is not None else ""
+    line = f"{chain['width']}x{chain['height']}, {rate}, {chain['codec']} in {_container(summary, chain['container'])}{noise}"
     return line + "".join(f"; TRACE: {trace}" for trace in chain["traces"])
+
+
+def _container(summary: dict, formats: str) -> str:
+    """The container by the file's own suffix when the demuxer's family includes it
+    ("mov,mp4,m4a,3gp,3g2,mj2" reads as "mp4" for an .mp4), else the demuxer's first name."""
+    names = formats.split(",")
+    suffix = Path(summary.get("input", {}).get("path", "")).suffix.lstrip(".").lower()
+    return suffix if suffix in names else names[0]
 
 
 def link_line(link: dict) -> str:
