@@ -206,10 +206,13 @@ def test_signoff_flow(server, browser, reviewed):
 def test_live_panel_shows_a_face_swap_failing_a_turn(server, browser):
     """The candidate's camera plays a generated face swap of the turning man (fixtures/face_swap.py);
     the panel prompts for a turn, the interviewer presses it, and the panel lists the failed stress
-    response (the face changed at profile; review, one signal) during the call."""
+    response (the face changed at profile; review, one signal) during the call. The swap's source
+    is df_img18: its turn measures 0.52-0.54 through the live camera path, well below the threshold;
+    df_img10's swap of the same turn measures 0.69-0.70 there (0.61 from the file: the browser's JPEG
+    lifts a swap's profile views toward the threshold), which made this test pass or fail by chance."""
     from fixtures.face_swap import face_swap
 
-    swap = face_swap(dev_file(CAMERA_CLIP), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=6.0)
+    swap = face_swap(dev_file(CAMERA_CLIP), dev_file("B_identity/df_img18.jpg"), start_s=0.0, seconds=6.0)
     chromium = launch_with_fake_camera(browser.browser_type, swap.path)
     try:
         context = chromium.new_context(viewport=VIEWPORT)
