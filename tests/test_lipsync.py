@@ -181,3 +181,26 @@ def test_no_usable_mouth_rows_give_a_flat_curve_and_zero_confidence():
     curve = lag_curve(rng.normal(size=(200, 3)), rng.normal(size=(240, 5)), 20, use=np.zeros(200, bool))
     assert curve.shape == (41,) and np.all(curve == 0)
     assert find_peak(curve).confidence == 0.0
+
+
+@pytest.mark.parametrize("clip", ["A_talking_head/gr_pwij3p.mpg", "A_talking_head/gr_sbwe5n.mpg"])
+def test_a_3_s_sentence_gets_an_offset_estimate_that_follows_the_shift(models_ready, clip):
+    """GRID sentences last 2.97 s: the band-pass used to need 3 s, so they got no estimate at all.
+    Their shifts are now recovered (18 of 22 heads under 5 s in bench/genuine_sync.py), though
+    their peaks rarely stand above chance, so the check seldom reports them."""
+    from fixtures.av_edit import shift_audio
+    from interview.perception import Perceiver
+    from models.speech import speech_segments
+
+    perceiver = Perceiver(SamplingPolicy())
+    track = MouthTrack()
+    for frame in FileSource(probe(dev_file(clip)), SamplingPolicy()).frames():
+        track.add(frame.t, perceiver.observe(frame).face)
+    perceiver.close()
+    offsets = {}
+    for shift in (-300, 0, 300):
+        samples, _ = read_audio(probe(shift_audio(dev_file(clip), shift_ms=shift).path))
+        envelopes = band_envelopes(samples, AUDIO_RATE, int(samples.size / AUDIO_RATE * GRID_HZ))
+        offsets[shift] = estimate_sync(track, envelopes, speech_segments(samples)).offset_ms
+    assert all(abs(offsets[s] - offsets[0] - s) <= 80 for s in offsets), offsets
+    assert abs(offsets[0]) <= 80, offsets  # GRID was recorded in sync

@@ -34,6 +34,10 @@ HOP_S = 3.0
 MAX_FRAME_GAP_S = 0.25  # mouth values are interpolated across shorter gaps between analysed frames only
 SPEECH_BANDS_HZ = ((100, 300), (300, 800), (800, 1500), (1500, 3000), (3000, 6000))
 MOTION_BAND_HZ = (1.0, 10.0)
+# Shortest stretch the band-pass runs on (its edges need ~0.15 s each side). It was 3 s, which left
+# 3 s sentences (GRID's 2.97 s clips) with no estimate at all; at 1 s their shifts are recovered
+# (bench/genuine_sync.py), though rarely above chance.
+MIN_MOTION_S = 1.0
 MIN_EYE_DISTANCE_PX = 20.0  # smaller faces give lip distances of a pixel or two: noise
 MIN_USABLE_SHARE = 0.6  # a window is used when this share of it has a frontal face
 MIN_VOICE_SHARE = 0.3  # ... and this share has voice
@@ -142,7 +146,7 @@ def band_envelopes(samples: np.ndarray, rate: int, frames: int, chunk_s: float =
 
 def motion(values: np.ndarray) -> np.ndarray:
     """Band-pass each column to syllable rates (zero phase, so no delay is added) and differentiate."""
-    if values.shape[0] < 3 * GRID_HZ:
+    if values.shape[0] < MIN_MOTION_S * GRID_HZ:
         return np.zeros_like(values)
     sos = signal.butter(2, MOTION_BAND_HZ, btype="band", fs=GRID_HZ, output="sos")
     return np.gradient(signal.sosfiltfilt(sos, values, axis=0), axis=0)
