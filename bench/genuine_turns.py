@@ -7,7 +7,7 @@ every 0.1 s (five times the check's cadence, to see every view). Each stretch of
 (|yaw| >= PROFILE_YAW_DEG, pitch below the steep limit) is taken as a requested turn and scored
 with the check's own `identity_through_turn`: median cosine of the profile views to the frontal
 face. Clips that turn are also measured in every realistic variant (fixtures/perturb.py) and
-through the live camera path (640x480 letterboxed, 25 fps, JPEG at the browser's quality). Clips
+through the live camera path (fixtures.perturb.live_camera: 640x480 letterboxed, 25 fps, the browser's JPEG). Clips
 that never reach a profile show their largest yaw and the similarity of their most-turned views
 (|yaw| >= NEAR_YAW_DEG, scored as if they were profile views), which says how far identity
 falls short of a profile.
@@ -23,13 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from bench.genuine_corpus import GENUINE, Clip, corpus
-from fixtures.av_edit import camera_feed
 from fixtures.cache import DEV_MEDIA, cache_dir
-from fixtures.perturb import VARIANTS, perturb
+from fixtures.perturb import VARIANTS, live_camera, perturb
 from interview.checks.deepfake.check import main_identity_embedding
 from interview.checks.deepfake.stress import (
     PROFILE_YAW_DEG,
@@ -39,13 +37,11 @@ from interview.checks.deepfake.stress import (
     identity_through_turn,
 )
 from interview.media import FileSource, probe
-from interview.observations import Frame
 from interview.perception import Perceiver
 from interview.recording import SamplingPolicy
 
-MEASURE_VERSION = "1"
+MEASURE_VERSION = "2"  # 2: the live path is the fixtures.perturb.live_camera file
 POLICY = SamplingPolicy(embed_every_s=0.1)
-LIVE_JPEG_QUALITY = 85  # ui/static/capture.js sends frames at 0.85
 NEAR_YAW_DEG = 20.0
 LIVE = "live"
 
@@ -60,22 +56,13 @@ class Turn:
     views: int  # profile views in the window
 
 
-def _live_frames(path: Path):
-    """The clip as the live tab receives it: the fake camera's 640x480 letterboxed feed, each frame
-    through the browser's JPEG."""
-    for frame in FileSource(probe(camera_feed(path)[0]), POLICY).frames():
-        _, jpeg = cv2.imencode(".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, LIVE_JPEG_QUALITY])
-        rgb = cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        yield Frame(frame.t, frame.index, np.ascontiguousarray(rgb))
-
-
 def posed_embeddings(path: Path, setting: str) -> list[PosedEmbedding]:
     """The main face's embeddings with their head pose, every 0.1 s (cached)."""
     cached = cache_dir() / "turns" / f"{path.stem}-{setting}-v{MEASURE_VERSION}.npz"
     if not cached.exists():
-        source = path if setting in ("original", LIVE) else perturb(path, setting).path
-        frames = _live_frames(source) if setting == LIVE else FileSource(probe(source), POLICY).frames()
+        source = (path if setting == "original" else live_camera(path).path if setting == LIVE
+                  else perturb(path, setting).path)
+        frames = FileSource(probe(source), POLICY).frames()
         perceiver = Perceiver(POLICY)
         rows = []
         try:
