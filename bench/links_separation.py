@@ -260,7 +260,7 @@ def camera_table() -> None:
     print(f"sensor noise in flat areas (no-noise trace under {NOISE_FLOOR}): genuine dev videos {noise[0][0]} "
           f"({noise[0][1]}) to {noise[-1][0]} ({noise[-1][1]}); a rendered clip at 30 fps: "
           f"{_sensor(virtual_camera().path).noise_level}")
-    found = {name: s.fingerprint() for name, s in sensors.items()}
+    found = {name: f for name, s in sensors.items() if (f := s.fingerprint()) is not None}  # MIN_FRAMES or more
     for clip in ("A_talking_head/vr_face2.mp4", "A_talking_head/st_WDA_KatieHill_000.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4"):
         found[f"camera 1: {Path(clip).name}"] = _sensor(through_camera(DEV_MEDIA / clip, 1).path).fingerprint()
     mead_m003 = {n for n in found if n.startswith("sp_MEAD_M003")}

@@ -24,7 +24,7 @@ from tests.conftest import dev_file
 ONE_SENSOR = ("A_talking_head/vr_face2.mp4", "A_talking_head/st_WDA_KatieHill_000.mp4")
 OTHER_SENSOR = "A_talking_head/vr_face3.mp4"
 MEAD = ("A_talking_head/sp_MEAD_M003_level_1_disgusted_015.mp4", "A_talking_head/sp_MEAD_M003_level_1_happy_024.mp4")
-OTHER_1080P = ("C_deepfake/dfdc_lynaeydofd_real.mp4", "A_talking_head/wg_kim_7s_raw.mp4", "C_deepfake/roop_target.mp4")
+OTHER_1080P = ("C_deepfake/dfdc_lynaeydofd_real.mp4", "A_talking_head/wg_kim_7s_raw.mp4")  # roop_target: 15 frames, no fingerprint
 DATE = "2026-11-30T10:00:00+00:00"
 
 

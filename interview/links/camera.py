@@ -92,8 +92,8 @@ class SensorNoise:
 
     def fingerprint(self) -> dict | None:
         """{"size": [w, h], "tile": px, "frames": n, "bits": base64 signs, "valid": base64 mask};
-        None before any frame."""
-        if self._num is None or self.size is None:
+        None under MIN_FRAMES frames (no pattern worth keeping or comparing)."""
+        if self._num is None or self.size is None or self.frames < MIN_FRAMES:
             return None
         valid = self._den > 0
         pattern = np.where(valid, self._num / np.maximum(self._den, 1e-6), 0.0)

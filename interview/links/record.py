@@ -14,7 +14,7 @@ from pathlib import Path
 from interview.checks.identity.repeats import FaceRecord
 from interview.config import AnalysisConfig
 from interview.links.answers import Passage
-from interview.links.camera import MIN_FRAMES, SensorNoise
+from interview.links.camera import SensorNoise
 from interview.links.graph import Link, all_links, links_to
 from interview.links.room import room_of
 from interview.links.store import TraitRecord, TraitStore, TraitStoreError, trait_location
@@ -88,7 +88,7 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: Senso
     room = _room(summary["input"])
     if room is not None:
         traits.append(TraitRecord("room", payload=room, **base))
-    camera = sensor.fingerprint() if sensor is not None and sensor.frames >= MIN_FRAMES else None
+    camera = sensor.fingerprint() if sensor is not None else None
     if camera is not None:
         traits.append(TraitRecord("camera", payload=camera, **base))
     return traits
