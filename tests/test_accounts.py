@@ -13,7 +13,7 @@ import pytest
 from interview import accounts
 from interview.cli import main
 from interview.records import audit
-from interview.records.store import Store, StoreError
+from interview.records.store import Store, StoreError, new_session_dir
 
 PASSWORDS = {"rita": "reviewer password", "hank": "manager password", "ivy": "interviewer pass"}
 
@@ -137,3 +137,22 @@ def test_the_meeting_share_functions_check_the_role_too(models_ready, roles_serv
     assert replies["rita"] == {"ok": False, "message": "Your account may not run live calls."}
     assert replies["hank"] == {"ok": True}
     client_as(app.url, "hank").predict(session_id, api_name="/end_live_session")
+
+
+def test_files_of_the_data_dir_need_a_login(roles_server):
+    """The file routes serve the data dir (reports, evidence frames) only to a logged-in account:
+    a candidate's browser, which holds no login, gets nothing from them."""
+    import httpx
+
+    app, store, session_id = roles_server
+    report = new_session_dir(app.data_dir) / "summary.json"  # where the app writes a session's report
+    report.write_text(json.dumps({"session_id": session_id}))
+    with httpx.Client(base_url=app.url, follow_redirects=False, timeout=10) as anonymous:
+        for route in (f"/gradio_api/file={report}", f"/file={report}"):
+            response = anonymous.get(route)
+            assert response.status_code in (401, 403, 404), (route, response.status_code, response.text[:200])
+            assert session_id not in response.text
+    with httpx.Client(base_url=app.url, follow_redirects=False, timeout=10) as hank:
+        assert hank.post("/login", data={"username": "hank", "password": PASSWORDS["hank"]}).status_code == 200
+        served = hank.get(f"/gradio_api/file={report}")
+        assert served.status_code == 200 and session_id in served.text  # the same file, with a login
