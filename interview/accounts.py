@@ -66,7 +66,9 @@ def _check_role(role: str) -> None:
         raise StoreError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
 
 
-def add_account(store: Store, username: str, password: str, role: str, display_name: str | None = None) -> Account:
+def add_account(store: Store, username: str, password: str, role: str, display_name: str | None = None,
+                by: str | None = None) -> Account:
+    """Create an account; the audit chain records who did (`by`, else the local operator)."""
     username = username.strip()
     _check_role(role)
     if not username or ":" in username or any(c.isspace() for c in username):
@@ -80,14 +82,18 @@ def add_account(store: Store, username: str, password: str, role: str, display_n
         conn.execute("INSERT INTO accounts (username, display_name, role, password_hash, created_at) "
                      "VALUES (?,?,?,?,?)", (username, account.display_name, role, _HASHER.hash(password),
                                            datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        store.record_account_change(conn, username, "added", role, account.display_name, by or local_operator())
     return account
 
 
-def remove_account(store: Store, username: str) -> None:
+def remove_account(store: Store, username: str, by: str | None = None) -> None:
+    """Delete an account; the audit chain records who did (`by`, else the local operator)."""
     with store.write() as conn:
-        if not conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone():
+        row = conn.execute("SELECT role, display_name FROM accounts WHERE username = ?", (username,)).fetchone()
+        if not row:
             raise StoreError(f"there is no account {username!r}")
         conn.execute("DELETE FROM accounts WHERE username = ?", (username,))
+        store.record_account_change(conn, username, "removed", row[0], row[1], by or local_operator())
 
 
 def list_accounts(store: Store) -> list[Account]:

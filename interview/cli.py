@@ -422,7 +422,8 @@ def _audit(args: argparse.Namespace) -> int:
     if args.audit_command == "log":
         with store.connect() as conn:
             for entry in audit.entries(conn):
-                print(f"{entry.seq:>5}  {entry.created_at}  {entry.kind:<8} session {entry.session_id}  "
+                about = f"session {entry.session_id}" if entry.session_id else "no session"
+                print(f"{entry.seq:>5}  {entry.created_at}  {entry.kind:<8} {about}  "
                       f"{entry.kind} {entry.ref}  {entry.entry_hash[:16]}")
         return 0
     result = audit.verify(store, args.head)

@@ -53,6 +53,22 @@ def test_cli_adds_lists_and_removes_accounts_and_signs_as_the_os_user(tmp_path, 
     assert main(["signoff", session_id, "--decision", "approve", "--name", "Op", "--db", db]) == 0
     assert Store(db).get_session(session_id).signoffs[0]["account"] == accounts.local_operator()
 
+    # who added and removed the account is in the audit chain, vouched for like a sign-off
+    with Store(db).connect() as conn:
+        changes = [json.loads(e.payload) for e in audit.entries(conn) if e.kind == "account"]
+    assert [(c["username"], c["action"], c["role"], c["changed_by"]) for c in changes] == [
+        ("ann", "added", "reviewer", accounts.local_operator()), ("ann", "removed", "reviewer", accounts.local_operator())]
+    assert audit.verify(Store(db)).ok
+    raw = sqlite3.connect(db)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE account_changes SET changed_by = 'someone else'")
+    raw.rollback()
+    raw.execute("INSERT INTO account_changes (username, action, changed_by, changed_at) VALUES ('eve', 'added', 'x', 'now')")
+    raw.commit()
+    raw.close()
+    result = audit.verify(Store(db))
+    assert not result.ok and "account" in result.reason and "no audit entry" in result.reason
+
 
 def record_session(store: Store, tmp_path) -> str:
     """A stored session with a one-file report (what is signed does not need a real analysis here)."""

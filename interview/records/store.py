@@ -37,6 +37,13 @@ from models.hashing import file_sha256
 DECISIONS = ("approve", "reject", "escalate")
 REPORT_FILES = ("summary.json", "report.html", "report.pdf")
 
+def _append_only(*tables: str) -> str:
+    """Triggers that refuse any UPDATE or DELETE on `tables` (interview.database translates them)."""
+    return "".join(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                   f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
+                   for table in tables for verb in ("UPDATE", "DELETE"))
+
+
 MIGRATIONS: list[str] = [
     # 1: the initial schema.
     """
@@ -68,12 +75,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX findings_session ON findings(session_id);
     CREATE INDEX reports_session ON reports(session_id);
     """
-    + "".join(
-        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
-        for table in ("candidates", "sessions", "findings", "reports", "consents", "signoffs", "purges", "audit")
-        for verb in ("UPDATE", "DELETE")
-    ),
+    + _append_only("candidates", "sessions", "findings", "reports", "consents", "signoffs", "purges", "audit"),
     # 2: batch jobs (interview.jobs). Not a record the audit chain vouches for: a job's state
     # changes as workers claim, heartbeat and finish it; its result is the session it names.
     """
@@ -92,6 +94,14 @@ MIGRATIONS: list[str] = [
         role TEXT NOT NULL CHECK (role IN ('interviewer', 'reviewer', 'hiring_manager', 'admin')));
     ALTER TABLE signoffs ADD COLUMN account TEXT;
     """,
+    # 4: who added or removed which account, as records the chain vouches for (the accounts table
+    # itself changes: a removed account leaves no row to point at).
+    """
+    CREATE TABLE account_changes (
+        id INTEGER PRIMARY KEY, username TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('added', 'removed')),
+        role TEXT, display_name TEXT, changed_by TEXT NOT NULL, changed_at TEXT NOT NULL);
+    """
+    + _append_only("account_changes"),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,6 +336,16 @@ class Store:
             )
             return self._log(conn, "signoff", str(cursor.fetchone()[0]), session_id)
 
+    def record_account_change(self, conn: Connection, username: str, action: str, role: str | None,
+                              display_name: str | None, changed_by: str) -> audit.Entry:
+        """Log that `changed_by` added or removed an account, inside the caller's write (the one that
+        changes the accounts table); the entry belongs to no session."""
+        change_id = conn.execute(
+            "INSERT INTO account_changes (username, action, role, display_name, changed_by, changed_at) "
+            "VALUES (?,?,?,?,?,?) RETURNING id", (username, action, role, display_name, changed_by, _now()),
+        ).fetchone()[0]
+        return self._log(conn, "account", str(change_id), "")
+
     def record_purge(
         self, session_id: str, deleted: list[str], replaced: dict[str, Path], reason: str, purged_at: str | None = None
     ) -> audit.Entry:
@@ -407,7 +427,7 @@ class Store:
             row["summary_sha256"] = audit.sha256_text(summary)  # the stored text, byte for byte
             row["findings_sha256"] = audit.sha256_text(audit.canonical(findings))
             return row
-        table = {"consent": "consents", "signoff": "signoffs", "purge": "purges"}.get(kind)
+        table = {"consent": "consents", "signoff": "signoffs", "purge": "purges", "account": "account_changes"}.get(kind)
         return self._row(conn, f"SELECT * FROM {table} WHERE id = ?", ref) if table else None
 
     def report_hash_at(self, conn: Connection, session_id: str, seq: int) -> str:
@@ -436,6 +456,7 @@ class Store:
             ("consent", "consents"),
             ("signoff", "signoffs"),
             ("purge", "purges"),
+            ("account", "account_changes"),
         ):
             rows = conn.execute(
                 f"SELECT id FROM {table} WHERE CAST(id AS TEXT) NOT IN (SELECT ref FROM audit WHERE kind = ?)", (kind,)
