@@ -3,8 +3,9 @@ generated 10, 30 and 60 minute recordings (add 180 for three hours).
 
     python -m bench.long_interview [--minutes 10 30 60]
 
-The recording is the real DFDC talking clip (speech throughout, the worst case for the audio and
-voice analyses) at 640x360 30 fps, looped by stream copy to the length; generated once and cached.
+The recording is the real DFDC talking clip at 640x360 30 fps, looped by stream copy to the length,
+over distinct real speech throughout (bench/speech_medley.py; the worst case for the audio and
+voice analyses); generated once and cached.
 Each length is analysed in a fresh process; peak memory is that process's maximum RSS. Time is
 linear when seconds per media minute stay the same at every length (CPU seconds too: on a shared
 machine the wall time also measures the other work).
@@ -21,23 +22,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.speech_medley import looped_medley_input
 from fixtures.cache import cache_dir, dev_media
 
 SOURCE = "C_deepfake/dfdc_lynaeydofd_real.mp4"
 
 
 def interview_clip(minutes: float) -> Path:
-    """`minutes` of the DFDC clip at 640x360 30 fps (one 60 s encode, then looped without re-encoding)."""
+    """`minutes` of the DFDC clip at 640x360 30 fps (one 60 s encode, then looped without re-encoding
+    the picture) over distinct real speech (bench/speech_medley.py)."""
     base = cache_dir() / "long_dfdc_640x360_60s.mp4"
     if not base.exists():
         base.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(dev_media(SOURCE)), "-t", "60",
                         "-vf", "scale=640:360,fps=30", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
                         "-g", "60", "-c:a", "aac", "-ar", "48000", str(base)], check=True)
-    out = cache_dir() / f"long_dfdc_640x360_{minutes:g}min.mp4"
+    out = cache_dir() / f"long_dfdc_medley_640x360_{minutes:g}min.mp4"
     if not out.exists():
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(base), "-t", str(minutes * 60),
-                        "-c", "copy", str(out)], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(base), *looped_medley_input(),
+                        "-t", str(minutes * 60), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+                        str(out)], check=True)
     return out
 
 

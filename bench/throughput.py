@@ -8,7 +8,8 @@ the same run, per-stage milliseconds per analysed frame, and peak memory; 480p, 
 Each size is analysed in a fresh process timed from its start, then decoded alone in another
 (every frame decoded, the analysed ones converted, as the analysis does). On a shared machine the
 ratio of the two is the figure to compare between runs: both slow down when other work takes the cores.
-The input is the real DFDC talking clip (speech throughout), letterboxed and looped.
+The input is the real DFDC talking clip, letterboxed and looped, over distinct real speech
+(bench/speech_medley.py).
 """
 
 from __future__ import annotations
@@ -21,23 +22,26 @@ import sys
 import time
 from pathlib import Path
 
+from bench.speech_medley import looped_medley_input
 from fixtures.cache import cache_dir, dev_media
 
 SIZES = {"640x480": (640, 480), "1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 
 
 def bench_clip(size: str, seconds: float) -> Path:
-    """The DFDC real clip (1080p, with speech) letterboxed to `size` at 30 fps, looped to `seconds`."""
+    """The DFDC real clip (1080p, a talking head) letterboxed to `size` at 30 fps and looped to
+    `seconds`, with distinct speech under it (bench/speech_medley.py: a looped voice would make
+    Whisper's transcript five times dearer than an interview's)."""
     width, height = SIZES[size]
-    out = cache_dir() / f"bench_dfdc_{size}_{seconds:g}s.mp4"
+    out = cache_dir() / f"bench_dfdc_medley_{size}_{seconds:g}s.mp4"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         scale = (f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
                  f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,fps=30")
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1",
-                        "-i", str(dev_media("C_deepfake/dfdc_lynaeydofd_real.mp4")), "-t", str(seconds),
-                        "-vf", scale, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-                        "-c:a", "aac", str(out)], check=True)
+                        "-i", str(dev_media("C_deepfake/dfdc_lynaeydofd_real.mp4")), *looped_medley_input(),
+                        "-t", str(seconds), "-map", "0:v", "-map", "1:a", "-vf", scale, "-c:v", "libx264",
+                        "-preset", "veryfast", "-crf", "23", "-c:a", "aac", str(out)], check=True)
     return out
 
 

@@ -18,7 +18,11 @@ from models.registry import model_path
 
 SAMPLE_RATE = 16_000
 WHISPER_MODELS = {"tiny.en": "whisper_tiny_en", "base": "whisper_base"}
-FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
+# Greedy decoding only. faster-whisper's temperature fallback (re-decode a window at 0.4, 0.8 when
+# its text compresses like a loop) fired on real speech only where Whisper hallucinated a loop on
+# unclear audio (a child, a mumble), tripled the transcript's cost there (bench/speech_medley.py:
+# 7.0 s against 3.8 s of CPU per 120 s), and sampled another guess as unreliable as the first.
+# drop_repetition_loops removes such loops instead.
 LOOP_GAP_S = 2.0  # a repeat starting this soon after the same words ended is Whisper looping
 
 
@@ -28,8 +32,7 @@ def _words(segment: TranscriptSegment) -> str:
 
 def drop_repetition_loops(segments: list[TranscriptSegment]) -> list[TranscriptSegment]:
     """Drop segments that repeat the segment just before them word for word and follow it within
-    LOOP_GAP_S: Whisper's repetition loop on unclear speech. The temperature fallback catches
-    most loops, but it samples, so it cannot be relied on (tv_real: 1 run in 3 still looped)."""
+    LOOP_GAP_S: Whisper's repetition loop on unclear speech (tv_real: "We'll see." seven times)."""
     kept: list[TranscriptSegment] = []
     previous: TranscriptSegment | None = None
     for segment in segments:
@@ -72,7 +75,7 @@ class WhisperRecognizer:
         with self._lock:
             segments, info = self._model.transcribe(
                 samples.astype(np.float32), language=language or ("en" if self.size.endswith(".en") else None),
-                beam_size=1, temperature=FALLBACK_TEMPERATURES, word_timestamps=True, vad_filter=True,
+                beam_size=1, temperature=0.0, word_timestamps=True, vad_filter=True,
                 vad_parameters={"min_silence_duration_ms": 500}, condition_on_previous_text=False)
             result = [TranscriptSegment(
                 start=s.start, end=s.end, text=s.text.strip(),
