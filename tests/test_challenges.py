@@ -7,6 +7,8 @@ Annotations, made once by looking at the frames (15 fps) and the audio envelope:
 - vr_face3.mp4: a blink (lids closed) at 2.36 s and again at 3.28 s; the lip corners pull wide
   from 1.05 s to 1.6 s.
 - vr_face2.mp4: speech starts at 0.22 s ("in the heart of my California..."), "California" at 0.96 s.
+- dfdc_lynaeydofd_real.mp4: a quick nod while talking: the head dips from 6.1 s, lowest at 6.4 s,
+  back up by 6.7 s.
 A challenge is "asked" a little before each annotated response; the verification must give the
 right pass/fail and an onset within 300 ms of the annotation.
 """
@@ -40,6 +42,7 @@ from tests.conftest import dev_file
 from tests.test_liveness_media import FACE2, FACE3, TV_REAL, _observed, liveness
 
 ONSET_TOLERANCE_S = 0.3
+DFDC_REAL = "C_deepfake/dfdc_lynaeydofd_real.mp4"
 
 ANNOTATED = [  # (clip, kind, asked_s, passed, annotated onset or None)
     (TV_REAL, "turn_left", 1.2, True, 1.9),
@@ -49,6 +52,8 @@ ANNOTATED = [  # (clip, kind, asked_s, passed, annotated onset or None)
     (TV_REAL, "blink_twice", 6.0, False, None),
     (FACE3, "blink_twice", 1.9, True, 2.36),
     (FACE3, "smile", 0.6, True, 1.05),
+    (DFDC_REAL, "nod", 5.2, True, 6.1),
+    (FACE2, "nod", 1.0, False, None),  # the head stays level within a few degrees
 ]
 
 
@@ -114,6 +119,31 @@ def test_hand_over_face_verification_on_a_real_face_track(models_ready):
     assert verify(mark, track, {}, None).passed is None  # hands never looked for: not checkable
 
 
+def test_wave_verification_on_a_real_face_track(models_ready):
+    """A hand placed by the test beside the real face track of vr_face2.mp4: swinging sideways by
+    0.8 face widths at 2 Hz from 2.0 s passes; held still beside the face, or far off at the frame's
+    edge, it does not."""
+    track = _observed(dev_file(FACE2)).track.arrays()
+    times = [t for t in track.t if 1.5 <= t < 5.0]
+    x, y, w, h = np.nanmedian(track.box, axis=0)
+    palm = np.array([[u * 0.5 * w, v * 0.6 * h] for u in np.linspace(0, 1, 5) for v in np.linspace(0, 1, 5)][:21])
+    beside = palm + [x + 1.3 * w, y]
+
+    def swing(t: float) -> float:
+        return 0.4 * w * np.sin(2 * np.pi * 2.0 * (t - 2.0))
+
+    waving = {t: ((beside + [swing(t), 0],) if 2.0 <= t < 3.6 else ()) for t in times}
+    still = {t: ((beside,) if 2.0 <= t < 3.6 else ()) for t in times}
+    far = {t: ((beside + [4 * w + swing(t), 0],) if 2.0 <= t < 3.6 else ()) for t in times}
+    mark = ChallengeMark("wave_hand", 1.5)
+    waved = verify(mark, track, waving, None)
+    assert waved.passed is True and abs(waved.onset_s - 2.0) < 0.1, waved.detail
+    assert verify(mark, track, still, None).passed is False
+    assert "No hand was seen beside the face" in verify(mark, track, far, None).detail
+    assert verify(mark, track, {}, None).passed is None  # hands never looked for: not checkable
+    assert hand_window(mark) == (1.5, 1.5 + CATALOGUE["wave_hand"].window_s)
+
+
 def test_hands_are_wanted_only_after_a_hand_challenge():
     check = LivenessCheck(AnalysisConfig(challenges=(ChallengeMark("hand_over_face", 3.0), ChallengeMark("smile", 20.0))),
                           SessionInputs())
@@ -125,7 +155,8 @@ def test_hands_are_wanted_only_after_a_hand_challenge():
 
 
 def test_catalogue_gives_prompts_and_fresh_phrases():
-    assert {"turn_left", "turn_right", "look_up", "hand_over_face", "blink_twice", "smile", "read_phrase"} <= set(CATALOGUE)
+    assert {"turn_left", "turn_right", "look_up", "hand_over_face", "nod", "wave_hand", "blink_twice", "smile",
+            "read_phrase"} <= set(CATALOGUE)
     phrases = {random_phrase() for _ in range(20)}
     assert len(phrases) >= 18 and all(len(p.split()) == 3 for p in phrases)
     kind = new_kind("read_phrase")

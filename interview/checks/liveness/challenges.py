@@ -35,6 +35,13 @@ LOOK_UP_DEG = 20.0
 ONSET_DEG = 4.0  # a movement starts where the head has left its pose at the request by this much
 SMILE_RISE = 0.3
 HAND_OVERLAP = 0.25  # share of the face box a hand's box must cover
+# A nod: the head dips this far below its pose at the request and comes back up by half of it
+# within NOD_S. Talking heads dip 10-16 degrees in well under a second now and then (dfdc's real
+# clip at 6.1 s, bench/genuine_turns.py caches their poses); a deliberate nod does more.
+NOD_DEG, NOD_S = 10.0, 1.5
+# A wave: the hand's centre turns back and forth WAVE_TURNS times, each swing at least WAVE_SWING
+# face widths, while the hand is within WAVE_REACH face widths of the face (beside it, not off-screen).
+WAVE_TURNS, WAVE_SWING, WAVE_REACH = 2, 0.3, 2.5
 PHRASE_MATCH = 0.67  # share of the phrase's words heard, in order
 WORD_TIME_ERROR_S = 0.6  # how far a Whisper word start may be from the true one
 
@@ -64,6 +71,12 @@ CATALOGUE: dict[str, ChallengeKind] = {c.kind: c for c in (
     ChallengeKind("hand_over_face", "Please pass your hand slowly in front of your face.",
                   f"a hand covering at least {HAND_OVERLAP:.0%} of the face, and the face visible again after",
                   6.0, 2000, 3500, needs_hands=True),
+    ChallengeKind("nod", "Please nod your head, quickly.",
+                  f"the head dips {NOD_DEG:.0f} degrees or more below its pose and comes back within {NOD_S:.1f} s",
+                  6.0, 1200, 2500),
+    ChallengeKind("wave_hand", "Please wave your hand beside your face.",
+                  f"a hand beside the face swinging back and forth ({WAVE_TURNS} turns of at least "
+                  f"{WAVE_SWING:.0%} of the face's width)", 6.0, 1500, 3000, needs_hands=True),
     ChallengeKind("blink_twice", "Please blink twice.", "two blinks", 5.0, 1500, 3000),
     ChallengeKind("smile", "Please give us a big smile.", f"smile blendshape up by {SMILE_RISE} or more", 5.0, 1500, 2500),
     ChallengeKind("read_phrase", "Please read aloud the words on your screen.",
@@ -85,8 +98,8 @@ def random_phrase(words: int = 3) -> str:
 
 # What the live panel's buttons, its table and the report call each kind (one wording everywhere).
 LABELS = {"turn_left": "Turn to your left", "turn_right": "Turn to your right", "look_up": "Look up",
-          "hand_over_face": "Hand in front of the face", "blink_twice": "Blink twice", "smile": "Smile",
-          "read_phrase": "Read a phrase"}
+          "hand_over_face": "Hand in front of the face", "nod": "Nod", "wave_hand": "Wave a hand",
+          "blink_twice": "Blink twice", "smile": "Smile", "read_phrase": "Read a phrase"}
 
 
 def label_of(text: str) -> str:
@@ -200,6 +213,8 @@ def verify(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.
         "blink_twice": lambda: _verify_blinks(mark, track, t1),
         "smile": lambda: _verify_smile(mark, track, t1),
         "hand_over_face": lambda: _verify_hand(mark, track, hands, t1),
+        "nod": lambda: _verify_nod(mark, track, t1),
+        "wave_hand": lambda: _verify_wave(mark, track, hands, t1),
         "read_phrase": lambda: _verify_phrase(mark, argument, audio, t1),
     }
     return verifiers[kind]()
@@ -321,6 +336,65 @@ def _verify_hand(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tup
                        "not seen again", covered[0])
     return _result(mark, covered[0], True, f"A hand covered the face from {covered[0]:.1f} to {covered[-1]:.1f} s; "
                    f"the face was back at {again[0]:.1f} s", covered[0])
+
+
+def _verify_nod(mark: ChallengeMark, track: TrackArrays, t1: float) -> ChallengeResult:
+    """A dip of the head NOD_DEG below its pose at the request that comes back up (by half the dip)
+    within NOD_S; onset where the dip began."""
+    rows = np.flatnonzero(track.has_face & track.window(mark.asked_s, t1) & np.isfinite(track.pitch))
+    if len(rows) == 0:
+        return _result(mark, None, False, "No face was visible after the request")
+    t, dip = track.t[rows], _baseline(track.pitch, track, mark.asked_s) - track.pitch[rows]  # positive: head down
+    deepest = int(np.argmax(dip))
+    for low in np.flatnonzero(dip >= NOD_DEG):
+        back = np.flatnonzero((t > t[low]) & (t <= t[low] + NOD_S) & (dip <= dip[low] / 2))
+        began = np.flatnonzero((t <= t[low]) & (t >= t[low] - NOD_S) & (dip < ONSET_DEG))
+        if len(back) and len(began):
+            start = float(t[began[-1] + 1])
+            return _result(mark, start, True, f"The head dipped {dip[low]:.0f} degrees at {t[low]:.1f} s and came "
+                           f"back up by {t[back[0]]:.1f} s", float(t[low]))
+    if dip[deepest] >= NOD_DEG:
+        return _result(mark, None, False, f"The head went down {dip[deepest]:.0f} degrees at {t[deepest]:.1f} s but "
+                       f"did not come back up within {NOD_S:.1f} s: a look down, not a nod", float(t[deepest]))
+    return _result(mark, None, False, f"The head dipped {max(0.0, dip[deepest]):.0f} degrees at most "
+                   f"(a nod needs {NOD_DEG:.0f})", float(t[deepest]))
+
+
+def _verify_wave(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.ndarray, ...]],
+                 t1: float) -> ChallengeResult:
+    """The centre of the hand nearest the face swings sideways: WAVE_TURNS changes of direction,
+    each after a swing of WAVE_SWING face widths (small jitter does not count)."""
+    seen_at = sorted(t for t in hands if mark.asked_s <= t < t1)
+    if not seen_at:
+        return _result(mark, None, None, "Hands were not looked for after this request (live stream without hand detection)")
+    faces = np.flatnonzero(track.has_face & (track.t < t1))
+    path: list[tuple[float, float]] = []  # (t, hand centre x in face widths from the face centre)
+    for t in seen_at:
+        before = faces[track.t[faces] <= t]
+        if len(before) == 0 or not hands[t]:
+            continue
+        x, y, w, h = track.box[before[-1]]
+        offsets = [(float(hand[:, 0].mean()) - (x + w / 2)) / w for hand in hands[t]]
+        nearest = min(offsets, key=abs)
+        if abs(nearest) <= WAVE_REACH:
+            path.append((t, nearest))
+    if not path:
+        return _result(mark, None, False, f"No hand was seen beside the face in {len(seen_at)} frames checked")
+    turns, anchor, direction = [], path[0], 0  # a turn: the swing reverses after moving WAVE_SWING
+    for t, x in path[1:]:
+        step = x - anchor[1]
+        if abs(step) >= WAVE_SWING:
+            if direction and np.sign(step) != direction:
+                turns.append(anchor[0])
+            direction, anchor = int(np.sign(step)), (t, x)
+        elif direction and (x - anchor[1]) * direction > 0:
+            anchor = (t, x)  # still going the same way: the extreme moves on
+    onset = path[0][0]
+    if len(turns) < WAVE_TURNS:
+        return _result(mark, onset, False, f"A hand was seen beside the face from {onset:.1f} s but swung back and "
+                       f"forth {len(turns)} time{'s' if len(turns) != 1 else ''} (needs {WAVE_TURNS})", onset)
+    return _result(mark, onset, True, f"A hand waved beside the face from {onset:.1f} s ({len(turns)} turns, the "
+                   f"last at {turns[-1]:.1f} s)", turns[0])
 
 
 def _tokens(text: str) -> list[str]:
