@@ -40,10 +40,10 @@ from interview.media import FileSource, probe
 from interview.perception import Perceiver
 from interview.recording import SamplingPolicy
 
-MEASURE_VERSION = "2"  # 2: the live path is the fixtures.perturb.live_camera file
+MEASURE_VERSION = "1"
 POLICY = SamplingPolicy(embed_every_s=0.1)
 NEAR_YAW_DEG = 20.0
-LIVE = "live"
+LIVE = "live_camera"  # the setting (and cache key) of fixtures.perturb.live_camera
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,31 @@ def test_the_turned_head_is_compared_with_its_own_frontal_face():
     assert f"{agreement:.2f}" in response.reason
     swapped = [p if p.yaw < 30 else PosedEmbedding(p.t, _unit(me + 1.5 * other), p.yaw, p.pitch) for p in posed[:6]]
     assert identity_through_turn("turn_left", 1.0, swapped).passed is False
+
+
+def test_a_turn_is_judged_once_it_is_over_and_then_keeps_its_verdict():
+    """Pose-tagged embeddings built by the test: a frontal face (vector a), a turn to 40 degrees
+    whose views resemble it by 0.6 (a swap's stretch), the head back at 5.0 s. While a live call is
+    still at profile the response waits; once the head is back it fails, and frontal views of a
+    slightly different look arriving later (another lighting) leave the live verdict and value as
+    they were."""
+    a, off_frontal, off_profile, off_later = np.linalg.qr(np.random.default_rng(0).normal(size=(128, 4)))[0].T
+
+    def like(cosine: float, away: np.ndarray) -> np.ndarray:
+        """A unit vector `cosine` from a, leaning towards `away` (orthogonal to a and the others)."""
+        return cosine * a + np.sqrt(1 - cosine ** 2) * away
+
+    frontal = [PosedEmbedding(t, like(0.99, off_frontal), 0.0, 0.0) for t in np.arange(0.0, 2.5, 0.5)]
+    turned = [PosedEmbedding(t, like(0.6, off_profile), 40.0, 0.0) for t in np.arange(2.5, 5.0, 0.5)]
+    back = [PosedEmbedding(t, like(0.99, off_frontal), 0.0, 0.0) for t in np.arange(5.0, 6.0, 0.5)]
+    later = [PosedEmbedding(t, like(0.8, off_later), 0.0, 0.0) for t in np.arange(6.0, 30.0, 0.5)]
+
+    waiting = identity_through_turn("turn_left", 2.0, frontal + turned[:3], seen_until=3.6)
+    assert waiting.passed is None and "waiting for the turn" in waiting.reason
+    judged = identity_through_turn("turn_left", 2.0, frontal + turned + back, seen_until=5.6)
+    assert judged.passed is False and judged.value < IDENTITY_KEPT
+    for seen in (8.0, 30.0):
+        again = identity_through_turn("turn_left", 2.0, frontal + turned + back + later, seen_until=seen)
+        assert (again.passed, round(again.value, 6)) == (False, round(judged.value, 6))
+    # the file (or the call's final report) is judged against every frontal view; still a change
+    assert identity_through_turn("turn_left", 2.0, frontal + turned + back + later).passed is False

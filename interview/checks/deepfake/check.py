@@ -257,6 +257,7 @@ class DeepfakeCheck(Check):
         self.posed: list[PosedEmbedding] = []
         self._stress_landmarks: dict[float, np.ndarray] = {}  # t -> landmarks of a kept stress frame
         self.changes: list[tuple[float, float, float]] = []  # (t, inner face change, surround change)
+        self.turn_yaws: list[tuple[float, float]] = []  # (t, yaw) of each frame inside a turn's window
         self._previous_gray: tuple[float, np.ndarray] | None = None
 
     def _in_turn_window(self, t: float) -> bool:
@@ -294,6 +295,7 @@ class DeepfakeCheck(Check):
                 self._keep_stress_frame(obs.t, frame, face)
         if self._in_turn_window(obs.t):
             self._track_change(obs.t, frame, face)
+            self.turn_yaws.append((obs.t, face.pose.yaw))
         self.cost_s["every_frame"] += time.perf_counter() - started
 
     def _keep_stress_frame(self, t: float, frame: Frame, face: Face) -> None:
@@ -376,17 +378,18 @@ class DeepfakeCheck(Check):
             scored.append(_Scored(window, values, scores, fusion.fuse(scores)))
         return scored
 
-    def stress_responses(self, since: float = 0.0) -> list[StressResponse]:
-        """How the face held up through each head turn asked so far (from `since` on)."""
+    def stress_responses(self, since: float = 0.0, seen_until: float | None = None) -> list[StressResponse]:
+        """How the face held up through each head turn asked so far (from `since` on; a live call
+        seen up to `seen_until`)."""
         turns = [m for m in self.challenges if m.kind in TURN_KINDS and m.asked_s >= since]
-        return ([identity_through_turn(m.kind, m.asked_s, self.posed) for m in turns]
+        return ([identity_through_turn(m.kind, m.asked_s, self.posed, seen_until, self.turn_yaws) for m in turns]
                 + [frozen_through_turn(m.kind, m.asked_s, self.changes) for m in turns])
 
     def assess(self, ctx: SessionContext) -> CheckResult:
         since = ctx.since_s or 0.0
         scored = [s for s in self._scored(since) if s.window.complete and not math.isnan(s.fused)]
         coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
-        judged = [r for r in self.stress_responses(since) if r.passed is not None]
+        judged = [r for r in self.stress_responses(since, ctx.seen_until_s) if r.passed is not None]
         identity = [r.value for r in judged if r.signal == "stress_identity"]
         measurements = {"deepfake_score": None,
                         "deepfake_stress_identity": round(min(identity), 3) if identity else None}

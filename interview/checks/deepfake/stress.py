@@ -5,6 +5,7 @@ score in stressed frames with the same person's frontal frames; a real face scor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -119,14 +120,37 @@ def frontal_reference(posed: list[PosedEmbedding], turned: np.ndarray) -> tuple[
     return references[best], float(np.median(groups[best] @ references[best]))
 
 
-def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]) -> StressResponse:
-    """Compare the face turned to a profile after the request with the same person's frontal face
-    anywhere in the session, relative to how much its frontal views vary anyway."""
+def _profile(p: PosedEmbedding) -> bool:
+    return abs(p.yaw) >= PROFILE_YAW_DEG and abs(p.pitch) < STEEP_PITCH_DEG
+
+
+def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding],
+                          seen_until: float | None = None, yaws: Sequence[tuple[float, float]] = ()) -> StressResponse:
+    """Compare the face turned to a profile after the request with the same person's frontal face,
+    relative to how much its frontal views vary anyway. The profile views are those of the first
+    excursion after the request (until the head is back to frontal or the window closes). In a
+    live call (`seen_until`: how far it has been seen) the turn is judged once it is over, against
+    the frontal views seen up to its end, so the panel shows one verdict per turn instead of one
+    that flips as the call goes on (a swap at the threshold went review -> ok two seconds later as
+    frontal views piled up). A file (seen_until None) is judged against all its frontal views: a
+    turn in a clip's first seconds has few before it (ffpp_004_real: 15 of 26 turns unjudged).
+    `yaws`: (t, yaw) of every analysed frame, which shows the head's return sooner than the
+    embeddings taken every 0.5 s."""
     end = asked_s + STRESS_WINDOW_S
-    turned = [p for p in posed if asked_s <= p.t <= end and abs(p.yaw) >= PROFILE_YAW_DEG
-              and abs(p.pitch) < STEEP_PITCH_DEG]
+    window = [p for p in posed if asked_s <= p.t <= end]
+    first = next((i for i, p in enumerate(window) if _profile(p)), None)
+    back = None
+    if first is not None:
+        poses = sorted([*yaws, *((p.t, p.yaw) for p in window)])
+        back = next((t for t, yaw in poses if window[first].t < t <= end and abs(yaw) < FRONTAL_DEG), None)
+    if back is None and seen_until is not None and seen_until < end:
+        return StressResponse(kind, asked_s, "stress_identity", None, float("nan"), None,
+                              f"{_asked(kind, asked_s)}: waiting for the turn")
+    until = back if back is not None else end
+    turned = [p for p in window[first or 0:] if p.t < until and _profile(p)] if first is not None else []
     vectors = _unit(np.array([p.embedding for p in turned])) if turned else np.zeros((0, 0))
-    found = frontal_reference(posed, vectors) if len(turned) >= MIN_EMBEDDINGS else None
+    seen = posed if seen_until is None else [p for p in posed if p.t <= until]
+    found = frontal_reference(seen, vectors) if len(turned) >= MIN_EMBEDDINGS else None
     if found is None:
         return StressResponse(kind, asked_s, "stress_identity", None, float("nan"), None,
                               f"{_asked(kind, asked_s)}: too few frontal or profile views to compare identities")
