@@ -120,7 +120,7 @@ def test_live_panel_prompts_for_a_turn_then_shows_the_failed_response(models_rea
     assert all(s["prompt"] is None for s in after)
     stress_alerts = [a for s in after for a in s["alerts"] if a["check"] == "deepfake" and "changed at profile" in a["reason"]]
     assert stress_alerts and snapshots[-1]["checks"]["deepfake"]["status"] == "review"  # one signal
-    assert "Ask now" in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})
+    assert "<b>Next:</b> " + STRESS_PROMPT in panel_html({**snapshots[0], "prompt": STRESS_PROMPT})
 
 
 def test_a_passed_turn_holds_a_weak_passive_finding_below_review(models_ready):

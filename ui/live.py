@@ -258,7 +258,7 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
                      for a in reversed(snapshot["alerts"][-12:]))
     alert_block = (f'<div class="iv-alerts"><b>Alerts</b><ul>{alerts}</ul></div>' if alerts
                    else '<div class="iv-alerts iv-none">No alerts so far.</div>')
-    prompt = f'<div class="iv-ask"><b>Ask now</b> {escape(snapshot["prompt"])}</div>' if snapshot.get("prompt") else ""
+    prompt = f'<div class="iv-ask"><b>Next:</b> {escape(snapshot["prompt"])}</div>' if snapshot.get("prompt") else ""
     return f'<div class="iv-live">{head}{prompt}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
 
 
@@ -317,7 +317,7 @@ def build_live_tab(ctx: AppContext) -> None:
     gr.Markdown("**Challenges.** Ask one at a time; the prompt and the time are recorded, and the result and the "
                 "response time appear once the candidate has responded.")
     with gr.Row():
-        buttons = [(kind, gr.Button(label, size="sm", interactive=False, elem_id=f"iv-ch-{kind}"))
+        buttons = [(kind, gr.Button(label, size="sm", interactive=False, min_width=110, elem_id=f"iv-ch-{kind}"))
                    for kind, label in challenge_kinds()]
     asked = gr.Markdown(elem_id="iv-live-asked")
     table = gr.Dataframe(headers=CHALLENGE_TABLE, label="Challenges asked", interactive=False, wrap=True,
