@@ -2,11 +2,12 @@
 
     python -m bench.genuine_corpus [--variants N|all] [--write-profile PATH]
 
-The corpus is every genuine video in dev-media (MANIFEST.tsv ground truth "real"/"live", about 50
-clips from 15 sources) plus realistic variants of each (fixtures/perturb.py: codecs, frame rates,
+The corpus is every genuine video in dev-media (MANIFEST.tsv ground truth "real"/"live", 50 clips
+from 14 sources) plus realistic variants of each (fixtures/perturb.py: codecs, frame rates,
 scaling, letterbox/crop, mains flicker, exposure and white-balance steps, sensor noise, camera
-cuts); variants of a genuine clip are genuine and count with their clip's source. Attacks are the
-labelled fakes, replays and spoofs.
+cuts, a bystander walking behind, a screen's glare on glasses), 2 per clip by default, rotating
+through all 14 so each is used on 7 clips; variants of a genuine clip are genuine and count with
+their clip's source. Attacks are the labelled fakes, replays and spoofs.
 
 For each source S: a profile is built from every genuine session NOT from S, and S's sessions are
 judged with it; attacks are judged with a profile that leaves out their own source too. Printed
@@ -41,7 +42,7 @@ from interview.calibration.build import build_profile, readings_of
 from interview.checks.deepfake import fusion
 from interview.config import AnalysisConfig
 
-MEASURE_VERSION = "3"
+MEASURE_VERSION = "4"
 CHECKS = ("liveness", "identity", "deepfake", "relay")
 OVERALL = "overall"  # what the headline shows: alert with any check at alert or two at review
 AIMED_AT = {"fake": "deepfake", "spoof": "liveness", "attack": "liveness"}  # attacks counted under the check meant for them
@@ -203,7 +204,7 @@ def per_clip(sessions: list[Session]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--variants", default="4", help="variants per genuine clip (a number, 0, or 'all')")
+    parser.add_argument("--variants", default="2", help="variants per genuine clip (a number, 0, or 'all')")
     parser.add_argument("--write-profile", type=Path, help="write the profile of all genuine sessions here")
     parser.add_argument("--per-clip", action="store_true", help="list flagged genuine sessions and every attack")
     args = parser.parse_args()

@@ -191,6 +191,71 @@ def test_reencode_lowers_the_bitrate_and_keeps_frames_and_audio():
     assert packets(fixture.path, "audio") == packets(source, "audio")
 
 
+def changed(edited: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Pixels a scene edit touched: beyond what the near-lossless re-encode moves (grey levels; the
+    re-encode still moves a stray pixel or two that far in some frames)."""
+    return np.abs(edited.astype(float) - original.astype(float)) > 25
+
+
+def test_bystander_walks_behind_with_a_small_detectable_face_and_keeps_the_audio():
+    """The bystander appears only during the recorded pass, inside the recorded path, never over the
+    candidate's face (the middle of its box: the box's lower corners are room beside the jaw); a face
+    detector finds their face, smaller than the candidate's, on some frames."""
+    from fixtures.perturb import BYSTANDER_PHOTOS, perturb
+    from models.face_identity import shared_identifier
+
+    source = dev_file(FACE3)
+    fixture = perturb(source, "bystander")
+    truth = fixture.truth
+    assert truth["variant"] == "bystander" and truth["photo"] in BYSTANDER_PHOTOS and truth["genuine"]
+    start, end = truth["pass_s"]
+    path = {t: box for t, *box in truth["path"]}
+    cx, cy, cw, ch = truth["candidate_face"]
+    original, times = video_frames(source, "gray")
+    edited, _ = video_frames(fixture.path, "gray")
+    colour, _ = video_frames(fixture.path, "bgr24")
+    assert len(edited) == len(original) and len(path) >= 40
+    small_faces = 0
+    for i, t in enumerate(times):
+        moved = changed(edited[i], original[i])
+        if not start <= t <= end:
+            assert moved.mean() < 0.001, f"frame {i} at {t:.2f} s changed outside the pass"
+            continue
+        assert moved[int(cy + 0.15 * ch):int(cy + 0.85 * ch), int(cx + 0.25 * cw):int(cx + 0.75 * cw)].mean() < 0.001
+        ys, xs = np.nonzero(moved)
+        x, y, w, h = path[round(t, 3)]
+        if len(xs):  # the cut-out: a head and shoulders around the recorded face box
+            assert x - 1.0 * w <= xs.min() and xs.max() <= x + 2.0 * w and y - 0.7 * h <= ys.min(), f"frame {i}"
+        found = [box for box, *_ in shared_identifier().detect(colour[i])]
+        small_faces += any(x <= bx + bw / 2 <= x + w and bh < 0.6 * ch for bx, _, bw, bh in found)
+    assert small_faces >= 5
+    assert [p for _, p in packets(fixture.path, "audio")] == [p for _, p in packets(source, "audio")]
+
+
+def test_glasses_glare_brightens_part_of_the_eyes_only_and_keeps_the_audio():
+    """On a man with glasses the glare covers a small bright patch inside the recorded eye boxes on
+    every frame with a face, brighter than what was there, and a varying amount over time."""
+    from fixtures.perturb import perturb
+
+    source = dev_file("A_talking_head/gr_lbax4n.mpg")
+    fixture = perturb(source, "glasses_glare")
+    boxes = {t: box for t, *box in fixture.truth["glare"]}
+    original, times = video_frames(source, "gray")
+    edited, _ = video_frames(fixture.path, "gray")
+    assert fixture.truth["variant"] == "glasses_glare" and len(boxes) >= 0.9 * len(times)
+    gains = []
+    for i, t in enumerate(times):
+        x0, y0, x1, y1 = boxes[round(t, 3)]
+        moved = changed(edited[i], original[i])
+        inside = np.zeros_like(moved)
+        inside[y0 - 2:y1 + 2, x0 - 2:x1 + 2] = True
+        assert moved.any() and (moved & ~inside).sum() < 5, f"frame {i}"  # < 5: the re-encode's strays
+        assert moved.mean() < 0.01  # a patch over the eyes, not the face (the face is ~12% of the picture)
+        gains.append(float((edited[i][moved].astype(float) - original[i][moved]).mean()))
+    assert min(gains) > 25 and max(gains) - min(gains) > 5
+    assert [p for _, p in packets(fixture.path, "audio")] == [p for _, p in packets(source, "audio")]
+
+
 def test_still_photo_video_is_upright_still_and_has_the_audio():
     photo, voice = dev_file("D_presentation_attack/sf_image_F1.jpg"), dev_file(OTHER_VOICE)
     fixture = fx.still_photo_video(photo, seconds=2, fps=25, with_audio=voice)
