@@ -3,8 +3,9 @@ frame and one `AudioAnalysis` per session. Checks read these and never call mode
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +35,27 @@ class Frame:
         return self.source() if self.source is not None else self.image
 
 
+Box = tuple[float, float, float, float]  # x, y, width, height in pixels
+FaceT = TypeVar("FaceT", Face, FaceIdentity)
+
+
+def same_place(a: Box, b: Box) -> bool:
+    """b's centre lies inside a: the same face found twice (overlapping tiles, or a large face a
+    detector also boxed in part), not a second person."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax <= bx + bw / 2 <= ax + aw and ay <= by + bh / 2 <= ay + ah
+
+
+def distinct_faces(faces: Sequence[FaceT]) -> list[FaceT]:
+    """The faces largest first, a face found twice kept once (see same_place)."""
+    distinct: list[FaceT] = []
+    for face in sorted(faces, key=lambda f: f.box[2] * f.box[3], reverse=True):
+        if not any(same_place(kept.box, face.box) for kept in distinct):
+            distinct.append(face)
+    return distinct
+
+
 @dataclass(frozen=True)
 class FrameObservation:
     t: float
@@ -48,6 +70,13 @@ class FrameObservation:
     def face(self) -> Face | None:
         """The main face: the largest one."""
         return max(self.faces, key=lambda f: f.box[2] * f.box[3]) if self.faces else None
+
+    @property
+    def face_count(self) -> int:
+        """How many people's faces the frame shows: the landmarker's or the detector's count,
+        whichever is higher, a face either found twice counted once (a bystander's face boxed
+        twice read as "3 faces" for two people)."""
+        return max(len(distinct_faces(self.faces)), len(distinct_faces(self.identities or ())))
 
 
 @dataclass(frozen=True)

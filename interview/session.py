@@ -94,7 +94,7 @@ class Session:
         """Count one perceived frame and hand it to every check."""
         self.stats.analysed_frames += 1
         self.stats.frames_with_face += bool(obs.faces)
-        self.stats.max_faces = max(self.stats.max_faces, len(obs.faces), len(obs.identities or ()))
+        self.stats.max_faces = max(self.stats.max_faces, obs.face_count)
         self.stats.last_t = frame.t
         for check in self.checks:
             with self.stopwatch.time(f"check_{check.name}"):

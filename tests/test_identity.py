@@ -299,3 +299,26 @@ def test_a_mistyped_id_photo_path_stops_before_the_analysis(tmp_path, capsys):
                  "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == f"interview-verify: error: {missing}: file not found"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_face_found_twice_counts_once_and_a_bystander_counts():
+    """Built observations: the candidate's face, the same face boxed again inside it (the
+    landmarker found a bystander's face twice on a bench variant and the check said "3 faces"
+    for two people), and a smaller face behind."""
+    from interview.observations import FrameObservation
+    from models.outputs import Face, FaceIdentity, HeadPose
+
+    def face(box):
+        return Face(box, np.zeros((478, 3), np.float32), {}, HeadPose(0.0, 0.0, 0.0), np.eye(4))
+
+    def detected(box):
+        return FaceIdentity(box, np.zeros((5, 2)), 0.9, np.ones(128) / np.sqrt(128))
+
+    candidate, again, bystander = (200, 100, 200, 240), (230, 140, 120, 150), (40, 60, 60, 70)
+    alone = FrameObservation(0.0, 0, 640, 480, (face(candidate), face(again)), (detected(candidate),))
+    assert alone.face_count == 1
+    two = FrameObservation(0.0, 0, 640, 480, (face(candidate), face(again), face(bystander), face(bystander)),
+                           (detected(candidate), detected(bystander)))
+    assert two.face_count == 2
+    side_by_side = FrameObservation(0.0, 0, 640, 480, (face(candidate), face((420, 100, 200, 240))), None)
+    assert side_by_side.face_count == 2

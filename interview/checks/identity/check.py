@@ -107,7 +107,7 @@ class IdentityCheck(Check):
     # -- streaming -------------------------------------------------------------------------------
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
-        count = max(len(obs.faces), len(obs.identities or ()))
+        count = obs.face_count
         self.times.append(obs.t)
         self.counts.append(count)
         self._track_count_runs(obs, frame, count)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interview.images import ImageError, load_photo
+from interview.observations import distinct_faces
 from models.outputs import FaceIdentity
 
 # Cosine similarity of SFace embeddings from which two faces are the same person. Chosen on
@@ -36,23 +37,12 @@ def photo_face(path: Path | str) -> FaceIdentity:
     return the_one_face(path, faces)
 
 
-def _same_place(a: FaceIdentity, b: FaceIdentity) -> bool:
-    """b's centre lies inside a's box: the same face found twice (overlapping tiles, or a large
-    face the detector also boxed in part), not a second person."""
-    ax, ay, aw, ah = a.box
-    bx, by, bw, bh = b.box
-    return ax <= bx + bw / 2 <= ax + aw and ay <= by + bh / 2 <= ay + ah
-
-
 def the_one_face(path: Path | str, faces: list[FaceIdentity]) -> FaceIdentity:
     """The largest face, or ImageError when another person's face of similar size is in the photo.
     Detections of the same face (one centred inside another's box) count once; a face under half
     the largest one's area (the small "ghost" portrait printed on many ID cards, a bystander far
     behind) is not a rival."""
-    distinct: list[FaceIdentity] = []
-    for face in sorted(faces, key=lambda f: f.box[2] * f.box[3], reverse=True):
-        if not any(_same_place(d, face) for d in distinct):
-            distinct.append(face)
+    distinct = distinct_faces(faces)
     largest = distinct[0].box[2] * distinct[0].box[3]
     rivals = [f for f in distinct[1:] if f.box[2] * f.box[3] > 0.5 * largest]
     if rivals:
