@@ -1,5 +1,7 @@
 """interview-verify analysis core: media, perception records, checks, summary. Never imports a UI."""
 
+import numpy  # noqa: F401  (loads BLAS, so that the limit below reaches it)
+import scipy.linalg  # noqa: F401  (scipy's own BLAS, used by the lip-sync and room maths)
 from threadpoolctl import threadpool_limits
 
 __version__ = "0.1.0"
@@ -8,4 +10,4 @@ __version__ = "0.1.0"
 # perception, checks, audio, the live panel), and BLAS threads that wake for each of their small
 # matrix products cost far more than the products on a busy 2-core machine (a live snapshot at
 # 30 minutes of call: 0.7 s with one BLAS thread, 0.8-10 s with two while other work ran).
-threadpool_limits(1, user_api="blas")
+threadpool_limits(1, user_api="blas")  # only reaches libraries already loaded: hence the imports
