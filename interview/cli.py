@@ -11,16 +11,18 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from interview.accounts import ROLES, local_operator
+# Native libraries read these when they load, so before anything imports OpenCV or MediaPipe
+# (set below the imports, OpenCV's "Targets are not supported" warnings reached the terminal).
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+from interview.accounts import ROLES, local_operator  # noqa: E402
 from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
 from interview.recording import SamplingPolicy
 from interview.records.rules import RETENTION_DAYS
 from interview.records.store import DECISIONS
-
-os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ logging, before it is imported
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 def _challenge(text: str) -> ChallengeMark:
