@@ -37,6 +37,7 @@ from models.hashing import file_sha256
 DECISIONS = ("approve", "reject", "escalate")
 REPORT_FILES = ("summary.json", "report.html", "report.pdf")
 
+
 def _append_only(*tables: str) -> str:
     """Triggers that refuse any UPDATE or DELETE on `tables` (interview.database translates them)."""
     return "".join(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "

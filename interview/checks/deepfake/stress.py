@@ -147,7 +147,7 @@ def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]
         return StressResponse(kind, asked_s, "stress_identity", None, float("nan"), None,
                               f"{_asked(kind, asked_s)}: waiting for the turn")
     until = back if back is not None else end
-    turned = [p for p in window[first or 0:] if p.t < until and _profile(p)] if first is not None else []
+    turned = [p for p in window[first:] if p.t < until and _profile(p)] if first is not None else []
     vectors = _unit(np.array([p.embedding for p in turned])) if turned else np.zeros((0, 0))
     seen = posed if seen_until is None else [p for p in posed if p.t <= until]
     found = frontal_reference(seen, vectors) if len(turned) >= MIN_EMBEDDINGS else None

@@ -307,21 +307,33 @@ def _verify_smile(mark: ChallengeMark, track: TrackArrays, t1: float) -> Challen
                    f"{base:.2f} -> {track.smile[rows[peak]]:.2f})", float(track.t[rows[peak]]))
 
 
-def _verify_hand(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.ndarray, ...]],
-                 t1: float) -> ChallengeResult:
-    """A hand box covering enough of the face box (the last one seen: the face may vanish behind
-    the hand), then the face seen again."""
+def _hand_frames(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.ndarray, ...]],
+                 t1: float) -> tuple[int, list[tuple[float, np.ndarray, tuple[np.ndarray, ...]]]]:
+    """How many frames hands were looked for in the response window, and for those after a face
+    was seen: (t, the face box last seen by then, the hands). The last box, because the face may
+    vanish behind the hand."""
     seen_at = sorted(t for t in hands if mark.asked_s <= t < t1)
-    if not seen_at:
-        return _result(mark, None, None, "Hands were not looked for after this request (live stream without hand detection)")
     faces = np.flatnonzero(track.has_face & (track.t < t1))
-    covered: list[float] = []
+    frames = []
     for t in seen_at:
         before = faces[track.t[faces] <= t]
-        if len(before) == 0:
-            continue
-        x, y, w, h = track.box[before[-1]]
-        for hand in hands[t]:
+        if len(before):
+            frames.append((t, track.box[before[-1]], hands[t]))
+    return len(seen_at), frames
+
+
+NOT_LOOKED_FOR = "Hands were not looked for after this request (live stream without hand detection)"
+
+
+def _verify_hand(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tuple[np.ndarray, ...]],
+                 t1: float) -> ChallengeResult:
+    """A hand box covering enough of the face box, then the face seen again."""
+    checked, frames = _hand_frames(mark, track, hands, t1)
+    if not checked:
+        return _result(mark, None, None, NOT_LOOKED_FOR)
+    covered: list[float] = []
+    for t, (x, y, w, h), seen in frames:
+        for hand in seen:
             hx0, hy0 = hand.min(axis=0)
             hx1, hy1 = hand.max(axis=0)
             overlap = max(0.0, min(x + w, hx1) - max(x, hx0)) * max(0.0, min(y + h, hy1) - max(y, hy0))
@@ -329,8 +341,8 @@ def _verify_hand(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tup
                 covered.append(t)
                 break
     if not covered:
-        return _result(mark, None, False, f"No hand crossed the face in {len(seen_at)} frames checked")
-    again = track.t[faces][track.t[faces] > covered[-1]]
+        return _result(mark, None, False, f"No hand crossed the face in {checked} frames checked")
+    again = track.t[track.has_face & (track.t > covered[-1]) & (track.t < t1)]
     if len(again) == 0:
         return _result(mark, covered[0], False, f"A hand covered the face from {covered[0]:.1f} s but the face was "
                        "not seen again", covered[0])
@@ -364,22 +376,18 @@ def _verify_wave(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tup
                  t1: float) -> ChallengeResult:
     """The centre of the hand nearest the face swings sideways: WAVE_TURNS changes of direction,
     each after a swing of WAVE_SWING face widths (small jitter does not count)."""
-    seen_at = sorted(t for t in hands if mark.asked_s <= t < t1)
-    if not seen_at:
-        return _result(mark, None, None, "Hands were not looked for after this request (live stream without hand detection)")
-    faces = np.flatnonzero(track.has_face & (track.t < t1))
+    checked, frames = _hand_frames(mark, track, hands, t1)
+    if not checked:
+        return _result(mark, None, None, NOT_LOOKED_FOR)
     path: list[tuple[float, float]] = []  # (t, hand centre x in face widths from the face centre)
-    for t in seen_at:
-        before = faces[track.t[faces] <= t]
-        if len(before) == 0 or not hands[t]:
+    for t, (x, _, w, _), seen in frames:
+        if not seen:
             continue
-        x, y, w, h = track.box[before[-1]]
-        offsets = [(float(hand[:, 0].mean()) - (x + w / 2)) / w for hand in hands[t]]
-        nearest = min(offsets, key=abs)
+        nearest = min(((float(hand[:, 0].mean()) - (x + w / 2)) / w for hand in seen), key=abs)
         if abs(nearest) <= WAVE_REACH:
             path.append((t, nearest))
     if not path:
-        return _result(mark, None, False, f"No hand was seen beside the face in {len(seen_at)} frames checked")
+        return _result(mark, None, False, f"No hand was seen beside the face in {checked} frames checked")
     turns, anchor, direction = [], path[0], 0  # a turn: the swing reverses after moving WAVE_SWING
     for t, x in path[1:]:
         step = x - anchor[1]
@@ -387,7 +395,7 @@ def _verify_wave(mark: ChallengeMark, track: TrackArrays, hands: dict[float, tup
             if direction and np.sign(step) != direction:
                 turns.append(anchor[0])
             direction, anchor = int(np.sign(step)), (t, x)
-        elif direction and (x - anchor[1]) * direction > 0:
+        elif direction and step * direction > 0:
             anchor = (t, x)  # still going the same way: the extreme moves on
     onset = path[0][0]
     if len(turns) < WAVE_TURNS:
