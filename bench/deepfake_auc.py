@@ -3,10 +3,11 @@
     python -m bench.deepfake_auc [--max-side 640]
 
 Runs at the product's default sampling (640 px analysed, image signals from the source frame),
-judged against the shipped calibration profile. Fakes: the three fakes of the first dev set in
-dev-media/C_deepfake. Reals: their three originals (for DFDC a real clip of a different person:
-the fake's own original is not in the set) and three real talking heads. AUC on 3 fakes vs 6
-reals takes only 19 distinct values: read it as coarse. Thresholds are not chosen here: the
+judged against the shipped calibration profile. Fakes: every fake in dev-media/C_deepfake that has
+a real clip to rank against: the first dev set's three (for DFDC a real clip of a different
+person: the fake's own original is not in the set), three GHOST swaps of one music video and a
+Wav2Lip mouth over a presenter, with their originals; reals also three other talking heads. AUC
+on 7 fakes vs 8 reals is coarse. Thresholds are not chosen here: the
 profile's levels come from the genuine corpus (bench/genuine_corpus.py, leave one source out)."""
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ DEV = Path(os.environ.get("INTERVIEW_VERIFY_DEV_MEDIA", Path(__file__).resolve()
 # (fake, the real clip it is ranked against)
 PAIRS = [("C_deepfake/ffpp_004_982_NeuralTextures.mp4", "C_deepfake/ffpp_004_real.mp4"),
          ("C_deepfake/roop_snapshot_swapped.mp4", "C_deepfake/roop_target.mp4"),
-         ("C_deepfake/dfdc_widuwuoiur_fake.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4")]
+         ("C_deepfake/dfdc_widuwuoiur_fake.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4"),
+         ("C_deepfake/gh_elon.webm", "C_deepfake/gh_orig.webm"),
+         ("C_deepfake/gh_khabenskii.webm", "C_deepfake/gh_orig.webm"),
+         ("C_deepfake/gh_mark.webm", "C_deepfake/gh_orig.webm"),
+         ("C_deepfake/wg_kim_lip_synced.mp4", "A_talking_head/wg_kim_7s_raw.mp4")]
 FAKES = [fake for fake, _ in PAIRS]
-REALS = [real for _, real in PAIRS] + ["A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4",
+REALS = list(dict.fromkeys(real for _, real in PAIRS)) + ["A_talking_head/vr_face2.mp4", "A_talking_head/vr_face3.mp4",
                                        "D_presentation_attack/tv_real.mp4"]
 
 
@@ -72,7 +77,7 @@ def report(max_side: int, results: dict[str, dict]) -> None:
         score = res.measurements["deepfake_score"]
         print(f"{Path(rel).name[:34]:34s} {label:5s} {res.status:7s} {res.risk:5.2f} {score if score is not None else float('nan'):5.2f} "
               + " ".join(f"{r['signals'][n]:8.2f}" for n in names))
-    print("\nper-signal ROC AUC (3 fakes vs 6 reals; a recording's value = its session median's deviation from genuine):")
+    print(f"\nper-signal ROC AUC ({len(FAKES)} fakes vs {len(REALS)} reals; a recording's value = its session median's deviation from genuine):")
     for n in names:
         print(f"  {n:17s} {auc([results[f]['signals'][n] for f in FAKES], [results[x]['signals'][n] for x in REALS]):.2f}")
     fused = {rel: r["result"].measurements["deepfake_score"] or float("nan") for rel, r in results.items()}

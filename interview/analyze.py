@@ -81,8 +81,8 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
         audio_future = pool.submit(audio_job)
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")
-        # Two more threads: decoding runs ahead of perception, the checks run behind it.
-        give, close = consume_behind(lambda seen: session.record(*seen), "checks")
+        # Two more threads: decoding runs ahead of the landmarker, identity embeddings and the checks behind it.
+        give, close = consume_behind(lambda seen: session.identify_and_record(*seen), "checks")
         try:
             for frame in ahead(_timed(source.frames(), clock), "decode"):
                 give((session.perceive(frame), frame))

@@ -14,7 +14,7 @@ Landmarks come back in the analysed picture's pixels, so no check needs to know.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -23,6 +23,14 @@ from interview.observations import Frame, FrameObservation
 from interview.recording import SamplingPolicy
 from interview.timing import Stopwatch
 from models.protocols import FaceEmbedder, FaceLandmarker, HandLandmarker
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A frame's observation before its identity embedding: `owes_identities` when one is due."""
+
+    obs: FrameObservation
+    owes_identities: bool
 
 
 class Perceiver:
@@ -48,18 +56,26 @@ class Perceiver:
         self._zoom = Zoom()
 
     def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
+        """Everything perception sees on one frame, on the caller's thread."""
+        return self.identified(frame, self.look(frame, want_hands))
+
+    def look(self, frame: Frame, want_hands: bool = False) -> Sighting:
+        """Landmarks (and hands) of one frame. The identity embedding that is due on it runs here
+        only when the landmarker found no face (YuNet then aims the zoom); otherwise it is left owed,
+        for `identified` to run on another thread: a recording's perception is its slowest stage."""
         with self.stopwatch.time("face_landmarks"):
             faces = self._zoom.follow(frame) if self._zoom.active else ()
             if not faces:
                 faces = tuple(self._landmarker.detect(frame.image, frame.t))
         identities = None
-        if frame.t >= self._next_embed_t or len(faces) != self._last_face_count:
-            with self.stopwatch.time("face_embedding"):
-                identities = tuple(self._embedder.identify(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)))
+        due = frame.t >= self._next_embed_t or len(faces) != self._last_face_count
+        if due:
             self._next_embed_t = frame.t + self.policy.embed_every_s
-        if not faces and identities:
-            with self.stopwatch.time("face_landmarks"):
-                faces = self._zoom.start(frame, identities[0].box)
+            if not faces:
+                identities = self._identify(frame)
+                if identities:
+                    with self.stopwatch.time("face_landmarks"):
+                        faces = self._zoom.start(frame, identities[0].box)
         self._last_face_count = len(faces)
         hands = None
         if want_hands and frame.t >= self._next_hands_t:
@@ -71,8 +87,20 @@ class Perceiver:
             with self.stopwatch.time("hand_landmarks"):
                 hands = tuple(self._hands.detect(frame.image, frame.t))
         width, height = frame.size
-        return FrameObservation(t=frame.t, index=frame.index, width=width, height=height, faces=faces,
-                                identities=identities, hands=hands)
+        obs = FrameObservation(t=frame.t, index=frame.index, width=width, height=height, faces=faces,
+                               identities=identities, hands=hands)
+        return Sighting(obs, owes_identities=due and identities is None)
+
+    def identified(self, frame: Frame, sighting: Sighting) -> FrameObservation:
+        """The sighting's observation with the identity embedding it owes (thread-safe: the
+        embedder holds its own lock)."""
+        if not sighting.owes_identities:
+            return sighting.obs
+        return replace(sighting.obs, identities=self._identify(frame))
+
+    def _identify(self, frame: Frame) -> tuple:
+        with self.stopwatch.time("face_embedding"):
+            return tuple(self._embedder.identify(cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)))
 
     def close(self) -> None:
         self._landmarker.close()

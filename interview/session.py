@@ -22,7 +22,7 @@ from interview.evidence import resolve_refs, with_frames, write_ref
 from interview.images import ImageError, load_photo
 from interview.links.camera import SensorNoise
 from interview.observations import AudioAnalysis, Frame, FrameObservation
-from interview.perception import Perceiver
+from interview.perception import Perceiver, Sighting
 from interview.recording import MediaInfo
 from interview.records.face_registry import look_up_faces
 
@@ -81,14 +81,18 @@ class Session:
         self.sensor = SensorNoise()  # the camera's noise pattern, for camera links
 
     def push_frame(self, frame: Frame) -> FrameObservation:
-        obs = self.perceive(frame)
+        obs = self.perceiver.identified(frame, self.perceive(frame))
         self.record(obs, frame)
         return obs
 
-    def perceive(self, frame: Frame) -> FrameObservation:
-        """Perception of one frame (hands too while a check wants them). With `record`, the two
-        halves of `push_frame`: a recording runs them on two threads, in the same frame order."""
-        return self.perceiver.observe(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+    def perceive(self, frame: Frame) -> Sighting:
+        """Landmarks of one frame (hands too while a check wants them). With `identify_and_record`,
+        the two halves of `push_frame`: a recording runs them on two threads, in the same frame order."""
+        return self.perceiver.look(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+
+    def identify_and_record(self, sighting: Sighting, frame: Frame) -> None:
+        """The identity embedding the frame owes, then `record`."""
+        self.record(self.perceiver.identified(frame, sighting), frame)
 
     def record(self, obs: FrameObservation, frame: Frame) -> None:
         """Count one perceived frame and hand it to every check."""
