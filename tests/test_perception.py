@@ -68,3 +68,57 @@ def test_embedding_changes_at_the_splice_between_two_people(models_ready):
     within = min(float(a @ b) for group in (first, second) for a in group for b in group)
     across = max(float(a @ b) for a in first for b in second)
     assert within > 0.5 > 0.3 > across
+
+
+class _MissesOnce:
+    """The real landmarker, except that it finds nothing on one frame (as under a passing hand)."""
+
+    def __init__(self, miss_t: float):
+        from models.face_landmarker import MediaPipeFaceLandmarker
+
+        self._inner = MediaPipeFaceLandmarker()
+        self._miss_t = miss_t
+        self.calls: list[float] = []
+
+    def detect(self, image, t):
+        self.calls.append(t)
+        found = self._inner.detect(image, t)
+        return [] if abs(t - self._miss_t) < 1e-6 else found
+
+    def close(self):
+        self._inner.close()
+
+
+def test_a_large_face_missed_once_goes_back_to_the_landmarker(models_ready):
+    """vr_face2's face (~200 px) missed on one frame: YuNet finds it, the zoom landmarks it on
+    that frame, and the next frame is the landmarker's again (the zoom would show it smaller)."""
+    policy = SamplingPolicy()
+    frames = list(FileSource(probe(dev_file("A_talking_head/vr_face2.mp4")), policy).frames())
+    miss_t = frames[20].t
+    landmarker = _MissesOnce(miss_t)
+    perceiver = Perceiver(policy, landmarker=landmarker)
+    try:
+        observations = [perceiver.observe(frame) for frame in frames]
+    finally:
+        perceiver.close()
+    assert all(len(o.faces) == 1 for o in observations), "the missed frame still has its face, from the zoom"
+    assert observations[20].identities, "the miss made YuNet look at once"
+    assert landmarker.calls == [f.t for f in frames], "every frame, including the one after the miss, was the landmarker's"
+    assert max(observations[20].faces[0].box[2:]) * 3 >= 256
+
+
+def test_a_small_face_stays_with_the_zoom(models_ready):
+    """The live selfie video shown small in a 1280x720 frame (a quarter of its height): the zoom follows the face."""
+    from fixtures.liveness_media import small_in_frame
+
+    policy = SamplingPolicy()
+    path = small_in_frame(dev_file("D_presentation_attack/tv_real.mp4"), height_share=0.25).path
+    perceiver = Perceiver(policy)
+    zoomed = seen = 0
+    try:
+        for frame in FileSource(probe(path), policy).frames():
+            seen += bool(perceiver.observe(frame).faces)
+            zoomed += perceiver._zoom.active
+    finally:
+        perceiver.close()
+    assert zoomed > 0.5 * seen
