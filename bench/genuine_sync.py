@@ -1,6 +1,6 @@
 """Lip-sync on every genuine head in dev-media that speaks to the camera, at the default settings.
 
-    python -m bench.genuine_sync
+    python -m bench.genuine_sync [--fps 15]
 
 Issue #13 asks that every such head gets a measured A/V offset and that its audio shifted by
 -300 and +300 ms is flagged. Each head is perceived once (the default policy: 15 analysed fps, or
@@ -22,6 +22,7 @@ MIN_SPEECH_S of speech (Silero VAD), or the row describes a talking head with it
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ def caught(rows: list[Shifted]) -> bool:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fps", type=float, default=15.0, help="analysed frames per second (default: the product's)")
+    fps = parser.parse_args().fps
     heads = speaking_heads()
     print(f"{len(heads)} genuine heads speak to the camera ({len({h.source for h in heads})} sources)\n")
     print(f"{'clip':40s} {'source':14s} {'len':>5s}  " + "  ".join(f"{s:+d} ms: offset z meas flag" for s in SHIFTS_MS))
@@ -102,7 +106,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     for head in heads:
         path = DEV_MEDIA / head.rel
-        pairs = perceive(path, 15.0)  # frames are kept for the check's evidence: one head at a time
+        pairs = perceive(path, fps)  # frames are kept for the check's evidence: one head at a time
         lengths[head.rel] = pairs[-1][0].t if pairs else 0.0
         rows = [judged(pairs, shift_audio(path, shift_ms=s).path, s) for s in SHIFTS_MS]
         results[head.rel] = rows

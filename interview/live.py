@@ -410,10 +410,9 @@ class LiveSession:
                 results[check.name] = written(check, self._session.assess_one(check, ctx), None)
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
         challenges = _challenge_rows(self._challenges, measurements.get("challenges"), seen_until, self._settled)
-        current = [{"t": round(f.t0, 1), "check": name, "risk": round(f.risk, 2), "reason": f.reason}
+        current = [{"t": round(f.t0, 1), "check": name, "signal": f.signal, "risk": round(f.risk, 2), "reason": f.reason}
                    for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK]
-        alerts = sorted([a for a in self._earlier_alerts if a["t"] < since] + [a for a in current if a["t"] >= since],
-                        key=lambda a: a["t"])
+        alerts = merge_alerts(self._earlier_alerts, current, since)
         self._earlier_alerts = alerts
         return {"session_id": self.id, "checks": {name: result.to_dict() for name, result in results.items()},
                 "alerts": alerts, "challenges": challenges,
@@ -482,6 +481,21 @@ def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
         return np.ascontiguousarray(rgb)
     size = (max(2, round(width * scale)), max(2, round(height * scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def merge_alerts(earlier: list[dict], current: list[dict], since: float) -> list[dict]:
+    """The panel's alert list after a new assessment. Alerts before the window (`since`) stay as
+    shown. Inside it, the current findings are the alerts; one shown before that the checks no
+    longer report (more data changed their reading) stays in the list marked withdrawn, so what an
+    interviewer saw never silently disappears."""
+    def key(alert: dict) -> tuple:
+        return alert["check"], alert.get("signal") or alert["reason"], alert["t"]
+
+    now = [a for a in current if a["t"] >= since]
+    reported = {key(a) for a in now}
+    kept = [a for a in earlier if a["t"] < since]
+    withdrawn = [{**a, "withdrawn": True} for a in earlier if a["t"] >= since and key(a) not in reported]
+    return sorted(kept + withdrawn + now, key=lambda a: a["t"])
 
 
 def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now: float,

@@ -161,3 +161,28 @@ def test_incremental_speech_matches_one_pass(models_ready):
 
     assert (speaking(found) == speaking(whole)).mean() > 0.97
     assert sum(s.duration for s in found) == pytest.approx(sum(s.duration for s in whole), rel=0.05)
+
+
+def test_an_alert_the_checks_stop_reporting_stays_marked_withdrawn():
+    """What the panel showed never silently vanishes: a review in the window that the next
+    assessment no longer reports is kept, marked withdrawn; one that comes back is standing again;
+    one before the window stays as it was."""
+    from interview.live import merge_alerts
+    from ui.live import panel_html
+
+    old = {"t": 10.0, "check": "deepfake", "signal": "flicker", "risk": 0.5, "reason": "colour flicker 3.1"}
+    lag = {"t": 40.0, "check": "relay", "signal": "av_offset", "risk": 0.5, "reason": "lips 310 ms behind"}
+    first = merge_alerts([], [old, lag], since=0.0)
+    assert first == [old, lag]
+    second = merge_alerts(first, [], since=30.0)  # old is before the window, the lag is no longer reported
+    assert second == [old, {**lag, "withdrawn": True}]
+    again = {**lag, "reason": "lips 330 ms behind"}
+    third = merge_alerts(second, [again], since=30.0)
+    assert third == [old, again], "reported again: standing, with the new reading, listed once"
+
+    snapshot = {"t": 60.0, "frames": {"analysed": 900, "analysed_fps": 15.0, "dropped": 0, "frame_ms_p95": 40.0},
+                "face_visible_ratio": 1.0, "audio_s": 60.0, "speech_s": 30.0, "status_at": 60.0, "checks": {},
+                "alerts": second}
+    html = panel_html(snapshot)
+    assert '<li class="iv-review iv-withdrawn"><s>' in html and "withdrawn: not seen on more data" in html
+    assert html.count("iv-withdrawn") == 1

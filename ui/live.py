@@ -253,13 +253,20 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
         cards.append(f'<div class="iv-card iv-{status}" data-check="{escape(name)}" data-status="{status}">'
                      f'<div class="iv-card-top"><b>{escape(label_of_check(name))}</b>'
                      f'<span class="iv-pill">{escape(label)}</span></div><p>{escape(line)}</p></div>')
-    alerts = "".join(f'<li class="iv-{"alert" if a["risk"] >= 0.7 else "review"}"><b>{_clock(a["t"])}</b> '
-                     f'{escape(label_of_check(a["check"]))}: {escape(a["reason"])}</li>'
-                     for a in reversed(snapshot["alerts"][-12:]))
+    alerts = "".join(_alert_item(a) for a in reversed(snapshot["alerts"][-12:]))
     alert_block = (f'<div class="iv-alerts"><b>Alerts</b><ul>{alerts}</ul></div>' if alerts
                    else '<div class="iv-alerts iv-none">No alerts so far.</div>')
     prompt = f'<div class="iv-ask"><b>Next:</b> {escape(snapshot["prompt"])}</div>' if snapshot.get("prompt") else ""
     return f'<div class="iv-live">{head}{prompt}<div class="iv-cards">{"".join(cards)}</div>{alert_block}</div>'
+
+
+def _alert_item(alert: dict) -> str:
+    """One alert line; a withdrawn one is struck through and says so (the checks no longer report it)."""
+    level = "alert" if alert["risk"] >= 0.7 else "review"
+    text = f'<b>{_clock(alert["t"])}</b> {escape(label_of_check(alert["check"]))}: {escape(alert["reason"])}'
+    if alert.get("withdrawn"):
+        return f'<li class="iv-{level} iv-withdrawn"><s>{text}</s> <i>withdrawn: not seen on more data</i></li>'
+    return f'<li class="iv-{level}">{text}</li>'
 
 
 def _window(snapshot: dict) -> str:
