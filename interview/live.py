@@ -47,6 +47,7 @@ from interview.audio import analyse_audio
 from interview.bounds import LiveInputError
 from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
 from interview.checks.deepfake.check import stress_prompt
+from interview.checks.deepfake.stress import stress_note
 from interview.checks.liveness.challenges import CATALOGUE, split_kind
 from interview.config import AnalysisConfig
 from interview.media import file_sha256
@@ -278,6 +279,7 @@ class LiveSession:
         self._snapshot_lock = threading.Lock()
         self._earlier_alerts: list[dict] = []  # alerts of snapshots past, kept once they leave the window
         self._settled: dict[tuple[str, float], dict] = {}  # challenge rows with a result
+        self._stress_notes: dict[tuple[str, float], str] = {}  # a face that failed a challenge's move
         self._worker = threading.Thread(target=self._run, name=f"live-{self.id}", daemon=True)
         self._worker.start()
 
@@ -409,7 +411,9 @@ class LiveSession:
             with self._checks_lock:
                 results[check.name] = written(check, self._session.assess_one(check, ctx), None)
         measurements = {key: value for result in results.values() for key, value in result.measurements.items()}
-        challenges = _challenge_rows(self._challenges, measurements.get("challenges"), seen_until, self._settled)
+        deepfake = [f.to_dict() for f in results["deepfake"].findings] if "deepfake" in results else []
+        challenges = _challenge_rows(self._challenges, measurements.get("challenges"), seen_until, self._settled,
+                                     deepfake, self._stress_notes)
         current = [{"t": round(f.t0, 1), "check": name, "signal": f.signal, "risk": round(f.risk, 2), "reason": f.reason}
                    for name, result in results.items() for f in result.findings if f.risk >= REVIEW_RISK]
         alerts = merge_alerts(self._earlier_alerts, current, since)
@@ -499,10 +503,12 @@ def merge_alerts(earlier: list[dict], current: list[dict], since: float) -> list
 
 
 def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now: float,
-                    settled: dict[tuple[str, float], dict]) -> list[dict]:
+                    settled: dict[tuple[str, float], dict], deepfake_findings: list[dict],
+                    notes: dict[tuple[str, float], str]) -> list[dict]:
     """Every asked challenge with its result once it is settled: passed as soon as it is seen,
     failed only when its response window has closed (a head still turning is not a failure yet).
-    Settled rows are remembered in `settled`: a challenge older than the panel's window keeps its result."""
+    Settled rows are remembered in `settled`: a challenge older than the panel's window keeps its result.
+    `face`: what the deepfake check saw of the face through the move (stress_note), remembered in `notes`."""
     rows = []
     for mark in asked:
         found = next((m for m in measured or [] if m.get("kind") == mark.kind
@@ -513,7 +519,10 @@ def _challenge_rows(asked: list[ChallengeMark], measured: list[dict] | None, now
             found = {}
         row = {"kind": mark.kind, "asked_s": mark.asked_s, "result": found.get("passed"),
                "response_ms": found.get("response_ms"), "detail": found.get("detail") or ""}
+        key = (mark.kind, mark.asked_s)
         if row["result"] is not None:
-            settled[(mark.kind, mark.asked_s)] = row
-        rows.append(settled.get((mark.kind, mark.asked_s), row))
+            settled[key] = row
+        if note := stress_note(mark.asked_s, deepfake_findings):
+            notes[key] = note
+        rows.append({**settled.get(key, row), "face": notes.get(key, "")})
     return rows

@@ -81,14 +81,18 @@ class Session:
         self.sensor = SensorNoise()  # the camera's noise pattern, for camera links
 
     def push_frame(self, frame: Frame) -> FrameObservation:
-        obs = self.perceiver.identified(frame, self.perceive(frame))
+        """Perceive one frame (hands too while a check wants them) and hand it to every check."""
+        obs = self.perceiver.observe(frame, want_hands=self._wants_hands(frame.t))
         self.record(obs, frame)
         return obs
 
     def perceive(self, frame: Frame) -> Sighting:
-        """Landmarks of one frame (hands too while a check wants them). With `identify_and_record`,
-        the two halves of `push_frame`: a recording runs them on two threads, in the same frame order."""
-        return self.perceiver.look(frame, want_hands=any(check.wants_hands(frame.t) for check in self.checks))
+        """Landmarks of one frame. With `identify_and_record`, `push_frame` in two halves: a
+        recording runs them on two threads, in the same frame order."""
+        return self.perceiver.look(frame, want_hands=self._wants_hands(frame.t))
+
+    def _wants_hands(self, t: float) -> bool:
+        return any(check.wants_hands(t) for check in self.checks)
 
     def identify_and_record(self, sighting: Sighting, frame: Frame) -> None:
         """The identity embedding the frame owes, then `record`."""

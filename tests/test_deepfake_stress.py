@@ -203,3 +203,20 @@ def test_a_turn_is_judged_once_it_is_over_and_then_keeps_its_verdict():
         assert (again.passed, round(again.value, 6)) == (False, round(judged.value, 6))
     # the file (or the call's final report) is judged against every frontal view; still a change
     assert identity_through_turn("turn_left", 2.0, frontal + turned + back + later).passed is False
+
+
+@pytest.mark.parametrize("swapped", [True, False])
+def test_the_report_says_when_a_move_was_made_by_a_face_that_did_not_hold_up(models_ready, tmp_path, swapped):
+    """The swapped head does turn, so the liveness challenge passes; the report's challenge row says
+    so and, beside it, that the face changed at profile. The genuine original's row says only passed."""
+    from interview.analyze import analyze_recording
+
+    path = (face_swap(dev_file(TARGET), dev_file("B_identity/df_img10.jpg"), start_s=0.0, seconds=SECONDS,
+                      resolution=128).path if swapped else dev_file(TARGET))
+    summary = analyze_recording(path, AnalysisConfig(face_db="off", transcribe=False, challenges=(TURN,)), tmp_path)
+    [measured] = summary["measurements"]["challenges"]
+    assert measured["passed"] is True, "the head turned"
+    html = (tmp_path / "report.html").read_text()
+    assert ("passed, but the face changed at profile (see Deepfake signs)" in html) == swapped
+    assert ">passed<" in html or swapped
+

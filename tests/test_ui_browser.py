@@ -224,6 +224,10 @@ def test_live_panel_shows_a_face_swap_failing_a_turn(server, browser):
                                       timeout=30_000)
         assert interviewer.locator("#iv-live-panel .iv-ask").count() == 0
         assert interviewer.get_attribute("#iv-live-panel .iv-card[data-check=deepfake]", "data-status") == "review"  # one stress signal
+        # the head did turn (liveness passes the move); the challenge table says the face did not hold up
+        interviewer.wait_for_function("(s) => /passed, but the face changed at profile/.test("
+                                      "document.querySelectorAll(s)[1]?.innerText || '')",
+                                      arg="#iv-live-challenges [role=row]", timeout=10_000)
         shot(interviewer, "live-panel-stress")
         interviewer.click("#iv-live-end")
         interviewer.wait_for_selector(".iv-result-headline .iv-headline", timeout=120_000)

@@ -280,6 +280,8 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
     for row in snapshot["challenges"]:
         waiting = row["result"] is None
         result = "waiting for the response" if waiting else "passed" if row["result"] else "not passed"
+        if row.get("face"):
+            result = f"{result}, but {row['face']}"
         response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
         rows.append([challenges.label_of(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interview.checks.base import ALERT_RISK, REVIEW_RISK, risk_level
+from interview.checks.deepfake.stress import stress_note
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.liveness.challenges import label_of
 from interview.checks.registry import check_type
@@ -224,18 +225,20 @@ def _evidence(findings: list[dict], out_dir: Path, redacted: str | None) -> tupl
 def _challenges(summary: dict) -> tuple[list[dict], str]:
     measured = (summary.get("measurements") or {}).get("challenges")
     if measured:
-        rows = [
-            {
+        deepfake = ((summary.get("checks") or {}).get("deepfake") or {}).get("findings") or []
+        rows = []
+        for c in measured:
+            result = "passed" if c.get("passed") else "not passed" if c.get("passed") is False else "not measured"
+            face = stress_note(c.get("asked_s") or 0.0, deepfake)
+            rows.append({
                 "kind": c.get("kind", "-"),
                 "label": label_of(c.get("kind", "-")),
                 "asked": c.get("asked_s"),
                 "onset": c.get("onset_s"),
                 "response_ms": c.get("response_ms"),
-                "result": "passed" if c.get("passed") else "not passed" if c.get("passed") is False else "not measured",
+                "result": f"{result}, but {face}" if face else result,
                 "detail": c.get("detail") or "",
-            }
-            for c in measured
-        ]
+            })
         return rows, ""
     asked = summary.get("challenges_asked") or []
     if asked:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from interview.checks.base import REVIEW_RISK
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.liveness.challenges import label_of
 from interview.face_landmarks import FACE_OVAL, STRESS_POSE
@@ -219,3 +220,16 @@ def frozen_through_turn(kind: str, asked_s: float, changes: list[tuple[float, fl
                           f"camera noise alone; a swap that lost the face keeps pasting its last one). "
                           f"Compare the face with the hair and ears around it in the frame at "
                           f"{seconds(frozen[len(frozen) // 2])} and the next")
+
+
+FAILED_MOVE = {"stress_identity": "the face changed at profile", "stress_frozen": "the face froze while the head moved"}
+
+
+def stress_note(asked_s: float, deepfake_findings: list[dict]) -> str:
+    """What the deepfake check saw of the face through a challenge, for the challenge table: a
+    face swap makes the movement (the liveness check passes it) with a face that does not hold up,
+    and 'passed' alone beside a deepfake alert for the same turn reads as a contradiction.
+    `deepfake_findings`: the check's findings as written in the summary."""
+    failed = [f for f in deepfake_findings if f.get("signal") in FAILED_MOVE and f["risk"] >= REVIEW_RISK
+              and abs(f["t0"] - asked_s) < 0.05]
+    return "; ".join(dict.fromkeys(f"{FAILED_MOVE[f['signal']]} (see Deepfake signs)" for f in failed))
