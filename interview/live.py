@@ -492,8 +492,8 @@ def merge_alerts(earlier: list[dict], current: list[dict], since: float) -> list
     shown. Inside it, the current findings are the alerts; one shown before that the checks no
     longer report (more data changed their reading) stays in the list marked withdrawn, so what an
     interviewer saw never silently disappears."""
-    def key(alert: dict) -> tuple:
-        return alert["check"], alert.get("signal") or alert["reason"], alert["t"]
+    def key(alert: dict) -> tuple:  # not its time: a finding's start moves as data arrives
+        return alert["check"], alert.get("signal") or alert["reason"]
 
     now = [a for a in current if a["t"] >= since]
     reported = {key(a) for a in now}

@@ -8,9 +8,8 @@ as much as the face.
 Small faces: the landmarker's detector misses faces under about 40 px in the analysed picture (a
 phone held up in front of a webcam, a candidate far from the camera), which YuNet still finds. When
 the landmarker sees no face but YuNet does, the face is landmarked on a crop around it, cut from
-the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost
-or large enough for the landmarker again. Landmarks come back in the analysed picture's pixels, so
-no check needs to know.
+the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost.
+Landmarks come back in the analysed picture's pixels, so no check needs to know.
 """
 
 from __future__ import annotations
@@ -114,11 +113,7 @@ class Zoom:
     """Landmarks of one small face, found on an enlarged crop around it (see the module docstring).
 
     It has its own landmarker (VIDEO mode tracks one image stream), made the first time a small
-    face turns up; recordings whose faces the landmarker finds never pay for it. It lets go of a
-    face whose crop (CONTEXT times its size) is no smaller than SIDE_PX: the crop would show it at
-    fewer pixels than the analysed picture does. So a large face the landmarker missed on one frame
-    (a hand, a fast turn) goes back to it on the next, instead of being followed at lower detail
-    for the rest of the interview."""
+    face turns up; recordings whose faces the landmarker finds never pay for it."""
 
     CONTEXT = 3.0  # crop side: this many times the face's larger side
     SIDE_PX = 256  # the crop is landmarked at this size
@@ -161,10 +156,7 @@ class Zoom:
         faces = tuple(replace(f, landmarks=f.landmarks * back + offset,
                               box=(f.box[0] * back + offset[0], f.box[1] * back + offset[1], f.box[2] * back, f.box[3] * back))
                       for f in found)
-        if self.CONTEXT * max(faces[0].box[2:]) >= self.SIDE_PX:
-            self._region = None
-        else:
-            self._aim(faces[0].box)
+        self._aim(faces[0].box)
         return faces
 
     def _aim(self, box: tuple[float, float, float, float]) -> None:

@@ -179,6 +179,8 @@ def test_an_alert_the_checks_stop_reporting_stays_marked_withdrawn():
     again = {**lag, "reason": "lips 330 ms behind"}
     third = merge_alerts(second, [again], since=30.0)
     assert third == [old, again], "reported again: standing, with the new reading, listed once"
+    moved = {**lag, "t": 42.0}  # the same finding, its start moved as more data came in
+    assert merge_alerts(first, [moved], since=30.0) == [old, moved]
 
     snapshot = {"t": 60.0, "frames": {"analysed": 900, "analysed_fps": 15.0, "dropped": 0, "frame_ms_p95": 40.0},
                 "face_visible_ratio": 1.0, "audio_s": 60.0, "speech_s": 30.0, "status_at": 60.0, "checks": {},
