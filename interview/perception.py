@@ -92,8 +92,8 @@ class Perceiver:
         return Sighting(obs, owes_identities=due and identities is None)
 
     def identified(self, frame: Frame, sighting: Sighting) -> FrameObservation:
-        """The sighting's observation with the identity embedding it owes (thread-safe: the
-        embedder holds its own lock)."""
+        """The sighting's observation with the identity embedding it owes. May run on another thread
+        than `look`: the shared FaceIdentifier guards its DNN objects with its own lock."""
         if not sighting.owes_identities:
             return sighting.obs
         return replace(sighting.obs, identities=self._identify(frame))

@@ -219,4 +219,3 @@ def test_the_report_says_when_a_move_was_made_by_a_face_that_did_not_hold_up(mod
     html = (tmp_path / "report.html").read_text()
     assert ("passed, but the face changed at profile (see Deepfake signs)" in html) == swapped
     assert ">passed<" in html or swapped
-

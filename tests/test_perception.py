@@ -68,4 +68,3 @@ def test_embedding_changes_at_the_splice_between_two_people(models_ready):
     within = min(float(a @ b) for group in (first, second) for a in group for b in group)
     across = max(float(a @ b) for a in first for b in second)
     assert within > 0.5 > 0.3 > across
-

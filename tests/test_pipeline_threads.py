@@ -1,4 +1,4 @@
-"""A recording analysed on threads (decode ahead, checks behind perception) gives exactly the
+"""A recording analysed on threads (decode ahead, embeddings and checks behind the landmarker) gives exactly the
 summary of the same stages run one after another, and the stage plumbing keeps order and errors."""
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ import gradio as gr
 import numpy as np
 
 from interview import bounds
+from interview.checks.base import risk_level
+from interview.checks.deepfake.stress import with_stress_note
 from interview.checks.identity.id_photo import read_id_photo
 from interview.checks.liveness import challenges
 from interview.checks.registry import check_types
@@ -262,7 +264,7 @@ def panel_html(snapshot: dict, id_photo_given: bool = True) -> str:
 
 def _alert_item(alert: dict) -> str:
     """One alert line; a withdrawn one is struck through and says so (the checks no longer report it)."""
-    level = "alert" if alert["risk"] >= 0.7 else "review"
+    level = risk_level(alert["risk"])  # alerts are at review or more
     text = f'<b>{_clock(alert["t"])}</b> {escape(label_of_check(alert["check"]))}: {escape(alert["reason"])}'
     if alert.get("withdrawn"):
         return f'<li class="iv-{level} iv-withdrawn"><s>{text}</s> <i>withdrawn: not seen on more data</i></li>'
@@ -279,9 +281,8 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
     rows = []
     for row in snapshot["challenges"]:
         waiting = row["result"] is None
-        result = "waiting for the response" if waiting else "passed" if row["result"] else "not passed"
-        if row.get("face"):
-            result = f"{result}, but {row['face']}"
+        result = with_stress_note("waiting for the response" if waiting else "passed" if row["result"] else "not passed",
+                                  row.get("face", ""))
         response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
         rows.append([challenges.label_of(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]

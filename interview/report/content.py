@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interview.checks.base import ALERT_RISK, REVIEW_RISK, risk_level
-from interview.checks.deepfake.stress import stress_note
+from interview.checks.deepfake.stress import stress_note, with_stress_note
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.liveness.challenges import label_of
 from interview.checks.registry import check_type
@@ -236,7 +236,7 @@ def _challenges(summary: dict) -> tuple[list[dict], str]:
                 "asked": c.get("asked_s"),
                 "onset": c.get("onset_s"),
                 "response_ms": c.get("response_ms"),
-                "result": f"{result}, but {face}" if face else result,
+                "result": with_stress_note(result, face),
                 "detail": c.get("detail") or "",
             })
         return rows, ""

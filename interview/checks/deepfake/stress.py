@@ -233,3 +233,8 @@ def stress_note(asked_s: float, deepfake_findings: list[dict]) -> str:
     failed = [f for f in deepfake_findings if f.get("signal") in FAILED_MOVE and f["risk"] >= REVIEW_RISK
               and abs(f["t0"] - asked_s) < 0.05]
     return "; ".join(dict.fromkeys(f"{FAILED_MOVE[f['signal']]} (see Deepfake signs)" for f in failed))
+
+
+def with_stress_note(result: str, note: str) -> str:
+    """A challenge's result as the tables show it, with the face's stress note beside it."""
+    return f"{result}, but {note}" if note else result
