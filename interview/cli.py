@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -534,10 +535,7 @@ def _links(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from interview.images import ImageError
-    from interview.media import MediaError
-    from interview.records.store import StoreError
-    from models.registry import ModelMissingError
+    from models.native_stderr import filtered_stderr
 
     args = _parser().parse_args(argv)
     args.debug = getattr(args, "debug", False)
@@ -546,8 +544,19 @@ def main(argv: list[str] | None = None) -> int:
                 "signoff": _signoff, "accounts": _accounts, "audit": _audit, "sessions": _sessions, "purge": _purge, "consent": _consent,
                 "serve": _serve, "batch": _batch, "worker": _worker, "calibrate": _calibrate,
                 "links": _links}
+    with filtered_stderr() if args.command not in ("serve", "worker") else nullcontext():
+        return _handled(handlers[args.command], args)
+
+
+def _handled(handler, args: argparse.Namespace) -> int:
+    """One command, its expected failures as one line on stderr (tracebacks with --debug)."""
+    from interview.images import ImageError
+    from interview.media import MediaError
+    from interview.records.store import StoreError
+    from models.registry import ModelMissingError
+
     try:
-        return handlers[args.command](args)
+        return handler(args)
     except (MediaError, ImageError, ModelMissingError, StoreError, ProfileError) as exc:
         if args.debug:
             raise

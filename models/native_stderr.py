@@ -3,7 +3,10 @@ model loads and runs its first frame ("WARNING: Logging before InitGoogle()", "C
 Lite XNNPACK delegate", feedback-manager warnings); GLOG_minloglevel cannot silence it because it
 is written before glog reads its flags (and closing a runner logs again). `quiet_native_start()`
 points fd 2 at a temporary file for those moments, then restores it and writes back every captured line that is not known chatter, so
-a real error (glog E/F lines, anything else) still reaches the terminal."""
+a real error (glog E/F lines, anything else) still reaches the terminal. LiteRT also logs a warning
+at a random later frame ("Input tensor memory is not aligned ... copying data"): a command whose
+stderr is not a terminal (--json, batch logs, CI) runs inside `filtered_stderr()`, which passes
+every line through the same filter."""
 
 from __future__ import annotations
 
@@ -48,3 +51,33 @@ def quiet_native_start() -> Iterator[None]:
             if rest:
                 sys.stderr.write(rest)
                 sys.stderr.flush()
+
+
+@contextmanager
+def filtered_stderr() -> Iterator[None]:
+    """fd 2 through a pipe for the whole block, known chatter dropped line by line, when stderr is
+    not a terminal (a terminal shows the progress bar, which redraws without newlines)."""
+    if os.environ.get(SHOW_ALL_ENV) == "1" or sys.stderr.isatty():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    source, sink = os.pipe()
+    os.dup2(sink, 2)
+    os.close(sink)
+
+    def pump() -> None:
+        with os.fdopen(source, "rb") as lines, os.fdopen(os.dup(saved), "wb", buffering=0) as out:
+            for line in lines:
+                if not CHATTER.match(line.decode(errors="replace")):
+                    out.write(line)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # the pipe's last write end closes: the pump reads to the end and stops
+        os.close(saved)
+        thread.join(timeout=5)

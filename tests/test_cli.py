@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,20 @@ def test_every_argument_has_help_and_every_command_an_example():
 def test_version_and_python_dash_m():
     result = subprocess.run([sys.executable, "-m", "interview", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("interview-verify ")
+
+
+def test_native_warnings_at_any_frame_are_filtered_when_stderr_is_not_a_terminal():
+    """LiteRT logs an 'input tensor not aligned' warning at a random frame, long after start-up: a
+    command whose stderr is a file or pipe passes fd 2 through the chatter filter for its whole run,
+    and keeps every other line (a native error, our own messages) in order."""
+    code = ("import os, sys\n"
+            "from models.native_stderr import filtered_stderr\n"
+            "with filtered_stderr():\n"
+            "    os.write(2, b'W0000 00:00:1796118873.822281   31493 inference_runner_litert.cc:1433] Input tensor "
+            "memory is not aligned\\n')\n"
+            "    os.write(2, b'E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\\n')\n"
+            "    print('REVIEW: the headline', file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0
+    assert result.stderr == ("E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\n"
+                             "REVIEW: the headline\n")
