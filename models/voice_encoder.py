@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 
@@ -55,23 +56,48 @@ def mel_filters() -> np.ndarray:
     return weights.astype(np.float32)
 
 
-def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
-    """(frames, 40) mel power of 16 kHz audio: centred frames, zero padding (librosa >= 0.10)."""
-    padded = np.pad(wav.astype(np.float32), N_FFT // 2)
-    count = 1 + (padded.size - N_FFT) // HOP
+class Waveform(Protocol):
+    """16 kHz mono samples: a numpy array, or a view that joins pieces of one (interview/links/voice.py)."""
+
+    size: int
+
+    def __getitem__(self, span: slice) -> np.ndarray: ...
+
+
+def _mel(padded: np.ndarray, count: int) -> np.ndarray:
+    """(count, 40) mel power of the 25 ms frames every 10 ms of a buffer that already holds each
+    frame's surroundings (librosa >= 0.10 centres frames and pads the ends with zeros)."""
     frames = np.lib.stride_tricks.as_strided(padded, (count, N_FFT), (padded.strides[0] * HOP, padded.strides[0]))
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)  # periodic Hann
     power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
     return (power.astype(np.float32) @ mel_filters().T).astype(np.float32)
 
 
+def partial_mel(wav: Waveform, start: int, gain: float = 1.0) -> np.ndarray:
+    """Mel frames start .. start + PARTIAL_FRAMES of `wav` times `gain`, as librosa gives them for the
+    whole (zeros beyond both ends): only the samples those frames see are read, so an hour of speech
+    costs what MAX_PARTIALS partials cost."""
+    lo = start * HOP - N_FFT // 2
+    piece = np.zeros((PARTIAL_FRAMES - 1) * HOP + N_FFT, np.float32)
+    first, last = max(lo, 0), min(lo + piece.size, wav.size)
+    if last > first:
+        piece[first - lo:last - lo] = wav[first:last]
+        if gain != 1.0:
+            piece *= np.float32(gain)
+    return _mel(piece, PARTIAL_FRAMES)
+
+
+def volume_gain(rms: float, target_dbfs: float = TARGET_DBFS) -> float:
+    """Factor that raises audio of this RMS to `target_dbfs`; 1 for silence or louder audio (never lowers)."""
+    if rms == 0.0:
+        return 1.0
+    return max(1.0, float(10 ** ((target_dbfs - 20 * np.log10(rms)) / 20)))
+
+
 def normalize_volume(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.ndarray:
     """Raise quiet audio to `target_dbfs` RMS; the encoder sees linear power, so level matters."""
-    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
-    if rms == 0.0:
-        return wav
-    change_db = target_dbfs - 20 * np.log10(rms)
-    return wav * np.float32(10 ** (change_db / 20)) if change_db > 0 else wav
+    gain = volume_gain(float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0, target_dbfs)
+    return wav * np.float32(gain) if gain > 1.0 else wav
 
 
 def partial_starts(n_samples: int) -> list[int]:
@@ -134,17 +160,13 @@ class VoiceEncoder:
         raw = np.maximum(0.0, h @ self.linear_w + self.linear_b)
         return raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
 
-    def embed(self, wav: np.ndarray) -> np.ndarray:
-        """Resemblyzer's embed_utterance: mean of the partial embeddings, normalised. Long speech
-        is sampled to MAX_PARTIALS evenly spread partials."""
+    def embed(self, wav: Waveform, gain: float = 1.0) -> np.ndarray:
+        """Resemblyzer's embed_utterance of `wav` times `gain`: mean of the partial embeddings,
+        normalised. Long speech is sampled to MAX_PARTIALS evenly spread partials."""
         starts = partial_starts(wav.size)
-        end = (starts[-1] + PARTIAL_FRAMES) * HOP
-        if end >= wav.size:
-            wav = np.pad(wav, (0, end - wav.size))
-        mel = mel_spectrogram(wav)
         if len(starts) > MAX_PARTIALS:
             starts = [starts[i] for i in np.linspace(0, len(starts) - 1, MAX_PARTIALS).round().astype(int)]
-        partials = self._forward(np.stack([mel[s:s + PARTIAL_FRAMES] for s in starts]))
+        partials = self._forward(np.stack([partial_mel(wav, s, gain) for s in starts]))
         mean = partials.mean(axis=0)
         return (mean / np.linalg.norm(mean)).astype(np.float32)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bench.voice_reference import Clip, clip_samples
+from models.outputs import Segment
 from models.torch_pickle import MAGIC, CheckpointError, load_checkpoint
 from models.voice_encoder import VoiceEncoder, normalize_volume
 from tests.conftest import dev_file
@@ -47,6 +48,26 @@ def test_product_trimming_close_to_resemblyzer_preprocessing(reference):
     samples = clip_samples(Clip(reference["file"], reference["start_s"], reference["end_s"]))
     ours = voice_embedding(samples, 16_000, speech_segments(samples))
     assert float(ours @ np.array(reference["preprocessed"])) > 0.97
+
+
+def test_joined_speech_reads_as_its_pieces_concatenated(encoder):
+    """The encoder reads long speech through a view (never copied whole): every slice of the view is
+    that slice of the concatenation, and the embedding is the one of the concatenated, normalised samples."""
+    from interview.links.voice import JoinedSpeech
+    from models.voice_encoder import volume_gain
+
+    rng = np.random.default_rng(3)
+    samples = (0.01 * rng.standard_normal(16_000 * 40)).astype(np.float32)
+    spans = [Segment(0.5, 3.0), Segment(2.9, 2.9), Segment(5.0, 11.25), Segment(20.0, 45.0)]  # empty, past the end
+    joined = JoinedSpeech(samples, 16_000, spans)
+    whole = np.concatenate([samples[int(s.start * 16_000):int(s.end * 16_000)] for s in spans])
+    assert joined.size == whole.size
+    for lo, hi in ((0, 10), (39_000, 41_000), (40_000, 140_000), (whole.size - 5, whole.size + 400), (-200, 30)):
+        assert np.array_equal(joined[lo:hi], whole[lo:hi])
+    assert joined.rms() == pytest.approx(float(np.sqrt(np.mean(np.square(whole, dtype=np.float64)))), rel=1e-9)
+    gain = volume_gain(joined.rms())
+    assert gain > 1  # quiet: the encoder sees it raised, as resemblyzer does
+    assert np.allclose(encoder.embed(joined, gain), encoder.embed(normalize_volume(whole)), atol=1e-5)
 
 
 def test_checkpoint_reader_refuses_code(tmp_path):
