@@ -16,7 +16,7 @@ from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
 from interview.links.capture import capture_chain
 from interview.links.record import record_links
-from interview.media import FileSource, probe, read_audio, read_channel_power
+from interview.media import FileSource, probe, read_channel_power, read_pcm
 from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
 from interview.perception import Perceiver
@@ -71,7 +71,7 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
 
     def audio_job():
         with clock.time("audio_decode"):
-            samples, audio_problems = read_audio(media)
+            samples, audio_problems = read_pcm(media)
             channels, _ = read_channel_power(media)  # stereo: who speaks on which channel
         with clock.time("audio_analysis"):
             return analyse_audio(samples, config.whisper_model, config.transcribe), channels, audio_problems

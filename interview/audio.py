@@ -10,18 +10,16 @@ near each edge, so no word is cut in two.
 
 from __future__ import annotations
 
-import numpy as np
-
 from interview.observations import AudioAnalysis
 from interview.recording import AUDIO_RATE
-from models.outputs import Segment, TranscriptSegment, Word
+from models.outputs import Segment, TranscriptSegment, Waveform, Word
 
 VAD_BLOCK_S, VAD_MARGIN_S = 300.0, 30.0  # ~50 MB at a time
 TRANSCRIPT_BLOCK_S = 60.0  # ~60 MB of spectrogram at a time
 CUT_SEARCH_S = 20.0  # a transcript block ends in the longest pause in its last CUT_SEARCH_S
 
 
-def analyse_audio(samples: np.ndarray, whisper_model: str = "tiny.en", transcribe: bool = True) -> AudioAnalysis:
+def analyse_audio(samples: Waveform, whisper_model: str = "tiny.en", transcribe: bool = True) -> AudioAnalysis:
     """Speech segments and transcript of 16 kHz mono audio (empty audio gives empty results)."""
     speech = detect_speech(samples)
     transcript, language = transcribe_blocks(samples, speech, whisper_model) if transcribe and speech else ([], None)
@@ -29,7 +27,7 @@ def analyse_audio(samples: np.ndarray, whisper_model: str = "tiny.en", transcrib
                          transcript=tuple(transcript), language=language, samples=samples)
 
 
-def detect_speech(samples: np.ndarray, block_s: float = VAD_BLOCK_S, margin_s: float = VAD_MARGIN_S) -> list[Segment]:
+def detect_speech(samples: Waveform, block_s: float = VAD_BLOCK_S, margin_s: float = VAD_MARGIN_S) -> list[Segment]:
     """VAD speech segments, block by block. Each block is read with `margin_s` of audio on both
     sides (the detector's state settles within a few seconds) and keeps the segments that start
     inside it, so a segment across an edge comes whole from the block it starts in; one longer
@@ -38,7 +36,7 @@ def detect_speech(samples: np.ndarray, block_s: float = VAD_BLOCK_S, margin_s: f
 
     step, margin = int(block_s * AUDIO_RATE), int(margin_s * AUDIO_RATE)
     if samples.size <= step:
-        return speech_segments(samples)
+        return speech_segments(samples[:])
     found: list[Segment] = []
     for first in range(0, samples.size, step):
         lead = min(first, margin)
@@ -67,7 +65,7 @@ def transcript_blocks(duration_s: float, speech: list[Segment], block_s: float =
     return blocks
 
 
-def transcribe_blocks(samples: np.ndarray, speech: list[Segment], whisper_model: str,
+def transcribe_blocks(samples: Waveform, speech: list[Segment], whisper_model: str,
                       block_s: float = TRANSCRIPT_BLOCK_S) -> tuple[list[TranscriptSegment], str | None]:
     """The transcript block by block (transcript_blocks), on the session's clock; the language
     found in the first block is kept for the rest."""

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from models.outputs import Face, FaceIdentity, Segment, TranscriptSegment
+from models.outputs import Face, FaceIdentity, Segment, TranscriptSegment, Waveform
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class AudioAnalysis:
     speech: tuple[Segment, ...]
     transcript: tuple[TranscriptSegment, ...]
     language: str | None = None
-    samples: np.ndarray | None = field(default=None, repr=False)  # 16 kHz mono float32, for envelope checks
+    samples: Waveform | None = field(default=None, repr=False)  # 16 kHz mono, read by slices (Pcm16 for a recording)
 
     @property
     def speech_seconds(self) -> float:

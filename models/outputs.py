@@ -5,8 +5,18 @@ depends on nothing in `interview/`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+
+
+class Waveform(Protocol):
+    """Mono samples as float32 in -1..1: a numpy array, or anything that gives them by slicing (audio
+    held as int16, speech pieces joined without a copy); `size` is the number of samples."""
+
+    size: int
+
+    def __getitem__(self, span: slice) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, order=True)

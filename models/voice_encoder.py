@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
 
 import numpy as np
 
+from models.outputs import Waveform
 from models.registry import model_path
 from models.torch_pickle import load_checkpoint
 
@@ -54,14 +54,6 @@ def mel_filters() -> np.ndarray:
     weights = np.maximum(0.0, np.minimum(lower, upper))
     weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
     return weights.astype(np.float32)
-
-
-class Waveform(Protocol):
-    """16 kHz mono samples: a numpy array, or a view that joins pieces of one (interview/links/voice.py)."""
-
-    size: int
-
-    def __getitem__(self, span: slice) -> np.ndarray: ...
 
 
 def _mel(padded: np.ndarray, count: int) -> np.ndarray:

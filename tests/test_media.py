@@ -11,7 +11,7 @@ import pytest
 
 from fixtures.generate import broken_inputs, shift_audio, synthetic_clip, vfr_video
 from fixtures.synth import read_counter
-from interview.media import FileSource, MediaError, probe, read_audio
+from interview.media import FileSource, MediaError, Pcm16, probe, read_audio, read_pcm
 from interview.recording import AUDIO_RATE, SamplingPolicy
 from tests.conftest import dev_file
 
@@ -47,6 +47,21 @@ def test_common_containers_decode_video_and_audio(container):
     assert problems == [] and samples.size / AUDIO_RATE == pytest.approx(2.0, abs=0.08)
     spectrum = np.abs(np.fft.rfft(samples[:AUDIO_RATE]))
     assert np.argmax(spectrum) == pytest.approx(fixture.truth["tone_hz"], abs=2), "the 440 Hz tone survives resampling"
+
+
+def test_analysis_holds_audio_as_16_bit_and_reads_it_back_as_float():
+    """A recording's audio is held as int16 (half of float32: an hour is 115 MB, not 230) and read
+    back by slices as float32 within half a step of 16-bit quantisation, full scale clipped."""
+    info = probe(dev_file("E_speech/whisper_jfk.flac"))
+    pcm, problems = read_pcm(info)
+    samples, _ = read_audio(info)
+    assert problems == [] and pcm.size == samples.size and pcm[100:200].dtype == np.float32
+    assert pcm._pcm.dtype == np.int16 and pcm._pcm.nbytes == 2 * pcm.size
+    assert np.array_equal(pcm[5_000:9_000], samples[5_000:9_000])
+    assert np.abs(samples).max() > 0.3, "real speech, not silence"
+    ramp = np.linspace(-1.5, 1.5, 10_001, dtype=np.float32)
+    back = Pcm16(Pcm16.quantise(ramp))[:]
+    assert np.abs(back - np.clip(ramp, -1, 1)).max() <= 0.5 / Pcm16.SCALE + 1e-7
 
 
 def test_video_only_and_audio_only_files():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.outputs import Segment
+from models.outputs import Segment, Waveform
 
 VOICE_THRESHOLD = 0.80
 MIN_SPEECH_S = 2.0  # resemblyzer needs a partial of 1.6 s; less says little about a voice
@@ -20,7 +20,7 @@ class JoinedSpeech:
     """The samples inside `spans`, joined without copying them: the encoder reads only its partials,
     so an hour of speech is never copied whole (3 hours of it would be 690 MB of float32)."""
 
-    def __init__(self, samples: np.ndarray, rate: int, spans: list[Segment]):
+    def __init__(self, samples: Waveform, rate: int, spans: list[Segment]):
         bounds = [(max(0, int(s.start * rate)), min(samples.size, int(s.end * rate))) for s in spans]
         self._samples = samples
         self._pieces = [(lo, hi) for lo, hi in bounds if hi > lo]
@@ -44,7 +44,7 @@ class JoinedSpeech:
         return float(np.sqrt(energy / self.size))
 
 
-def voice_embedding(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray | None:
+def voice_embedding(samples: Waveform, rate: int, spans: list[Segment]) -> np.ndarray | None:
     """Unit 256-d voice vector of the speech in `spans`, or None with under MIN_SPEECH_S of it."""
     from models.voice_encoder import shared_encoder, volume_gain
 

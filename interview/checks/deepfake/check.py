@@ -107,17 +107,33 @@ class Sample:
 
 @dataclass
 class Window:
+    """One WINDOW_S of the session. While open it holds every sample; once closed only the heavy ones
+    (the stress comparison reads their per-frame scores): the rest live on in its `values`."""
+
     t0: float
     t1: float
     samples: list[Sample] = field(default_factory=list)
     values: dict[str, float] = field(default_factory=dict)  # its own signals, set when it closes
     fused: float = float("nan")
+    seen: int = 0  # samples it was given
+    first_t: float = float("nan")
+    last_t: float = float("nan")
+
+    def add(self, sample: Sample) -> None:
+        self.samples.append(sample)
+        self.seen += 1
+        self.last_t = sample.t
+        if self.seen == 1:
+            self.first_t = sample.t
+
+    def close(self, values: dict[str, float], fused: float) -> None:
+        self.values, self.fused = values, fused
+        self.samples = [s for s in self.samples if s.values]
 
     @property
     def complete(self) -> bool:
         """Enough of the window was seen to score it (MIN_WINDOW_SAMPLES, MIN_WINDOW_SPAN)."""
-        return (len(self.samples) >= MIN_WINDOW_SAMPLES
-                and self.samples[-1].t - self.samples[0].t >= MIN_WINDOW_SPAN * (self.t1 - self.t0))
+        return self.seen >= MIN_WINDOW_SAMPLES and self.last_t - self.first_t >= MIN_WINDOW_SPAN * (self.t1 - self.t0)
 
 
 @dataclass(order=True)
@@ -286,7 +302,7 @@ class DeepfakeCheck(Check):
             strength = sample.fused = fusion.fuse(fusion.deviations(sample.values, self.profile))
             if not math.isnan(strength) and (self._best is None or strength > self._best.score):
                 self._replace_best(_Candidate(strength, obs.t, face.landmarks, sample.seam_rho), frame)
-        window.samples.append(sample)
+        window.add(sample)
         embedding = main_identity_embedding(obs, face)
         if embedding is not None:
             self.embeddings.append((obs.t, embedding))
@@ -334,8 +350,8 @@ class DeepfakeCheck(Check):
 
     def _close(self, window: Window) -> None:
         """Score a finished window on what it saw itself, and keep its best frame if it is a candidate."""
-        window.values = window_values(window.samples)
-        window.fused = fusion.fuse(fusion.deviations(window.values, self.profile))
+        values = window_values(window.samples)
+        window.close(values, fusion.fuse(fusion.deviations(values, self.profile)))
         best, self._best = self._best, None
         if best is None:
             return

@@ -1,5 +1,5 @@
 """What the liveness signals keep of each analysed frame: about 200 numbers and a 16x16 fingerprint
-(about 1.5 KB; 80 MB for an hour at 15 fps), never the picture.
+(about 1.1 KB; 58 MB for an hour at 15 fps), never the picture.
 
 `FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` gives the columns as
 numpy arrays (rows without a face hold NaN). Landmark subsets and blendshape names live here so
@@ -8,7 +8,6 @@ every signal agrees on them.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import cv2
@@ -16,6 +15,7 @@ import numpy as np
 
 from interview.face_landmarks import FACE_OVAL, LIVENESS_FRONTAL_POSE
 from interview.observations import Frame, FrameObservation
+from interview.rows import RowTable
 from models.outputs import Face
 
 # Points that stay put on the skull when the face talks or blinks: forehead, nose ridge and wings,
@@ -77,8 +77,8 @@ class TrackArrays:
     blink: np.ndarray  # mean of eyeBlinkLeft/Right
     smile: np.ndarray  # mean of mouthSmileLeft/Right
     shapes: np.ndarray  # (n, len(EXPRESSION_SHAPES))
-    rigid: np.ndarray  # (n, len(RIGID_POINTS), 3) pixels, z in the landmarker's units
-    expression: np.ndarray  # (n, len(EXPRESSION_POINTS), 2)
+    rigid: np.ndarray  # (n, len(RIGID_POINTS), 3) float32 pixels, z in the landmarker's units
+    expression: np.ndarray  # (n, len(EXPRESSION_POINTS), 2) float32
     eye_distance: np.ndarray  # outer eye corners, pixels: the face's scale
     box: np.ndarray  # (n, 4)
     skin: np.ndarray  # (n, 3) mean skin RGB
@@ -112,17 +112,18 @@ _FIELDS: dict[str, tuple[int, ...]] = {
     "rigid": (len(RIGID_POINTS), 3), "expression": (len(EXPRESSION_POINTS), 2), "eye_distance": (), "box": (4,),
     "skin": (3,)}
 _WIDTH = sum(int(np.prod(shape)) for shape in _FIELDS.values())
+# The landmark fields (168 of the 198 numbers) stay float32 in TrackArrays: their one reader
+# (planarity) works in float64 on copies, and float64 columns would cost 57 MB more an hour.
+_FLOAT32_FIELDS = ("rigid", "expression")
 
 
 class FaceTrack:
-    """Accumulates per-frame measurements of the main face (the largest one)."""
+    """Accumulates per-frame measurements of the main face (the largest one), as rows of numbers."""
 
     def __init__(self) -> None:
-        self._times: list[float] = []
-        self._indices: list[int] = []
-        self._faces: list[np.ndarray | None] = []  # packed rows, None without a face
-        self._motion: list[float] = []
-        self._thumbs: list[np.ndarray] = []
+        self._clock = RowTable(3, np.float64)  # time, source frame number, motion
+        self._faces = RowTable(1 + _WIDTH)  # 1 where a face was seen, then its packed row (NaN without one)
+        self._thumbs = RowTable(THUMB * THUMB, np.uint8, fill=0)
         self._previous_grey: np.ndarray | None = None
         self._arrays: TrackArrays | None = None
         self.hands: dict[float, tuple[np.ndarray, ...]] = {}  # time -> hands, only where they were looked for
@@ -132,15 +133,14 @@ class FaceTrack:
         grey = _grey_small(frame.image)
         region = _region(face.box if face else None, frame.image.shape, grey.shape)
         previous = self._previous_grey
-        self._motion.append(float(np.mean(cv2.absdiff(grey[region], previous[region])))
-                            if previous is not None and previous.shape == grey.shape else np.nan)
+        motion = (float(np.mean(cv2.absdiff(grey[region], previous[region])))
+                  if previous is not None and previous.shape == grey.shape else np.nan)
         self._previous_grey = grey
         self._thumbs.append(cv2.resize(grey[region], (THUMB, THUMB), interpolation=cv2.INTER_AREA).reshape(-1))
-        self._times.append(obs.t)
-        self._indices.append(frame.index)
-        self._faces.append(None if face is None else _pack(face, frame.image))
+        self._faces.append(None if face is None else np.concatenate([[1.0], _pack(face, frame.image)]))
         if obs.hands is not None:
             self.hands[obs.t] = obs.hands
+        self._clock.append((obs.t, frame.index, motion))  # last: a row is counted once all its parts are in
         self._arrays = None
 
     def arrays(self) -> TrackArrays:
@@ -150,24 +150,21 @@ class FaceTrack:
 
     def arrays_since(self, t: float) -> TrackArrays:
         """The rows from time t on (a live panel's recent window; not cached)."""
-        return self._columns(bisect_left(self._times, t))
+        return self._columns(int(np.searchsorted(self._clock.columns(0, 1)[:, 0], t, side="left")))
 
     def _columns(self, first: int = 0) -> TrackArrays:
-        times, faces = self._times[first:], self._faces[first:]
-        n = len(times)
-        packed = np.full((n, _WIDTH), np.nan, np.float32)
-        has_face = np.array([row is not None for row in faces], bool)
-        if has_face.any():
-            packed[has_face] = np.stack([row for row in faces if row is not None])
-        columns, offset = {}, 0
+        last = len(self._clock)
+        clock = self._clock.columns(0, 3, first, last)
+        n = len(clock)
+        columns, offset = {}, 1
         for name, shape in _FIELDS.items():
             size = int(np.prod(shape))
-            columns[name] = packed[:, offset:offset + size].reshape((n, *shape)).astype(np.float64)
+            column = self._faces.columns(offset, offset + size, first, last).reshape((n, *shape))
+            columns[name] = column if name in _FLOAT32_FIELDS else column.astype(np.float64)
             offset += size
-        return TrackArrays(t=np.array(times, float), index=np.array(self._indices[first:], int), has_face=has_face,
-                           motion=np.array(self._motion[first:], float),
-                           thumbs=np.stack(self._thumbs[first:]) if n else np.zeros((0, THUMB * THUMB), np.uint8),
-                           **columns)
+        return TrackArrays(t=clock[:, 0].copy(), index=clock[:, 1].astype(int), motion=clock[:, 2].copy(),
+                           has_face=self._faces.columns(0, 1, first, last)[:, 0] == 1,
+                           thumbs=self._thumbs.columns(0, THUMB * THUMB, first, last), **columns)
 
 
 def _pack(face: Face, image: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
 from interview.face_landmarks import LIPSYNC_FRONTAL_POSE
-from models.outputs import Face, Segment
+from models.outputs import Face, Segment, Waveform
 
 GRID_HZ = 100
 MAX_LAG_S = 1.0
@@ -118,7 +118,7 @@ def mouth_activity(track: MouthTrack, grid: np.ndarray) -> tuple[np.ndarray, np.
     return np.convolve(speed, np.ones(width) / width, mode="same"), valid
 
 
-def band_envelopes(samples: np.ndarray, rate: int, frames: int, chunk_s: float = 60.0) -> np.ndarray:
+def band_envelopes(samples: Waveform, rate: int, frames: int, chunk_s: float = 60.0) -> np.ndarray:
     """Log RMS in each speech band per 1/GRID_HZ s frame (frame i covers [i, i+1) / GRID_HZ).
 
     Zero-phase band filters (a causal filter would delay the voice by its group delay), run over

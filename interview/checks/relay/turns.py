@@ -25,7 +25,7 @@ from scipy.fft import dct
 
 from interview.checks.relay.lipsync import GRID_HZ
 from interview.recording import CHANNEL_POWER_HZ
-from models.outputs import Segment, TranscriptSegment
+from models.outputs import Segment, TranscriptSegment, Waveform
 
 CANDIDATE, OTHER = "candidate", "other"
 MIN_PAUSE_S = 0.10  # shorter silences are stop consonants, not pauses
@@ -128,7 +128,7 @@ def _power_spectrogram(piece: np.ndarray, length: int, hop: int, nfft: int = 512
     return (np.abs(np.fft.rfft(frames, n=nfft, axis=1)) ** 2).T
 
 
-def voice_features(samples: np.ndarray, rate: int, spans: list[Segment]) -> np.ndarray:
+def voice_features(samples: Waveform, rate: int, spans: list[Segment]) -> np.ndarray:
     """Per span: mean and spread of 13 MFCCs over its loud frames (timbre, not words)."""
     hop, length = rate // GRID_HZ, int(0.025 * rate)
     filters = _mel_filters(rate)
@@ -188,7 +188,7 @@ def spectral_split(z: np.ndarray, max_dense: int = MAX_DENSE_PIECES) -> np.ndarr
     return np.concatenate([_affinity(z[i:i + block], landmarks) @ weights > 0 for i in range(0, n, block)])
 
 
-def two_voices(samples: np.ndarray, rate: int, spans: list[Segment], max_dense: int = MAX_DENSE_PIECES) -> np.ndarray:
+def two_voices(samples: Waveform, rate: int, spans: list[Segment], max_dense: int = MAX_DENSE_PIECES) -> np.ndarray:
     """Split spans between two voices (labels 0/1; -1 for spans too short to tell).
 
     Spectral clustering of ~1 s pieces on standardised MFCC statistics, then a majority vote per
