@@ -17,3 +17,11 @@ def sentence(text: str) -> str:
 
 def join_words(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def response_time(ms: float | None) -> str:
+    """A challenge's response time as people read it: '450 ms' under a second (one decimal of a
+    second would show a quick response as '0.0 s'), '1.3 s' above; '-' when none was measured."""
+    if ms is None:
+        return "-"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"

@@ -188,3 +188,12 @@ def test_an_alert_the_checks_stop_reporting_stays_marked_withdrawn():
     html = panel_html(snapshot)
     assert '<li class="iv-review iv-withdrawn"><s>' in html and "withdrawn: not seen on more data" in html
     assert html.count("iv-withdrawn") == 1
+
+
+def test_challenge_table_shows_a_quick_response_in_milliseconds():
+    """A 45 ms response read "0.0 s" in the live table while its detail said 45 ms."""
+    from ui.live import challenge_table
+
+    rows = [{"kind": kind, "asked_s": 10.0, "result": True, "response_ms": ms, "detail": ""}
+            for kind, ms in (("turn_left", 45), ("turn_right", 1340), ("look_up", None))]
+    assert [row[3] for row in challenge_table({"challenges": rows})] == ["45 ms", "1.3 s", "-"]

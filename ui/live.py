@@ -31,6 +31,7 @@ from interview.checks.registry import check_types
 from interview.live import LiveSession, LiveSessionClosed, rgb_from_jpeg
 from interview.overall import STATUS_LABELS, label_of_check
 from interview.report.content import seconds
+from interview.wording import response_time
 from ui.access import acting, require
 from ui.capability import CandidateLink, candidate_url
 from ui.context import STATIC, AppContext
@@ -283,7 +284,7 @@ def challenge_table(snapshot: dict) -> list[list[str]]:
         waiting = row["result"] is None
         result = with_stress_note("waiting for the response" if waiting else "passed" if row["result"] else "not passed",
                                   row.get("face", ""))
-        response = "-" if row["response_ms"] is None else f"{row['response_ms'] / 1000:.1f} s"
+        response = response_time(row["response_ms"])
         rows.append([challenges.label_of(row["kind"]), seconds(row["asked_s"]), result, response, row["detail"]])
     return rows or [["-", "-", "no challenge asked yet", "-", ""]]
 

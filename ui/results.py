@@ -15,6 +15,7 @@ from PIL import Image
 
 from interview.report import FILE_NAMES
 from interview.report.content import ReportContent, build_content, seconds
+from interview.wording import response_time
 
 CHALLENGE_HEADERS = ["challenge", "asked at", "result", "response", "detail"]
 
@@ -52,7 +53,7 @@ def lights_html(checks: list[dict]) -> str:
 
 def challenge_rows(content: ReportContent) -> list[list[str]]:
     return [[c["label"], seconds(c["asked"]), c["result"],
-             "-" if c.get("response_ms") is None else f"{c['response_ms'] / 1000:.1f} s", c.get("detail") or ""]
+             response_time(c.get("response_ms")), c.get("detail") or ""]
             for c in content.challenges]
 
 

@@ -8,6 +8,7 @@ from html import escape
 
 from interview.report.content import SECTIONS, STATUS_SYMBOLS, ReportContent, seconds
 from interview.report.plots import COLOURS, TINTS
+from interview.wording import response_time
 
 CSS = """
 * { box-sizing: border-box; }
@@ -143,7 +144,7 @@ def render_html(c: ReportContent) -> str:
                     e(ch["label"]),
                     seconds(ch["asked"]),
                     seconds(ch["onset"]),
-                    f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",
+                    response_time(ch["response_ms"]),
                     e(ch["result"]),
                     e(ch["detail"]),
                 ]

@@ -15,6 +15,7 @@ from PIL import Image
 
 from interview.report.content import SECTIONS, STATUS_SYMBOLS, ReportContent, seconds
 from interview.report.plots import COLOURS
+from interview.wording import response_time
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 INK = (29, 35, 48)
@@ -294,7 +295,7 @@ def _challenges(pdf: _Pdf, c: ReportContent) -> None:
                 ch["label"],
                 seconds(ch["asked"]),
                 seconds(ch["onset"]),
-                f"{ch['response_ms'] / 1000:.2f} s" if ch["response_ms"] is not None else "-",
+                response_time(ch["response_ms"]),
                 ch["result"],
                 ch["detail"],
             ]
