@@ -219,3 +219,16 @@ def test_the_report_says_when_a_move_was_made_by_a_face_that_did_not_hold_up(mod
     html = (tmp_path / "report.html").read_text()
     assert ("passed, but the face changed at profile (see Deepfake signs)" in html) == swapped
     assert ">passed<" in html or swapped
+
+
+def test_stress_note_contrasts_only_with_a_pass():
+    """'but' reads as a contrast to a passed move; beside a move not made it would not."""
+    from interview.checks.deepfake.stress import stress_note, with_stress_note
+
+    findings = [{"signal": "stress_identity", "risk": REVIEW_RISK, "t0": 12.0},
+                {"signal": "stress_identity", "risk": REVIEW_RISK, "t0": 40.0}]
+    note = stress_note(12.0, findings)
+    assert note == "the face changed at profile (see Deepfake signs)"
+    assert with_stress_note("passed", note) == f"passed, but {note}"
+    assert with_stress_note("not passed", note) == f"not passed; {note}"
+    assert with_stress_note("passed", stress_note(25.0, findings)) == "passed"

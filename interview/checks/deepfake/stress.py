@@ -236,5 +236,8 @@ def stress_note(asked_s: float, deepfake_findings: list[dict]) -> str:
 
 
 def with_stress_note(result: str, note: str) -> str:
-    """A challenge's result as the tables show it, with the face's stress note beside it."""
-    return f"{result}, but {note}" if note else result
+    """A challenge's result as the tables show it, with the face's stress note beside it ("but" only
+    against a pass: a move not made, or still awaited, is no contrast to the face failing)."""
+    if not note:
+        return result
+    return f"{result}, but {note}" if result == "passed" else f"{result}; {note}"
