@@ -50,12 +50,12 @@ from interview.checks.deepfake.check import stress_prompt
 from interview.checks.deepfake.stress import stress_note
 from interview.checks.liveness.challenges import CATALOGUE, split_kind
 from interview.config import AnalysisConfig
-from interview.media import file_sha256
+from interview.media import Pcm16, file_sha256
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
 from interview.recording import AUDIO_RATE, MediaInfo, SamplingPolicy
 from interview.session import Session, written
-from models.outputs import FaceIdentity, Segment
+from models.outputs import FaceIdentity, Segment, Waveform
 from models.protocols import FaceEmbedder
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class AudioTrack:
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(AUDIO_RATE)
-        self._chunks: list[np.ndarray] = []
+        self._pcm = np.zeros(60 * AUDIO_RATE, np.int16)  # grows by half when full
         self._length = 0
         self._lock = threading.Lock()
 
@@ -146,15 +146,21 @@ class AudioTrack:
             elif start < self._length:  # delivered a little early: keep the timeline, not the overlap
                 mono = mono[self._length - start:]
             if mono.size and self._wav is not None:
-                self._chunks.append(mono)
-                self._length += mono.size
-                self._wav.writeframes((np.clip(mono, -1, 1) * 32767).astype("<i2").tobytes())
+                pcm = Pcm16.quantise(mono)
+                end = self._length + pcm.size
+                if end > self._pcm.size:  # a new buffer: views handed out keep the old one
+                    grown = np.zeros(max(end, self._pcm.size * 3 // 2), np.int16)
+                    grown[:self._length] = self._pcm[:self._length]
+                    self._pcm = grown
+                self._pcm[self._length:end] = pcm
+                self._length = end
+                self._wav.writeframes(pcm.astype("<i2").tobytes())
 
-    def samples(self) -> np.ndarray:
+    def samples(self) -> Pcm16:
+        """The audio so far (a view: later chunks do not change it), as int16 read back by slices:
+        half the memory of float32, and no copy of the whole call at each snapshot."""
         with self._lock:
-            if len(self._chunks) > 1:
-                self._chunks = [np.concatenate(self._chunks)]
-            return self._chunks[0] if self._chunks else np.zeros(0, np.float32)
+            return Pcm16(self._pcm[:self._length])
 
     def close(self) -> None:
         with self._lock:
@@ -186,7 +192,7 @@ class IncrementalSpeech:
         self._final: list[Segment] = []
         self._cursor = 0.0  # seconds: segments from here on are not final yet
 
-    def update(self, samples: np.ndarray) -> list[Segment]:
+    def update(self, samples: Waveform) -> list[Segment]:
         end = samples.size / AUDIO_RATE
         begin = max(0.0, self._cursor - VAD_PREROLL_S)
         found = [Segment(max(s.start + begin, self._cursor), s.end + begin)

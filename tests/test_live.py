@@ -127,13 +127,28 @@ def test_audio_track_places_chunks_on_the_session_clock(tmp_path):
     tone = np.sin(np.arange(24000) / 48000 * 2 * np.pi * 440).astype(np.float32)
     track.add(1.0, (tone * 32767).astype(np.int16), 48000)  # starts 1 s in: 1 s of silence before it
     track.add(1.49, np.stack([tone, tone], axis=1), 48000)  # 10 ms early: the overlap is trimmed
-    samples = track.samples()
-    assert samples.size == pytest.approx(1.99 * AUDIO_RATE, abs=2)  # the second chunk ends where it was sent
+    held = track.samples()
+    samples = held[:]
+    assert samples.size == held.size == pytest.approx(1.99 * AUDIO_RATE, abs=2)  # the second chunk ends where it was sent
     assert np.abs(samples[:AUDIO_RATE - 10]).max() == 0
     assert np.abs(samples[AUDIO_RATE + 100:samples.size - 100]).max() == pytest.approx(1.0, abs=0.02)
     track.close()
     written, _ = read_audio(probe(tmp_path / "audio.wav"))  # the session's recording holds the same audio
     assert np.abs(written - samples).max() < 1e-3
+
+
+def test_audio_track_grows_without_changing_what_was_handed_out(tmp_path):
+    """Past its first minute the buffer is replaced by a larger one; a view taken before keeps its audio."""
+    track = AudioTrack(tmp_path / "audio.wav")
+    rng = np.random.default_rng(0)
+    first = (0.1 * rng.standard_normal(50 * AUDIO_RATE)).astype(np.float32)
+    track.add(0.0, first, AUDIO_RATE)
+    early = track.samples()
+    track.add(50.0, first, AUDIO_RATE)  # 100 s in all: beyond the first buffer
+    assert early.size == first.size and np.abs(early[:] - first).max() <= 0.5 / 32767 + 1e-7
+    whole = track.samples()[:]
+    assert whole.size == 2 * first.size and np.array_equal(whole[:first.size], whole[first.size:])
+    track.close()
 
 
 def test_client_clock_uses_the_least_delayed_message():
