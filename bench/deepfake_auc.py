@@ -62,7 +62,7 @@ def run(max_side: int) -> dict[str, dict]:
         started = time.perf_counter()
         result, check = run_check_on_file(DeepfakeCheck, DEV / rel, AnalysisConfig(policy=SamplingPolicy(max_side=max_side)))
         results[rel] = {"result": result, "check": check, "signals": clip_signal_scores(result, check),
-                        "wall_s": time.perf_counter() - started, "frames": max(1, sum(len(w.samples) for w in check.windows)),
+                        "wall_s": time.perf_counter() - started, "frames": max(1, sum(w.seen for w in check.windows)),
                         "source": probe(DEV / rel)}
     return results
 

@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+import os
 
 import numpy  # noqa: F401  (loads BLAS, so that the limit below reaches it)
 import scipy.linalg  # noqa: F401  (scipy's own BLAS, used by the lip-sync and room maths)
@@ -20,7 +21,10 @@ def _two_malloc_arenas() -> None:
     """glibc gives threads that allocate at the same time their own heap arenas (up to 8 per core),
     and each keeps what it freed: over an hour of frames handed between the analysis threads the
     process grew ~150 MB that no live object held. Two arenas: 60 minutes ends at 1024 MB instead of
-    1210 MB, at the same speed (README, Performance). Not glibc (musl, macOS): nothing to do."""
+    1210 MB, at the same speed (README, Performance). Not glibc (musl, macOS), or MALLOC_ARENA_MAX set
+    by the operator: nothing to do."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

@@ -183,7 +183,7 @@ def read_channel_power(info: MediaInfo, rate_hz: int = CHANNEL_POWER_HZ) -> tupl
 class Pcm16:
     """Mono audio held as 16-bit integers, read as float32: a slice gives float32 samples in -1..1,
     so it stands wherever the samples are only read by slices (half the memory of float32:
-    115 MB an hour, 345 MB for three hours)."""
+    115 MB an hour, 345 MB for three hours). Peaks beyond full scale (a resampler's overshoot) clip."""
 
     SCALE = 32767.0
 
@@ -198,9 +198,6 @@ class Pcm16:
 
     def __getitem__(self, span: slice) -> np.ndarray:
         return self._pcm[span].astype(np.float32) * np.float32(1.0 / self.SCALE)
-
-    def __len__(self) -> int:
-        return self.size
 
 
 def read_pcm(info: MediaInfo) -> tuple[Pcm16, list[str]]:

@@ -21,7 +21,8 @@ def join_words(words: list[str]) -> str:
 
 def response_time(ms: float | None) -> str:
     """A challenge's response time as people read it: '450 ms' under a second (one decimal of a
-    second would show a quick response as '0.0 s'), '1.3 s' above; '-' when none was measured."""
+    second would show a quick response as '0.0 s'), '1.3 s' above (either sign: a move begun before
+    the request is negative); '-' when none was measured."""
     if ms is None:
         return "-"
-    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    return f"{ms:.0f} ms" if abs(round(ms)) < 1000 else f"{ms / 1000:.1f} s"

@@ -67,8 +67,9 @@ def _mel(padded: np.ndarray, count: int) -> np.ndarray:
 
 def partial_mel(wav: Waveform, start: int, gain: float = 1.0) -> np.ndarray:
     """Mel frames start .. start + PARTIAL_FRAMES of `wav` times `gain`, as librosa gives them for the
-    whole (zeros beyond both ends): only the samples those frames see are read, so an hour of speech
-    costs what MAX_PARTIALS partials cost."""
+    whole (zeros beyond both ends; equal to float32 rounding, the BLAS product's rounding depends on
+    its row count): only the samples those frames see are read, so an hour of speech costs what
+    MAX_PARTIALS partials cost."""
     lo = start * HOP - N_FFT // 2
     piece = np.zeros((PARTIAL_FRAMES - 1) * HOP + N_FFT, np.float32)
     first, last = max(lo, 0), min(lo + piece.size, wav.size)

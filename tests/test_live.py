@@ -210,5 +210,6 @@ def test_challenge_table_shows_a_quick_response_in_milliseconds():
     from ui.live import challenge_table
 
     rows = [{"kind": kind, "asked_s": 10.0, "result": True, "response_ms": ms, "detail": ""}
-            for kind, ms in (("turn_left", 45), ("turn_right", 1340), ("look_up", None))]
-    assert [row[3] for row in challenge_table({"challenges": rows})] == ["45 ms", "1.3 s", "-"]
+            for kind, ms in (("turn_left", 45), ("turn_right", 1340), ("look_up", None), ("look_down", -1500),
+                             ("smile", 999.6))]
+    assert [row[3] for row in challenge_table({"challenges": rows})] == ["45 ms", "1.3 s", "-", "-1.5 s", "1.0 s"]

@@ -136,11 +136,15 @@ class FaceTrack:
         motion = (float(np.mean(cv2.absdiff(grey[region], previous[region])))
                   if previous is not None and previous.shape == grey.shape else np.nan)
         self._previous_grey = grey
-        self._thumbs.append(cv2.resize(grey[region], (THUMB, THUMB), interpolation=cv2.INTER_AREA).reshape(-1))
-        self._faces.append(None if face is None else np.concatenate([[1.0], _pack(face, frame.image)]))
+        thumb = cv2.resize(grey[region], (THUMB, THUMB), interpolation=cv2.INTER_AREA).reshape(-1)
+        packed = None if face is None else np.concatenate([[1.0], _pack(face, frame.image)])
+        # Appended only once every part is computed (a frame that fails leaves no partial row), the
+        # clock last: a reader counts a row once all its parts are in.
+        self._thumbs.append(thumb)
+        self._faces.append(packed)
         if obs.hands is not None:
             self.hands[obs.t] = obs.hands
-        self._clock.append((obs.t, frame.index, motion))  # last: a row is counted once all its parts are in
+        self._clock.append((obs.t, frame.index, motion))
         self._arrays = None
 
     def arrays(self) -> TrackArrays:
