@@ -157,14 +157,15 @@ def _whiten(values: np.ndarray, mask: np.ndarray | None = None, ridge: float = 0
     ref = values if mask is None else values[mask]
     if len(ref) < 2:  # nothing to take statistics from yet (the first seconds of a live call)
         return np.zeros(values.shape)
-    centred = values - ref.mean(axis=0)
     cov = np.atleast_2d(np.cov(ref, rowvar=False, bias=True))
     if np.trace(cov) <= 0:  # nothing varies (a mouth that never moved, silence): nothing to correlate
         return np.zeros(values.shape)
     cov += ridge * np.trace(cov) / len(cov) * np.eye(len(cov))
     eigval, eigvec = np.linalg.eigh(cov)
-    whitened = centred @ eigvec @ np.diag(eigval ** -0.5) @ eigvec.T
-    return whitened if mask is None else np.where(mask[:, None], whitened, 0.0)
+    whitened = (values - ref.mean(axis=0)) @ eigvec @ np.diag(eigval ** -0.5) @ eigvec.T
+    if mask is not None:
+        whitened[~mask] = 0.0  # in place: at three hours each copy of a series is 26-43 MB
+    return whitened
 
 
 def lag_curve(mouth: np.ndarray, voice: np.ndarray, max_lag: int, use: np.ndarray | None = None) -> np.ndarray:
@@ -269,12 +270,15 @@ def estimate_sync(track: MouthTrack, envelopes: np.ndarray,
     if frames < 2 * GRID_HZ or len(track) < 10:
         return None
     duration, grid = frames / GRID_HZ, frame_times(frames)
+    # Whole-session series at 100 Hz (26-43 MB each at three hours): each is dropped once used.
     shapes, valid = track.on_grid(grid)
-    mouth = np.where(valid[:, None], motion(shapes), 0.0)
-    voice = motion(envelopes)
+    mouth = motion(shapes)
+    del shapes
+    mouth[~valid] = 0.0
     talking = voice_activity(envelopes, speech)
     max_lag = int(MAX_LAG_S * GRID_HZ)
-    padded = np.concatenate([np.zeros((max_lag, voice.shape[1])), voice, np.zeros((max_lag, voice.shape[1]))])
+    padded = np.zeros((frames + 2 * max_lag, envelopes.shape[1]))
+    padded[max_lag:max_lag + frames] = motion(envelopes)
 
     activity, _ = mouth_activity(track, grid)
     usable = valid & talking & (activity >= MOVING)
