@@ -50,7 +50,7 @@ from interview.checks.deepfake.check import stress_prompt
 from interview.checks.deepfake.stress import stress_note
 from interview.checks.liveness.challenges import CATALOGUE, split_kind
 from interview.config import AnalysisConfig
-from interview.media import Pcm16, file_sha256
+from interview.media import Pcm16, Pcm16Buffer, file_sha256
 from interview.observations import AudioAnalysis, Frame, FrameObservation
 from interview.perception import Perceiver
 from interview.recording import AUDIO_RATE, MediaInfo, SamplingPolicy
@@ -126,13 +126,12 @@ class AudioTrack:
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(AUDIO_RATE)
-        self._pcm = np.zeros(60 * AUDIO_RATE, np.int16)  # grows by half when full
-        self._length = 0
+        self._buffer = Pcm16Buffer(60 * AUDIO_RATE)
         self._lock = threading.Lock()
 
     @property
     def duration(self) -> float:
-        return self._length / AUDIO_RATE
+        return self._buffer.size / AUDIO_RATE
 
     def add(self, start_t: float, samples: np.ndarray, sample_rate: int) -> None:
         mono = _mono_float(samples)
@@ -141,26 +140,18 @@ class AudioTrack:
             mono = resample_poly(mono, AUDIO_RATE // common, int(sample_rate) // common).astype(np.float32)
         start = max(0, int(round(start_t * AUDIO_RATE)))
         with self._lock:
-            if start > self._length:
-                mono = np.concatenate([np.zeros(start - self._length, np.float32), mono])
-            elif start < self._length:  # delivered a little early: keep the timeline, not the overlap
-                mono = mono[self._length - start:]
+            if start > self._buffer.size:
+                mono = np.concatenate([np.zeros(start - self._buffer.size, np.float32), mono])
+            elif start < self._buffer.size:  # delivered a little early: keep the timeline, not the overlap
+                mono = mono[self._buffer.size - start:]
             if mono.size and self._wav is not None:
-                pcm = Pcm16.quantise(mono)
-                end = self._length + pcm.size
-                if end > self._pcm.size:  # a new buffer: views handed out keep the old one
-                    grown = np.zeros(max(end, self._pcm.size * 3 // 2), np.int16)
-                    grown[:self._length] = self._pcm[:self._length]
-                    self._pcm = grown
-                self._pcm[self._length:end] = pcm
-                self._length = end
-                self._wav.writeframes(pcm.astype("<i2").tobytes())
+                self._wav.writeframes(self._buffer.append(mono).astype("<i2").tobytes())
 
     def samples(self) -> Pcm16:
         """The audio so far (a view: later chunks do not change it), as int16 read back by slices:
         half the memory of float32, and no copy of the whole call at each snapshot."""
         with self._lock:
-            return Pcm16(self._pcm[:self._length])
+            return self._buffer.view()
 
     def close(self) -> None:
         with self._lock:

@@ -200,20 +200,40 @@ class Pcm16:
         return self._pcm[span].astype(np.float32) * np.float32(1.0 / self.SCALE)
 
 
+class Pcm16Buffer:
+    """Float samples appended as int16 to one buffer that grows by half when full (a recording's
+    track, sized from its duration; a live call's, which grows as it goes)."""
+
+    def __init__(self, capacity: int):
+        self._pcm = np.zeros(capacity, np.int16)
+        self.size = 0
+
+    def append(self, samples: np.ndarray) -> np.ndarray:
+        """Add float samples in -1..1; returns them as the int16 stored."""
+        pcm = Pcm16.quantise(samples)
+        end = self.size + pcm.size
+        if end > self._pcm.size:  # a new buffer: views handed out keep the old one
+            grown = np.zeros(max(end, self._pcm.size * 3 // 2), np.int16)
+            grown[:self.size] = self._pcm[:self.size]
+            self._pcm = grown
+        self._pcm[self.size:end] = pcm
+        self.size = end
+        return pcm
+
+    def view(self) -> Pcm16:
+        """The samples so far; later appends do not change it."""
+        return Pcm16(self._pcm[:self.size])
+
+
 def read_pcm(info: MediaInfo) -> tuple[Pcm16, list[str]]:
     """The whole audio track as 16 kHz mono Pcm16, on the video's clock, plus decode problems.
     Written into one buffer sized from the duration, never held twice."""
-    if not info.has_audio:
-        return Pcm16(np.zeros(0, np.int16)), []
+    buffer = Pcm16Buffer(int((info.duration_s + 1.0) * AUDIO_RATE) if info.has_audio else 0)
     problems: list[str] = []
-    samples = np.zeros(int((info.duration_s + 1.0) * AUDIO_RATE), np.int16)
-    filled = 0
-    for piece in _audio_pieces(info, "mono", problems):
-        if filled + piece.shape[1] > samples.size:
-            samples = np.concatenate([samples, np.zeros(max(piece.shape[1], samples.size // 4), np.int16)])
-        samples[filled:filled + piece.shape[1]] = Pcm16.quantise(piece[0])
-        filled += piece.shape[1]
-    return Pcm16(samples[:filled]), problems
+    if info.has_audio:
+        for piece in _audio_pieces(info, "mono", problems):
+            buffer.append(piece[0])
+    return buffer.view(), problems
 
 
 def read_audio(info: MediaInfo) -> tuple[np.ndarray, list[str]]:
