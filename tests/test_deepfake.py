@@ -158,3 +158,18 @@ def test_findings_name_signal_and_region_and_their_images_mark_it(narrow_runs):
         x, y, w, h, _ = labelled[0]
         assert 0 < w * h < 0.25 * image.shape[0] * image.shape[1]  # a region, not the whole frame
         assert _red_fraction(image, (x, y, w, h)) > 0.6
+
+
+def test_coverage_counts_the_frames_the_check_saw(runs):
+    """A live snapshot reads the session's frame count, then frames keep arriving while the checks
+    assess: coverage from that count read '101% of the call judged so far'. The check's own count
+    gives the same share whatever count the context carries."""
+    from interview.checks.base import SessionContext
+    from interview.observations import AudioAnalysis
+
+    result, check, _ = runs[REALS[0]]
+    media = probe(dev_file(REALS[0]))
+    silence = AudioAnalysis(duration=media.duration_s, sample_rate=16_000, speech=(), transcript=())
+    stale = check.assess(SessionContext(media=media, audio=silence, analysed_frames=5))
+    assert 0.5 < result.coverage <= 1.0
+    assert stale.coverage == result.coverage

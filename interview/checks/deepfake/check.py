@@ -266,6 +266,7 @@ class DeepfakeCheck(Check):
         self._next_heavy_t = float("-inf")
         self._best: _Candidate | None = None  # strongest heavy frame of the open window (kept in self.frames)
         self._evidence: list[_Candidate] = []  # min-heap of the MAX_EVIDENCE best candidates
+        self._frames_seen = 0  # every frame it was given: coverage is judged on its own count
         self._usable_frames = 0
         self.cost_s = {"every_frame": 0.0, "image_signals": 0.0}  # time spent here, for the benchmark
         self.heavy_frames = 0
@@ -284,6 +285,7 @@ class DeepfakeCheck(Check):
         return in_hand_window(self.challenges, t)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
+        self._frames_seen += 1
         face = obs.face
         if face is None or interocular(face.landmarks) < MIN_INTEROCULAR_PX:
             return
@@ -404,7 +406,9 @@ class DeepfakeCheck(Check):
     def assess(self, ctx: SessionContext) -> CheckResult:
         since = ctx.since_s or 0.0
         scored = [s for s in self._scored(since) if s.window.complete and not math.isnan(s.fused)]
-        coverage = self._usable_frames / ctx.analysed_frames if ctx.analysed_frames else 0.0
+        # Its own count, not ctx.analysed_frames: a live snapshot reads that count before frames
+        # that arrive while it assesses, which showed '101% of the call judged so far'.
+        coverage = self._usable_frames / self._frames_seen if self._frames_seen else 0.0
         judged = [r for r in self.stress_responses(since, ctx.seen_until_s) if r.passed is not None]
         identity = [r.value for r in judged if r.signal == "stress_identity"]
         measurements = {"deepfake_score": None,
