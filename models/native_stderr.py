@@ -66,8 +66,10 @@ def filtered_stderr() -> Iterator[None]:
     os.dup2(sink, 2)
     os.close(sink)
 
+    target = os.dup(saved)  # the pump's own copy, made here: `saved` may be closed before it runs
+
     def pump() -> None:
-        with os.fdopen(source, "rb") as lines, os.fdopen(os.dup(saved), "wb", buffering=0) as out:
+        with os.fdopen(source, "rb") as lines, os.fdopen(target, "wb", buffering=0) as out:
             for line in lines:
                 if not CHATTER.match(line.decode(errors="replace")):
                     out.write(line)

@@ -122,3 +122,18 @@ def test_native_warnings_at_any_frame_are_filtered_when_stderr_is_not_a_terminal
     assert result.returncode == 0
     assert result.stderr == ("E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\n"
                              "REVIEW: the headline\n")
+
+
+def test_a_short_command_loses_no_stderr_line_to_the_filter():
+    """A command that fails at once (a one-line error) leaves the filter before its thread has
+    started: the thread must not depend on the saved stderr still being open. 200 short blocks in a
+    row, each line must arrive."""
+    code = ("import os, sys\n"
+            "from models.native_stderr import filtered_stderr\n"
+            "sys.setswitchinterval(1e-6)  # threads switch as often as they can: the race shows\n"
+            "for i in range(200):\n"
+            "    with filtered_stderr():\n"
+            "        os.write(2, f'line {i}\\n'.encode())\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [f"line {i}" for i in range(200)]
