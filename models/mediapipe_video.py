@@ -53,7 +53,11 @@ class VideoTask:
         first_frame = self._frames == 0
         self._frames += 1
         with quiet_native_start() if first_frame else nullcontext():
-            return self._task.detect_for_video(image, ms)
+            return self._run(image, ms)
+
+    def _run(self, image: mp.Image, ms: int):
+        """The task's own result for one frame (a subclass may read the native result faster)."""
+        return self._task.detect_for_video(image, ms)
 
     def close(self) -> None:
         with quiet_native_start():
