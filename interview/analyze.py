@@ -20,7 +20,7 @@ from interview.media import FileSource, probe, read_channel_power, read_pcm
 from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
 from interview.perception import Perceiver
-from interview.pipeline import ahead, consume_behind
+from interview.pipeline import ahead, consume_behind, yield_to_perception
 from interview.recording import AUDIO_RATE, MediaInfo
 from interview.report import write_reports
 from interview.session import Session, read_inputs, written
@@ -70,6 +70,7 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     clock = session.stopwatch
 
     def audio_job():
+        yield_to_perception()
         with clock.time("audio_decode"):
             samples, audio_problems = read_pcm(media)
             channels, _ = read_channel_power(media)  # stereo: who speaks on which channel

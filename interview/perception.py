@@ -138,10 +138,9 @@ class Zoom:
 
             self._landmarker = MediaPipeFaceLandmarker()
         x, y, side = self._region
-        source = frame.source_image()
-        scale = source.shape[1] / frame.image.shape[1]
+        scale = frame.source_size[0] / frame.image.shape[1]
         x0, y0 = max(0, int(x * scale)), max(0, int(y * scale))
-        crop = source[y0:int((y + side) * scale), x0:int((x + side) * scale)]
+        crop = frame.source_region(x0, y0, int((x + side) * scale), int((y + side) * scale))
         if crop.size == 0:
             self._region = None
             return ()

@@ -19,7 +19,7 @@ from interview.checks.deepfake.spectrum import spectral_falloff
 from interview.checks.deepfake.stress import hand_over_face, is_stressed, stress_rise
 from interview.face_landmarks import FACE_OVAL
 from interview.media import FileSource, probe
-from interview.observations import Frame
+from interview.observations import ArrayPicture, Frame
 from interview.recording import SamplingPolicy
 from models.outputs import Face, HeadPose
 from tests.conftest import dev_file
@@ -39,7 +39,7 @@ def open_mouth_frame(models_ready) -> tuple[Frame, Face]:
                 gap = mouth_gap(faces[0].landmarks, np.linalg.norm(np.subtract(*five_points(faces[0].landmarks)[:2])))
                 if best is None or gap > best[0]:
                     source = frame.source_image().copy()
-                    best = (gap, Frame(frame.t, frame.index, frame.image.copy(), source=lambda s=source: s), faces[0])
+                    best = (gap, Frame(frame.t, frame.index, frame.image.copy(), source=ArrayPicture(source)), faces[0])
     assert best is not None and best[0] > 0.1, "vr_face2 should show an open mouth"
     assert best[1].source_image().shape[1] > best[1].image.shape[1], "vr_face2 should be larger than the analysed size"
     return best[1], best[2]

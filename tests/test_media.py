@@ -11,7 +11,7 @@ import pytest
 
 from fixtures.generate import broken_inputs, shift_audio, synthetic_clip, vfr_video
 from fixtures.synth import read_counter
-from interview.media import FileSource, MediaError, Pcm16, probe, read_audio, read_pcm
+from interview.media import DecodedPicture, FileSource, MediaError, Pcm16, probe, read_audio, read_pcm
 from interview.recording import AUDIO_RATE, SamplingPolicy
 from tests.conftest import dev_file
 
@@ -133,3 +133,26 @@ def test_bits_per_pixel_from_the_stream_or_from_its_packets(tmp_path):
     ffmpeg("-i", fixture.path, "-c", "copy", remuxed)
     estimated = probe(remuxed)
     assert estimated.bits_per_pixel == pytest.approx(stated.bits_per_pixel, rel=0.1)
+
+
+@pytest.mark.parametrize("clip", ["A_talking_head/lp_d13.mp4", "C_deepfake/roop_target.mp4", "A_talking_head/lp_d12.mp4",
+                                  "C_deepfake/gh_orig.webm", "C_deepfake/gc_0048_fake.mp4", "C_deepfake/ffpp_004_real.mp4"])
+def test_a_source_region_is_the_same_pixels_as_the_whole_frame_converted_and_cut(clip):
+    """Regions at odd and even bounds, at the edges and the whole frame, on H.264, VP9 and MPEG-4,
+    BT.709 / SMPTE 170M / untagged, 4:2:0 and 4:4:4 (converted whole), portrait and landscape."""
+    import av
+
+    rng = np.random.default_rng(0)
+    with av.open(str(dev_file(clip))) as container:
+        decoded = next(container.decode(video=0))
+        whole = decoded.to_ndarray(format="rgb24")
+        picture = DecodedPicture(decoded)
+        height, width = whole.shape[:2]
+        assert picture.size == (width, height)
+        boxes = [(0, 0, width, height), (1, 1, width - 1, height - 1), (width - 3, height - 5, width, height), (5, 7, 6, 8)]
+        for _ in range(40):
+            x0, x1 = sorted(rng.integers(0, width + 1, 2))
+            y0, y1 = sorted(rng.integers(0, height + 1, 2))
+            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+        for x0, y0, x1, y1 in boxes:
+            assert np.array_equal(picture.region(x0, y0, x1, y1), whole[y0:y1, x0:x1]), (clip, x0, y0, x1, y1)

@@ -3,6 +3,10 @@ summary of the same stages run one after another, and the stage plumbing keeps o
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import pytest
 
 from interview.analyze import analyze_recording, conclude_session
@@ -10,7 +14,7 @@ from interview.audio import analyse_audio
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig
 from interview.media import FileSource, probe, read_audio
-from interview.pipeline import ahead, consume_behind
+from interview.pipeline import BACKGROUND_NICE, ahead, consume_behind
 from interview.session import Session
 from tests.conftest import dev_file
 
@@ -56,3 +60,20 @@ def test_stages_keep_order_and_hand_errors_to_the_caller():
     give(0)
     with pytest.raises(ZeroDivisionError):
         close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_stages_other_than_perception_yield_it_the_cores():
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def produced():
+        yield niceness()
+
+    seen: list[int] = []
+    give, close = consume_behind(lambda _: seen.append(niceness()), "checks")
+    give(None)
+    close()
+    mine = niceness()
+    assert list(ahead(produced(), "decode")) == [mine + BACKGROUND_NICE]
+    assert seen == [mine + BACKGROUND_NICE] and niceness() == mine, "the caller's own priority is left alone"

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from interview.observations import Frame, FrameObservation
+from interview.observations import ArrayPicture, Frame, FrameObservation
 
 TILE = 256  # px at the recording's resolution: the side of each corner tile (smaller frames: half their side)
 DENOISE_SIGMA = 1.0  # px: the Gaussian whose removal leaves the noise residual
@@ -58,8 +59,7 @@ class SensorNoise:
     def update(self, frame: Frame, obs: FrameObservation | None = None) -> None:
         if self.frames >= MAX_FRAMES or (self.frames >= EVERY_FRAME and frame.t < self.next_t):
             return
-        rgb = frame.source_image()
-        height, width = rgb.shape[:2]
+        width, height = frame.source_size
         if self.size is None:
             self.size = (width, height)
         elif self.size != (width, height):
@@ -67,13 +67,13 @@ class SensorNoise:
         tile = tile_side(width, height)
         if tile < 32:
             return
-        grey = cv2.cvtColor(corners(rgb, tile), cv2.COLOR_RGB2GRAY).astype(np.float32)
+        grey = cv2.cvtColor(corners(frame.source_region, width, height, tile), cv2.COLOR_RGB2GRAY).astype(np.float32)
         smooth = cv2.GaussianBlur(grey, (0, 0), DENOISE_SIGMA)
         residual = grey - smooth
         contrast = cv2.morphologyEx(smooth, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8))
         usable = (grey > CLIPPED[0]) & (grey < CLIPPED[1]) & (contrast < TEXTURE)
         if obs is not None and obs.faces:
-            usable &= ~corners(_face_mask(obs, width, height), tile)
+            usable &= ~corners(ArrayPicture(_face_mask(obs, width, height)).region, width, height, tile)
         if self._num is None:
             self._num, self._den = np.zeros_like(grey), np.zeros_like(grey)
         self._num += residual * grey * usable
@@ -106,10 +106,12 @@ def tile_side(width: int, height: int) -> int:
     return min(TILE, width // 2, height // 2) // 8 * 8
 
 
-def corners(image: np.ndarray, tile: int) -> np.ndarray:
-    """The four corner tiles of `image` as one (2 tile, 2 tile) mosaic."""
-    return np.concatenate([np.concatenate([image[:tile, :tile], image[:tile, -tile:]], axis=1),
-                           np.concatenate([image[-tile:, :tile], image[-tile:, -tile:]], axis=1)], axis=0)
+def corners(region: Callable[[int, int, int, int], np.ndarray], width: int, height: int, tile: int) -> np.ndarray:
+    """The four corner tiles of a width x height picture, read through region(x0, y0, x1, y1)
+    (only they are converted), as one (2 tile, 2 tile) mosaic."""
+    top = np.concatenate([region(0, 0, tile, tile), region(width - tile, 0, width, tile)], axis=1)
+    bottom = np.concatenate([region(0, height - tile, tile, height), region(width - tile, height - tile, width, height)], axis=1)
+    return np.concatenate([top, bottom], axis=0)
 
 
 def _face_mask(obs: FrameObservation, width: int, height: int) -> np.ndarray:

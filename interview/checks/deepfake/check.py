@@ -178,19 +178,18 @@ def image_signals(frame: Frame, face: Face) -> tuple[dict[str, float], float]:
     """The per-frame image signals of the main face, measured at the recording's own resolution,
     and the rho of the strongest seam ring.
 
-    The face and the ring of head and neck around it are cut from `frame.source_image()` (the
+    The face and the ring of head and neck around it are cut from `frame.source_region` (the
     analysed image is scaled for the landmarker: at 640 px a face on a 1080p call is ~28 px between
     the eyes, too small for teeth, eye highlights or upscaling traces). A face larger than
     WORK_INTEROCULAR_PX is then scaled down to that size: it bounds the cost, and every signal sees
     faces at comparable pixel sizes. Only the face's own region is processed, never the whole frame."""
-    image = frame.source_image()
-    height, width = image.shape[:2]
+    width, height = frame.source_size
     to_source = np.array([width / frame.image.shape[1], height / frame.image.shape[0], 1.0], np.float32)
     landmarks = face.landmarks * to_source
     factor = min(1.0, WORK_INTEROCULAR_PX / interocular(landmarks))
     x, y, w, h = region_box(landmarks, FACE_OVAL, pad=0.5)
     x0, y0 = max(0, int(x)), max(0, int(y))
-    region = image[y0:min(height, int(y + h) + 1), x0:min(width, int(x + w) + 1)]
+    region = frame.source_region(x0, y0, int(x + w) + 1, int(y + h) + 1)
     landmarks = landmarks - np.array([x0, y0, 0], np.float32)
     if factor < 1.0:
         region = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
