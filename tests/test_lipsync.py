@@ -204,3 +204,26 @@ def test_a_3_s_sentence_gets_an_offset_estimate_that_follows_the_shift(models_re
         offsets[shift] = estimate_sync(track, envelopes, speech_segments(samples)).offset_ms
     assert all(abs(offsets[s] - offsets[0] - s) <= 80 for s in offsets), offsets
     assert abs(offsets[0]) <= 80, offsets  # GRID was recorded in sync
+
+
+def test_long_sessions_go_by_pieces_with_the_whole_session_result(perceived, monkeypatch):
+    """Sessions over ten minutes are filtered, whitened and cross-multiplied a piece at a time (memory).
+    With 2 s pieces and 2 s margins a real head's 400 ms late voice (DFDC's own offset is ~+160 ms)
+    gets the estimate it gets whole."""
+    from fixtures.av_edit import shift_audio
+    from interview.checks.relay import lipsync
+    from models.speech import speech_segments
+
+    clip = "C_deepfake/dfdc_lynaeydofd_real.mp4"
+    samples, _ = read_audio(probe(shift_audio(dev_file(clip), shift_ms=400).path))
+    envelopes = band_envelopes(samples, AUDIO_RATE, int(samples.size / AUDIO_RATE * GRID_HZ))
+    speech, track = speech_segments(samples), _track(perceived[clip])
+    whole = estimate_sync(track, envelopes, speech)
+    monkeypatch.setattr(lipsync, "PIECE_ROWS", 2 * GRID_HZ)
+    monkeypatch.setattr(lipsync, "PIECE_MARGIN_S", 2.0)
+    assert envelopes.shape[0] > 3 * lipsync.PIECE_ROWS
+    pieces = estimate_sync(track, envelopes, speech)
+    assert whole is not None and abs(whole.offset_ms - 560) < 100
+    assert pieces.offset_ms == pytest.approx(whole.offset_ms, abs=1.0)
+    assert pieces.z == pytest.approx(whole.z, abs=1e-3) and pieces.usable_s == whole.usable_s
+    assert [(w.start, round(w.offset_ms)) for w in pieces.windows] == [(w.start, round(w.offset_ms)) for w in whole.windows]

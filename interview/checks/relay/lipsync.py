@@ -18,6 +18,7 @@ negative ones mean the picture lags (a face swap delays the video).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,8 @@ MOTION_BAND_HZ = (1.0, 10.0)
 # 3 s sentences (GRID's 2.97 s clips) with no estimate at all; at 1 s their shifts are recovered
 # (bench/genuine_sync.py), though rarely above chance.
 MIN_MOTION_S = 1.0
+PIECE_ROWS = 10 * 60 * GRID_HZ  # series longer than ten minutes are filtered and whitened in pieces
+PIECE_MARGIN_S = 30.0
 MIN_EYE_DISTANCE_PX = 20.0  # smaller faces give lip distances of a pixel or two: noise
 MIN_USABLE_SHARE = 0.6  # a window is used when this share of it has a frontal face
 MIN_VOICE_SHARE = 0.3  # ... and this share has voice
@@ -111,9 +114,9 @@ class MouthTrack:
 def mouth_activity(track: MouthTrack, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How fast the mouth changes shape at each grid time, and where that is known (see MOVING)."""
     shapes, valid = track.on_grid(grid)
-    if grid.size > 3 * GRID_HZ:
-        shapes = signal.sosfiltfilt(signal.butter(2, 8.0, fs=GRID_HZ, output="sos"), shapes, axis=0)
-    speed = np.abs(np.gradient(shapes, axis=0) * GRID_HZ).sum(axis=1)
+    smooth = signal.butter(2, 8.0, fs=GRID_HZ, output="sos") if grid.size > 3 * GRID_HZ else None
+    speed = by_pieces(lambda part: np.abs(np.gradient(part if smooth is None else signal.sosfiltfilt(smooth, part, axis=0),
+                                                      axis=0) * GRID_HZ).sum(axis=1), shapes)
     width = int(0.3 * GRID_HZ)
     return np.convolve(speed, np.ones(width) / width, mode="same"), valid
 
@@ -149,23 +152,62 @@ def motion(values: np.ndarray) -> np.ndarray:
     if values.shape[0] < MIN_MOTION_S * GRID_HZ:
         return np.zeros_like(values)
     sos = signal.butter(2, MOTION_BAND_HZ, btype="band", fs=GRID_HZ, output="sos")
-    return np.gradient(signal.sosfiltfilt(sos, values, axis=0), axis=0)
+    return by_pieces(lambda part: np.gradient(signal.sosfiltfilt(sos, part, axis=0), axis=0), values)
 
 
-def _whiten(values: np.ndarray, mask: np.ndarray | None = None, ridge: float = 0.1) -> np.ndarray:
-    """Decorrelate columns to unit variance (ridge-regularised), statistics taken where mask is true."""
-    ref = values if mask is None else values[mask]
-    if len(ref) < 2:  # nothing to take statistics from yet (the first seconds of a live call)
-        return np.zeros(values.shape)
-    cov = np.atleast_2d(np.cov(ref, rowvar=False, bias=True))
-    if np.trace(cov) <= 0:  # nothing varies (a mouth that never moved, silence): nothing to correlate
-        return np.zeros(values.shape)
+def by_pieces(transform: Callable[[np.ndarray], np.ndarray], values: np.ndarray) -> np.ndarray:
+    """transform(values), for a transform whose rows depend only on nearby rows (these zero-phase
+    filters forget within a second). A series longer than PIECE_ROWS goes a piece at a time, each
+    read with PIECE_MARGIN_S on both sides: the filters' copies of a three-hour series were 26-43 MB
+    each, several at once."""
+    rows, piece_rows = values.shape[0], PIECE_ROWS
+    if rows <= piece_rows:
+        return transform(values)
+    margin = int(PIECE_MARGIN_S * GRID_HZ)
+    out = None
+    for first in range(0, rows, piece_rows):
+        lo, last, hi = max(0, first - margin), min(rows, first + piece_rows), min(rows, first + piece_rows + margin)
+        part = transform(values[lo:hi])[first - lo:last - lo]
+        if out is None:
+            out = np.empty((rows, *part.shape[1:]), part.dtype)
+        out[first:last] = part
+    return out
+
+
+@dataclass(frozen=True)
+class Whitening:
+    """Decorrelates columns to unit variance: rows -> (rows - mean) @ matrix."""
+
+    mean: np.ndarray
+    matrix: np.ndarray
+
+    def apply(self, rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """The whitened rows, zero where `keep` is false."""
+        out = (rows - self.mean) @ self.matrix
+        out[~keep] = 0.0
+        return out
+
+
+def whitening(values: np.ndarray, mask: np.ndarray, ridge: float = 0.1) -> Whitening | None:
+    """The ridge-regularised whitening of the rows where mask is true, its statistics gathered
+    PIECE_ROWS at a time; None when there is nothing to decorrelate: fewer than two rows (the first
+    seconds of a live call), or nothing varies (a mouth that never moved, silence)."""
+    count = int(mask.sum())
+    if count < 2:
+        return None
+    rows = PIECE_ROWS
+    pieces = range(0, len(values), rows)
+    mean = sum(values[a:a + rows][mask[a:a + rows]].sum(axis=0) for a in pieces) / count
+    cov = np.zeros((values.shape[1], values.shape[1]))
+    for a in pieces:
+        centred = values[a:a + rows][mask[a:a + rows]] - mean
+        cov += centred.T @ centred
+    cov /= count
+    if np.trace(cov) <= 0:
+        return None
     cov += ridge * np.trace(cov) / len(cov) * np.eye(len(cov))
     eigval, eigvec = np.linalg.eigh(cov)
-    whitened = (values - ref.mean(axis=0)) @ eigvec @ np.diag(eigval ** -0.5) @ eigvec.T
-    if mask is not None:
-        whitened[~mask] = 0.0  # in place: at three hours each copy of a series is 26-43 MB
-    return whitened
+    return Whitening(mean, eigvec @ np.diag(eigval ** -0.5) @ eigvec.T)
 
 
 def lag_curve(mouth: np.ndarray, voice: np.ndarray, max_lag: int, use: np.ndarray | None = None) -> np.ndarray:
@@ -174,14 +216,21 @@ def lag_curve(mouth: np.ndarray, voice: np.ndarray, max_lag: int, use: np.ndarra
     `voice` holds max_lag extra rows on both sides ((n + 2*max_lag, q), zeros outside the recording),
     so every lag compares the same mouth samples; entry i is lag (i - max_lag) rows, positive when
     the voice comes later than the mouth. `use` (n,) limits the comparison to some mouth rows.
+    Both are whitened and cross-multiplied PIECE_ROWS at a time: whitened whole, a three-hour
+    session's two series took ~70 MB more.
     """
     n = mouth.shape[0]
     use = np.ones(n, bool) if use is None else use
-    x = _whiten(mouth, use)
-    y = _whiten(voice, np.any(voice != 0, axis=1))
-    shifted = sliding_window_view(y, n, axis=0)  # (2*max_lag + 1, q, n)
-    cross = np.einsum("np,lqn->lpq", x, shifted) / max(1, use.sum())
-    return np.linalg.svd(cross, compute_uv=False)[:, 0]
+    voiced = np.any(voice != 0, axis=1)
+    x_white, y_white = whitening(mouth, use), whitening(voice, voiced)
+    cross = np.zeros((2 * max_lag + 1, mouth.shape[1], voice.shape[1]))
+    if x_white is not None and y_white is not None:
+        for a in range(0, n, PIECE_ROWS):
+            b = min(n, a + PIECE_ROWS)
+            x = x_white.apply(mouth[a:b], use[a:b])
+            y = y_white.apply(voice[a:b + 2 * max_lag], voiced[a:b + 2 * max_lag])
+            cross += np.einsum("np,lqn->lpq", x, sliding_window_view(y, b - a, axis=0))  # lags (2*max_lag + 1, q, n)
+    return np.linalg.svd(cross / max(1, use.sum()), compute_uv=False)[:, 0]
 
 
 @dataclass(frozen=True)
