@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from interview import release_freed_heap
 from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
@@ -75,7 +76,9 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
             samples, audio_problems = read_pcm(media)
             channels, _ = read_channel_power(media)  # stereo: who speaks on which channel
         with clock.time("audio_analysis"):
-            return analyse_audio(samples, config.whisper_model, config.transcribe), channels, audio_problems
+            analysis = analyse_audio(samples, config.whisper_model, config.transcribe)
+        release_freed_heap()  # VAD's and Whisper's large temporaries, while the frames go on
+        return analysis, channels, audio_problems
 
     # Whisper and the landmarker both release the GIL: audio runs beside the video.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
@@ -108,6 +111,7 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
                      media_copy: Path | None = None, channels: np.ndarray | None = None) -> dict:
     """The end of every session, recorded or live: finish the checks, build summary.json (with
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
+    release_freed_heap()  # what the frames and the audio analysis freed, before the assessment's whole-session series
     result = session.finish(media, audio, out_dir / "evidence", channels)
     typed = build_summary(session_id, media, session.config, result, problems + result.problems)
     typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}

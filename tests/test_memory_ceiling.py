@@ -35,3 +35,26 @@ def test_an_analysis_over_the_ceiling_is_ended_with_a_reason(models_ready, tmp_p
         worker.terminate()
         worker.wait(timeout=30)
     assert store.list_sessions() == []
+
+
+def test_freed_heap_goes_back_to_the_system():
+    """The analysis hands back what it freed before assessing (glibc keeps freed heap for reuse)."""
+    import ctypes.util
+
+    import numpy as np
+    import pytest
+
+    from interview import release_freed_heap
+
+    if "libc.so" not in (ctypes.util.find_library("c") or ""):
+        pytest.skip("glibc only")
+    blocks = [np.ones(8192) for _ in range(3000)]  # 64 KB each: from the heap, below glibc's mmap threshold
+    keep = [np.ones(8192) for _ in range(10)]  # in use at the heap's top: freeing the rest leaves a hole
+    before = resident_bytes()
+    del blocks
+    held = resident_bytes()
+    release_freed_heap()
+    after = resident_bytes()
+    assert held > before - 50 * 2**20, "glibc keeps the freed blocks resident"
+    assert after < held - 150 * 2**20, (before, held, after)
+    assert len(keep) == 10
