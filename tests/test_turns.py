@@ -202,3 +202,30 @@ def test_voice_split_of_three_hours_of_speech_stays_linear():
     z = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 26))
     z /= np.linalg.norm(z, axis=1, keepdims=True)
     assert _same_partition(spectral_split(z), truth.astype(bool))
+
+
+def test_words_said_during_spans_are_those_a_scan_of_every_word_finds(models_ready):
+    """texts_during searches words by their middles; on a real transcript (Whisper, word times) plus
+    a segment without word times it picks what a scan of every word picks, in transcript order."""
+    from interview.checks.relay.turns import texts_during
+
+    samples, _ = read_audio(probe(dev_file("E_speech/pyannote_sample.wav")))
+    audio = analyse_audio(samples)
+    transcript = [*audio.transcript, TranscriptSegment(29.0, 29.8, "no word times", ())]
+    assert sum(len(seg.words) for seg in transcript) > 40
+    rng = np.random.default_rng(1)
+    spans = [*audio.speech, Segment(0.0, 30.0), Segment(12.0, 12.0),
+             *(Segment(a, a + d) for a, d in zip(rng.uniform(0, 30, 50), rng.uniform(0, 6, 50)))]
+
+    def scanned(span: Segment) -> str:
+        words = []
+        for seg in transcript:
+            if seg.words:
+                words += [w.text for w in seg.words if span.start <= (w.start + w.end) / 2 < span.end]
+            elif span.start <= (seg.start + seg.end) / 2 < span.end:
+                words.append(seg.text)
+        return " ".join(w.strip() for w in words if w.strip())
+
+    found = texts_during(spans, transcript)
+    assert found == [scanned(span) for span in spans]
+    assert found[len(audio.speech)].endswith("no word times") and sum(bool(text) for text in found) > 40

@@ -45,7 +45,7 @@ from interview.checks.relay.turns import (
     channel_parties,
     find_answers,
     is_question,
-    text_during,
+    texts_during,
     two_voices,
     utterances,
 )
@@ -220,7 +220,7 @@ class RelayCheck(Check):
         groups, source = channel_parties(ctx.channels, spans), "channels"
         if groups is None:
             groups, source = two_voices(ctx.audio.samples, ctx.audio.sample_rate, spans), "voice"
-        roles = _group_roles(groups, spans, by_mouth, [text_during(s, ctx.audio.transcript) for s in spans])
+        roles = _group_roles(groups, spans, by_mouth, texts_during(spans, ctx.audio.transcript))
         return Attribution(spans, by_mouth, [roles.get(int(g)) for g in groups], source)
 
     # -- findings --------------------------------------------------------------------------------
