@@ -3,6 +3,7 @@
 import ctypes
 import ctypes.util
 import os
+from functools import cache
 
 import numpy  # noqa: F401  (loads BLAS, so that the limit below reaches it)
 import scipy.linalg  # noqa: F401  (scipy's own BLAS, used by the lip-sync and room maths)
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 threadpool_limits(1, user_api="blas")  # only reaches libraries already loaded: hence the imports
 
 
+@cache
 def _glibc() -> ctypes.CDLL | None:
     """The C library when it is glibc (has mallopt and malloc_trim); None on musl, macOS, Windows."""
     name = ctypes.util.find_library("c")

@@ -84,7 +84,9 @@ class DecodedPicture:
 
     A 4:2:0 frame's region is cut from its planes on even bounds and converted alone by the same
     converter: the same pixels as converting the whole frame and cutting (tests/test_media.py), at
-    a fraction of the cost when the region is a face. Other layouts are converted whole, once."""
+    a fraction of the cost when the region is a face. Other layouts, and frames with an odd side
+    (their whole conversion interpolates colour between rows, an even cut's does not), are
+    converted whole, once."""
 
     PLANAR_420 = ("yuv420p", "yuvj420p")
 
@@ -98,7 +100,7 @@ class DecodedPicture:
             return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
         frame = self._decoded
         ex0, ey0, ex1, ey1 = x0 - x0 % 2, y0 - y0 % 2, x1 + x1 % 2, y1 + y1 % 2
-        if frame.format.name not in self.PLANAR_420 or ex1 > frame.width or ey1 > frame.height:
+        if frame.format.name not in self.PLANAR_420 or frame.width % 2 or frame.height % 2:
             return self._whole_rgb()[y0:y1, x0:x1]
         luma, blue, red = (np.frombuffer(p, np.uint8).reshape(p.height, p.line_size) for p in frame.planes)
         packed = np.concatenate([luma[ey0:ey1, ex0:ex1].ravel(), blue[ey0 // 2:ey1 // 2, ex0 // 2:ex1 // 2].ravel(),

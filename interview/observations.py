@@ -24,7 +24,7 @@ class SourcePicture(Protocol):
 
 @dataclass(frozen=True)
 class ArrayPicture:
-    """A source picture already in RGB."""
+    """A picture already in memory (RGB, or any per-pixel array such as a mask), read by regions."""
 
     rgb: np.ndarray
 
@@ -67,10 +67,6 @@ class Frame:
         y0, y1 = min(max(0, y0), height), min(max(0, y1), height)
         picture = self.source if self.source is not None else ArrayPicture(self.image)
         return picture.region(x0, y0, max(x0, x1), max(y0, y1))
-
-    def source_image(self) -> np.ndarray:
-        """The whole frame at source resolution."""
-        return self.source_region(0, 0, *self.source_size)
 
 
 Box = tuple[float, float, float, float]  # x, y, width, height in pixels

@@ -8,7 +8,9 @@ another (tests/test_pipeline_threads.py) and memory stays bounded: a stage that 
 The landmarker is the critical path: every other stage waits for it, and its work hops between
 MediaPipe's own threads, each hop waiting for a core when the other stages hold both. Those
 stages therefore run at a lower priority (`yield_to_perception`): on a 120 s 720p recording both
-cores went from 1.67 to 1.78 busy on average and the analysis from 24-25 to 22-23 s.
+cores went from 1.67 to 1.78 busy on average (README, Performance). Threads a lowered stage starts
+inherit its priority: FFmpeg's decoders, and the pools of Whisper, ONNX Runtime or OpenCV when that
+stage is the first in the process to need them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ its own landmarker; the model bytes are read and verified once per process.
 
 The native result is read straight into numpy (`read_result`): the Tasks wrapper builds a Python
 object for each of the 478 points of each face, ~2.5 ms a frame holding the GIL on the thread
-that every other stage of a recording waits for (the values are the same; tests/test_face_landmarker.py).
+that every other stage of a recording waits for (the values are the same: tests/test_perception.py).
+It reads private attributes of the Tasks wrapper, hence the version pin in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def read_result(result: MpFaceLandmarkerResultC) -> list[RawFace]:
     faces = []
     for i in range(result.face_landmarks_count):
         marks = result.face_landmarks[i]
+        if not marks.landmarks_count:
+            continue
         raw = np.ctypeslib.as_array(ctypes.cast(marks.landmarks, ctypes.POINTER(ctypes.c_uint8)),
                                     shape=(marks.landmarks_count * _POINT.itemsize,))
         table = raw.view(_POINT)
@@ -60,7 +63,7 @@ def read_result(result: MpFaceLandmarkerResultC) -> list[RawFace]:
         shapes = {}
         if i < result.face_blendshapes_count:
             categories = result.face_blendshapes[i]
-            shapes = {c.category_name.decode(): c.score
+            shapes = {(c.category_name or b"").decode(): c.score
                       for c in (categories.categories[j] for j in range(categories.categories_count))}
         matrix = (result.facial_transformation_matrixes[i].to_numpy()
                   if i < result.facial_transformation_matrixes_count else np.eye(4))

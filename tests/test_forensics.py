@@ -38,10 +38,10 @@ def open_mouth_frame(models_ready) -> tuple[Frame, Face]:
             if faces:
                 gap = mouth_gap(faces[0].landmarks, np.linalg.norm(np.subtract(*five_points(faces[0].landmarks)[:2])))
                 if best is None or gap > best[0]:
-                    source = frame.source_image().copy()
+                    source = frame.source_region(0, 0, *frame.source_size).copy()
                     best = (gap, Frame(frame.t, frame.index, frame.image.copy(), source=ArrayPicture(source)), faces[0])
     assert best is not None and best[0] > 0.1, "vr_face2 should show an open mouth"
-    assert best[1].source_image().shape[1] > best[1].image.shape[1], "vr_face2 should be larger than the analysed size"
+    assert best[1].source_size[0] > best[1].image.shape[1], "vr_face2 should be larger than the analysed size"
     return best[1], best[2]
 
 
@@ -137,7 +137,7 @@ def test_image_signals_come_from_the_source_whatever_the_analysed_size(open_mout
     from interview.checks.deepfake.check import image_signals
 
     frame, face = open_mouth_frame
-    source = frame.source_image()
+    source = frame.source_region(0, 0, *frame.source_size)
     scale = np.array([source.shape[1] / frame.image.shape[1], source.shape[0] / frame.image.shape[0], 1.0], np.float32)
     at_source = Frame(frame.t, frame.index, source)
     face_at_source = Face(face.box, face.landmarks * scale, face.blendshapes, face.pose, face.transform)

@@ -156,3 +156,24 @@ def test_a_source_region_is_the_same_pixels_as_the_whole_frame_converted_and_cut
             boxes.append((int(x0), int(y0), int(x1), int(y1)))
         for x0, y0, x1, y1 in boxes:
             assert np.array_equal(picture.region(x0, y0, x1, y1), whole[y0:y1, x0:x1]), (clip, x0, y0, x1, y1)
+
+
+@pytest.mark.parametrize("width, height, pixel_format, colorspace", [
+    (66, 33, "yuv420p", None), (65, 33, "yuv420p", None), (640, 361, "yuv420p", None), (853, 480, "yuv420p", None),
+    (1280, 720, "yuv420p", "ITU709"), (64, 48, "yuvj420p", None), (96, 64, "yuv444p", None)])
+def test_a_source_region_of_any_frame_size_and_layout_is_the_whole_frame_cut(width, height, pixel_format, colorspace):
+    """Random pictures (no dev media): odd sides (whose whole conversion interpolates colour between
+    rows), full-range 4:2:0, BT.709, 4:4:4."""
+    import av
+
+    rng = np.random.default_rng(width * height)
+    frame = av.VideoFrame(width, height, pixel_format)
+    for plane in frame.planes:
+        plane.update(rng.integers(16, 236, plane.buffer_size, dtype=np.uint8).tobytes())
+    if colorspace:
+        frame.colorspace = getattr(av.video.reformatter.Colorspace, colorspace)
+    whole, picture = frame.to_ndarray(format="rgb24"), DecodedPicture(frame)
+    for _ in range(60):
+        x0, x1 = sorted(int(v) for v in rng.integers(0, width + 1, 2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, height + 1, 2))
+        assert np.array_equal(picture.region(x0, y0, x1, y1), whole[y0:y1, x0:x1]), (x0, y0, x1, y1)

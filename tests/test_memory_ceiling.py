@@ -57,4 +57,4 @@ def test_freed_heap_goes_back_to_the_system():
     after = resident_bytes()
     assert held > before - 50 * 2**20, "glibc keeps the freed blocks resident"
     assert after < held - 150 * 2**20, (before, held, after)
-    assert len(keep) == 10
+    del keep  # alive until here

@@ -155,22 +155,27 @@ def motion(values: np.ndarray) -> np.ndarray:
     return by_pieces(lambda part: np.gradient(signal.sosfiltfilt(sos, part, axis=0), axis=0), values)
 
 
+def pieces(rows: int) -> list[slice]:
+    """Consecutive slices of at most PIECE_ROWS rows covering `rows`: how long series are worked
+    through (a copy of a three-hour 100 Hz series is 26-43 MB, and these computations made several)."""
+    return [slice(first, min(rows, first + PIECE_ROWS)) for first in range(0, rows, PIECE_ROWS)]
+
+
 def by_pieces(transform: Callable[[np.ndarray], np.ndarray], values: np.ndarray) -> np.ndarray:
     """transform(values), for a transform whose rows depend only on nearby rows (these zero-phase
-    filters forget within a second). A series longer than PIECE_ROWS goes a piece at a time, each
-    read with PIECE_MARGIN_S on both sides: the filters' copies of a three-hour series were 26-43 MB
-    each, several at once."""
-    rows, piece_rows = values.shape[0], PIECE_ROWS
-    if rows <= piece_rows:
+    filters forget within a second), a piece at a time, each read with PIECE_MARGIN_S on both sides.
+    A series of one piece is transformed whole, exactly as it was before pieces."""
+    parts = pieces(values.shape[0])
+    if len(parts) <= 1:
         return transform(values)
     margin = int(PIECE_MARGIN_S * GRID_HZ)
     out = None
-    for first in range(0, rows, piece_rows):
-        lo, last, hi = max(0, first - margin), min(rows, first + piece_rows), min(rows, first + piece_rows + margin)
-        part = transform(values[lo:hi])[first - lo:last - lo]
+    for part in parts:
+        lo, hi = max(0, part.start - margin), min(values.shape[0], part.stop + margin)
+        piece = transform(values[lo:hi])[part.start - lo:part.stop - lo]
         if out is None:
-            out = np.empty((rows, *part.shape[1:]), part.dtype)
-        out[first:last] = part
+            out = np.empty((values.shape[0], *piece.shape[1:]), piece.dtype)
+        out[part] = piece
     return out
 
 
@@ -191,16 +196,16 @@ class Whitening:
 def whitening(values: np.ndarray, mask: np.ndarray, ridge: float = 0.1) -> Whitening | None:
     """The ridge-regularised whitening of the rows where mask is true, its statistics gathered
     PIECE_ROWS at a time; None when there is nothing to decorrelate: fewer than two rows (the first
-    seconds of a live call), or nothing varies (a mouth that never moved, silence)."""
+    seconds of a live call), or nothing varies (a mouth that never moved, silence). The same
+    whitening as one pass over the rows to ~1e-16 (the sums are gathered in another order)."""
     count = int(mask.sum())
     if count < 2:
         return None
-    rows = PIECE_ROWS
-    pieces = range(0, len(values), rows)
-    mean = sum(values[a:a + rows][mask[a:a + rows]].sum(axis=0) for a in pieces) / count
+    parts = pieces(len(values))
+    mean = sum(values[part][mask[part]].sum(axis=0) for part in parts) / count
     cov = np.zeros((values.shape[1], values.shape[1]))
-    for a in pieces:
-        centred = values[a:a + rows][mask[a:a + rows]] - mean
+    for part in parts:
+        centred = values[part][mask[part]] - mean
         cov += centred.T @ centred
     cov /= count
     if np.trace(cov) <= 0:
@@ -225,11 +230,11 @@ def lag_curve(mouth: np.ndarray, voice: np.ndarray, max_lag: int, use: np.ndarra
     x_white, y_white = whitening(mouth, use), whitening(voice, voiced)
     cross = np.zeros((2 * max_lag + 1, mouth.shape[1], voice.shape[1]))
     if x_white is not None and y_white is not None:
-        for a in range(0, n, PIECE_ROWS):
-            b = min(n, a + PIECE_ROWS)
-            x = x_white.apply(mouth[a:b], use[a:b])
-            y = y_white.apply(voice[a:b + 2 * max_lag], voiced[a:b + 2 * max_lag])
-            cross += np.einsum("np,lqn->lpq", x, sliding_window_view(y, b - a, axis=0))  # lags (2*max_lag + 1, q, n)
+        for part in pieces(n):
+            x = x_white.apply(mouth[part], use[part])
+            reach = slice(part.start, part.stop + 2 * max_lag)  # the voice rows every lag of this piece compares
+            y = y_white.apply(voice[reach], voiced[reach])
+            cross += np.einsum("np,lqn->lpq", x, sliding_window_view(y, part.stop - part.start, axis=0))
     return np.linalg.svd(cross / max(1, use.sum()), compute_uv=False)[:, 0]
 
 
