@@ -33,13 +33,17 @@ def _one_after_another(path, config: AnalysisConfig, out) -> dict:
 
 def test_threaded_analysis_gives_the_sequential_summary(models_ready, tmp_path, monkeypatch):
     import interview.analyze
+    import interview.session
 
     released = []
-    monkeypatch.setattr(interview.analyze, "release_freed_heap", lambda: released.append(1))
+    monkeypatch.setattr(interview.analyze, "release_freed_heap", lambda: released.append("analysis"))
+    monkeypatch.setattr(interview.session, "release_freed_heap", lambda: released.append("frames"))
+    monkeypatch.setattr(interview.session, "HEAP_RELEASE_EVERY_S", 1.0)
     path = dev_file("A_talking_head/vr_face2.mp4")
     config = AnalysisConfig(face_db="off", transcribe=False, challenges=(ChallengeMark("turn_left", 1.0),))
     threaded = analyze_recording(path, config, tmp_path / "threaded")
-    assert len(released) == 2, "freed heap handed back after the audio analysis and before the assessment"
+    assert released.count("analysis") == 2, "freed heap handed back after the audio analysis and before the assessment"
+    assert released.count("frames") == 4, "and every second of frames (at 1, 2, 3 and 4 s of 5 s)"
     sequential = _one_after_another(path, config, tmp_path / "sequential")
     assert threaded["measurements"]["analysed_frames"] > 50
     assert {k: v for k, v in threaded.items() if k not in UNTIMED} == \
