@@ -26,14 +26,14 @@ class SourcePicture(Protocol):
 class ArrayPicture:
     """A picture already in memory (RGB, or any per-pixel array such as a mask), read by regions."""
 
-    rgb: np.ndarray
+    pixels: np.ndarray
 
     @property
     def size(self) -> tuple[int, int]:
-        return self.rgb.shape[1], self.rgb.shape[0]
+        return self.pixels.shape[1], self.pixels.shape[0]
 
     def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-        return self.rgb[y0:y1, x0:x1]
+        return self.pixels[y0:y1, x0:x1]
 
 
 @dataclass(frozen=True)

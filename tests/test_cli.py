@@ -111,29 +111,30 @@ def test_native_warnings_at_any_frame_are_filtered_when_stderr_is_not_a_terminal
     """LiteRT logs an 'input tensor not aligned' warning at a random frame, long after start-up: a
     command whose stderr is a file or pipe passes fd 2 through the chatter filter for its whole run,
     and keeps every other line (a native error, our own messages) in order."""
-    code = ("import os, sys\n"
-            "from models.native_stderr import filtered_stderr\n"
-            "with filtered_stderr():\n"
-            "    os.write(2, b'W0000 00:00:1796118873.822281   31493 inference_runner_litert.cc:1433] Input tensor "
-            "memory is not aligned\\n')\n"
-            "    os.write(2, b'E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\\n')\n"
-            "    print('REVIEW: the headline', file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
-    assert result.returncode == 0
-    assert result.stderr == ("E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\n"
-                             "REVIEW: the headline\n")
+    stderr = _stderr_of("with filtered_stderr():\n"
+                        "    os.write(2, b'W0000 00:00:1796118873.822281   31493 inference_runner_litert.cc:1433] Input tensor "
+                        "memory is not aligned\\n')\n"
+                        "    os.write(2, b'E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\\n')\n"
+                        "    print('REVIEW: the headline', file=sys.stderr)\n")
+    assert stderr == ("E0000 00:00:1796118873.9   31493 calculator.cc:12] a real native error\n"
+                      "REVIEW: the headline\n")
 
 
 def test_a_short_command_loses_no_stderr_line_to_the_filter():
     """A command that fails at once (a one-line error) leaves the filter before its thread has
     started: the thread must not depend on the saved stderr still being open. 200 short blocks in a
     row, each line must arrive."""
-    code = ("import os, sys\n"
-            "from models.native_stderr import filtered_stderr\n"
-            "sys.setswitchinterval(1e-6)  # threads switch as often as they can: the race shows\n"
-            "for i in range(200):\n"
-            "    with filtered_stderr():\n"
-            "        os.write(2, f'line {i}\\n'.encode())\n")
+    stderr = _stderr_of("sys.setswitchinterval(1e-6)  # threads switch as often as they can: the race shows\n"
+                        "for i in range(200):\n"
+                        "    with filtered_stderr():\n"
+                        "        os.write(2, f'line {i}\\n'.encode())\n")
+    assert stderr.splitlines() == [f"line {i}" for i in range(200)]
+
+
+def _stderr_of(body: str) -> str:
+    """What a fresh Python running `body` (with os, sys and filtered_stderr imported) writes to
+    stderr, which is a pipe here, not a terminal; it must exit cleanly."""
+    code = "import os, sys\nfrom models.native_stderr import filtered_stderr\n" + body
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
-    assert result.returncode == 0
-    assert result.stderr.splitlines() == [f"line {i}" for i in range(200)]
+    assert result.returncode == 0, result.stderr
+    return result.stderr
