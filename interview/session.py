@@ -151,7 +151,10 @@ class Session:
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              candidate=self.config.candidate, channels=channels)
         problems: list[str] = []
-        results = self.assess(ctx, problems)
+        results = {}
+        for check in self.checks:
+            results[check.name] = self.assess_one(check, ctx, problems)
+            release_freed_heap()  # this check's whole-session series, before the next check builds its own
         identity = next((c for c in self.checks if isinstance(c, IdentityCheck)), None)
         if identity is not None and identity.name not in self._failed:
             report, error = look_up_faces(self.config, self.config.candidate, identity.query_faces(ctx), media.sha256)

@@ -12,6 +12,7 @@ import pytest
 from interview.analyze import analyze_recording, conclude_session
 from interview.audio import analyse_audio
 from interview.checks.base import ChallengeMark
+from interview.checks.registry import check_types
 from interview.config import AnalysisConfig
 from interview.media import FileSource, probe, read_audio
 from interview.pipeline import BACKGROUND_NICE, ahead, consume_behind
@@ -43,7 +44,8 @@ def test_threaded_analysis_gives_the_sequential_summary(models_ready, tmp_path, 
     config = AnalysisConfig(face_db="off", transcribe=False, challenges=(ChallengeMark("turn_left", 1.0),))
     threaded = analyze_recording(path, config, tmp_path / "threaded")
     assert released.count("analysis") == 2, "freed heap handed back after the audio analysis and before the assessment"
-    assert released.count("frames") == 4, "and every second of frames (at 1, 2, 3 and 4 s of 5 s)"
+    assert released.count("frames") == 4 + len(check_types()), \
+        "and every second of frames (at 1, 2, 3 and 4 s of 5 s), and after each check's assessment"
     sequential = _one_after_another(path, config, tmp_path / "sequential")
     assert threaded["measurements"]["analysed_frames"] > 50
     assert {k: v for k, v in threaded.items() if k not in UNTIMED} == \

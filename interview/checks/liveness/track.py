@@ -1,8 +1,9 @@
 """What the liveness signals keep of each analysed frame: about 200 numbers and a 16x16 fingerprint
 (about 1.1 KB; 58 MB for an hour at 15 fps), never the picture.
 
-`FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` gives the columns as
-numpy arrays (rows without a face hold NaN). Landmark subsets and blendshape names live here so
+`FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` builds the columns as
+numpy arrays (rows without a face hold NaN), not kept: at three hours they are ~190 MB beside the
+packed rows. Landmark subsets and blendshape names live here so
 every signal agrees on them.
 """
 
@@ -125,7 +126,6 @@ class FaceTrack:
         self._faces = RowTable(1 + _WIDTH)  # 1 where a face was seen, then its packed row (NaN without one)
         self._thumbs = RowTable(THUMB * THUMB, np.uint8, fill=0)
         self._previous_grey: np.ndarray | None = None
-        self._arrays: TrackArrays | None = None
         self.hands: dict[float, tuple[np.ndarray, ...]] = {}  # time -> hands, only where they were looked for
 
     def add(self, obs: FrameObservation, frame: Frame) -> None:
@@ -145,12 +145,9 @@ class FaceTrack:
         if obs.hands is not None:
             self.hands[obs.t] = obs.hands
         self._clock.append((obs.t, frame.index, motion))
-        self._arrays = None
 
     def arrays(self) -> TrackArrays:
-        if self._arrays is None:
-            self._arrays = self._columns()
-        return self._arrays
+        return self._columns()
 
     def arrays_since(self, t: float) -> TrackArrays:
         """The rows from time t on (a live panel's recent window; not cached)."""
