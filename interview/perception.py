@@ -8,8 +8,9 @@ as much as the face.
 Small faces: the landmarker's detector misses faces under about 40 px in the analysed picture (a
 phone held up in front of a webcam, a candidate far from the camera), which YuNet still finds. When
 the landmarker sees no face but YuNet does, the face is landmarked on a crop around it, cut from
-the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost.
-Landmarks come back in the analysed picture's pixels, so no check needs to know.
+the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost
+or the landmarker finds it again. Landmarks come back in the analysed picture's pixels, so no
+check needs to know.
 """
 
 from __future__ import annotations
@@ -63,10 +64,15 @@ class Perceiver:
         """Landmarks (and hands) of one frame. The identity embedding that is due on it runs here
         only when the landmarker found no face (YuNet then aims the zoom); otherwise it is left owed,
         for `identified` to run on another thread: a recording's perception is its slowest stage."""
+        zoom = self._zoom
         with self.stopwatch.time("face_landmarks"):
-            faces = self._zoom.follow(frame) if self._zoom.active else ()
+            faces = zoom.follow(frame) if zoom.active and not zoom.may_hand_back(frame.t) else ()
             if not faces:
                 faces = tuple(self._landmarker.detect(frame.image, frame.t))
+                if zoom.active and faces:
+                    zoom.let_go()
+                elif zoom.active:
+                    faces = zoom.kept(frame)
         identities = None
         due = frame.t >= self._next_embed_t or len(faces) != self._last_face_count
         if due:
@@ -113,18 +119,42 @@ class Zoom:
     """Landmarks of one small face, found on an enlarged crop around it (see the module docstring).
 
     It has its own landmarker (VIDEO mode tracks one image stream), made the first time a small
-    face turns up; recordings whose faces the landmarker finds never pay for it."""
+    face turns up; recordings whose faces the landmarker finds never pay for it.
+
+    It hands a large face back: one whose crop (CONTEXT times its size) is no smaller than SIDE_PX,
+    i.e. one the crop shows at no more detail than the analysed picture. A large face the landmarker
+    missed once (a passing hand, a fast turn, a fade) would otherwise be followed on the crop for
+    the rest of the interview, and while zoomed a second face elsewhere gets no landmarks. The
+    hand-back is a trial: the landmarker looks at the whole frame, and if it still misses the face
+    the zoom follows it on that frame and tries again HAND_BACK_RETRY_S later, so a face only the
+    zoom can see costs one extra whole-frame look a second (not YuNet and a restart every frame)."""
 
     CONTEXT = 3.0  # crop side: this many times the face's larger side
     SIDE_PX = 256  # the crop is landmarked at this size
+    HAND_BACK_RETRY_S = 1.0
 
     def __init__(self):
         self._landmarker = None
         self._region: tuple[float, float, float] | None = None  # x, y, side in analysed pixels
+        self._large = False  # the followed face is large enough for the whole-frame landmarker
+        self._retry_t = float("-inf")
 
     @property
     def active(self) -> bool:
         return self._region is not None
+
+    def may_hand_back(self, t: float) -> bool:
+        """Whether the whole-frame landmarker should look for the followed face on the frame at t."""
+        return self._large and t >= self._retry_t
+
+    def let_go(self) -> None:
+        """Stop following (the face is lost, or the landmarker found it on its own)."""
+        self._region, self._large = None, False
+
+    def kept(self, frame: Frame) -> tuple:
+        """The landmarker still misses the face: follow it on this frame, retry the hand-back later."""
+        self._retry_t = frame.t + self.HAND_BACK_RETRY_S
+        return self.follow(frame)
 
     def start(self, frame: Frame, box: tuple[float, float, float, float]) -> tuple:
         """Landmark the face in `box` (analysed pixels) on a crop; keep following it if found."""
@@ -142,13 +172,13 @@ class Zoom:
         x0, y0 = max(0, int(x * scale)), max(0, int(y * scale))
         crop = frame.source_region(x0, y0, int((x + side) * scale), int((y + side) * scale))
         if crop.size == 0:
-            self._region = None
+            self.let_go()
             return ()
         factor = self.SIDE_PX / max(crop.shape[:2])
         enlarged = np.ascontiguousarray(cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
         found = self._landmarker.detect(enlarged, frame.t)
         if not found:
-            self._region = None
+            self.let_go()
             return ()
         back = 1.0 / (factor * scale)  # crop pixels -> analysed pixels
         offset = np.array([x0 / scale, y0 / scale, 0.0], np.float32)
@@ -156,6 +186,7 @@ class Zoom:
                               box=(f.box[0] * back + offset[0], f.box[1] * back + offset[1], f.box[2] * back, f.box[3] * back))
                       for f in found)
         self._aim(faces[0].box)
+        self._large = self.CONTEXT * max(faces[0].box[2:]) >= self.SIDE_PX
         return faces
 
     def _aim(self, box: tuple[float, float, float, float]) -> None:

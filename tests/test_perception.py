@@ -102,3 +102,103 @@ def test_native_landmarks_read_as_the_tasks_wrapper_reads_them(models_ready, mon
             height = min(a.image.shape[0], b.image.shape[0])
             landmarker.detect(np.hstack([a.image[:height], b.image[:height]]), a.t)
     assert len(faces_seen) >= 10 and faces_seen.count(2) >= 0.8 * len(faces_seen)
+
+
+class _Misses:
+    """The real landmarker on the whole frame, except that it finds nothing at the times in `miss`
+    (as under a passing hand); it records the time of every frame it was given."""
+
+    def __init__(self, miss):
+        from models.face_landmarker import MediaPipeFaceLandmarker
+
+        self._inner = MediaPipeFaceLandmarker()
+        self._miss = miss
+        self.calls: list[float] = []
+
+    def detect(self, image, t):
+        self.calls.append(t)
+        found = self._inner.detect(image, t)
+        return [] if self._miss(t) else found
+
+    def close(self):
+        self._inner.close()
+
+
+class _CountingEmbedder:
+    def __init__(self):
+        from models.face_identity import shared_identifier
+
+        self._inner = shared_identifier()
+        self.calls = 0
+
+    def identify(self, bgr):
+        self.calls += 1
+        return self._inner.identify(bgr)
+
+
+def _observe_with(frames, landmarker, embedder=None):
+    perceiver = Perceiver(SamplingPolicy(), landmarker=landmarker, embedder=embedder)
+    zoomed = []
+    try:
+        observations = []
+        for frame in frames:
+            observations.append(perceiver.observe(frame))
+            zoomed.append(perceiver._zoom.active)
+        return observations, zoomed
+    finally:
+        perceiver.close()
+
+
+@pytest.fixture(scope="module")
+def large_face_frames(models_ready):
+    """vr_face2 (real, frontal): its face is ~200 px wide in the analysed picture."""
+    return list(FileSource(probe(dev_file("A_talking_head/vr_face2.mp4")), SamplingPolicy()).frames())
+
+
+def test_a_large_face_missed_once_goes_back_to_the_landmarker(large_face_frames):
+    """The landmarker misses one frame: YuNet finds the face there, the zoom landmarks it on that
+    frame, and the whole-frame landmarker has it again from the next frame (on the old code the zoom
+    kept it for the rest of the clip)."""
+    frames = large_face_frames
+    miss_t = frames[20].t
+    landmarker = _Misses(lambda t: abs(t - miss_t) < 1e-6)
+    observations, zoomed = _observe_with(frames, landmarker)
+    assert all(len(o.faces) == 1 for o in observations), "the missed frame still has its face, from the zoom"
+    assert observations[20].identities, "the miss made YuNet look at once"
+    assert max(observations[20].faces[0].box[2:]) * 3 >= 256, "a face the zoom would hand back"
+    assert landmarker.calls == [f.t for f in frames], "every frame, including the one after the miss, was the landmarker's"
+    assert zoomed.index(True) == 20 and zoomed.count(True) == 1, "the zoom followed it on that frame only"
+
+
+def test_a_large_face_only_the_zoom_sees_stays_zoomed_and_is_retried_once_a_second(large_face_frames):
+    """The landmarker misses the face from frame 20 on (as it might a face on a phone screen): the
+    zoom keeps following it, and hands it back only on trial, once every HAND_BACK_RETRY_S, without
+    YuNet re-running every frame (the reverted first attempt did both every frame)."""
+    from interview.perception import Zoom
+
+    frames = large_face_frames
+    blind_from = frames[20].t
+    landmarker = _Misses(lambda t: t >= blind_from)
+    embedder = _CountingEmbedder()
+    observations, zoomed = _observe_with(frames, landmarker, embedder)
+    after = [f.t for f in frames if f.t > blind_from]
+    span_s = after[-1] - after[0]
+    assert all(len(o.faces) == 1 for o in observations[21:]), "the zoom shows the face on every frame"
+    assert all(zoomed[21:])
+    blind_looks = [t for t in landmarker.calls if t > blind_from]
+    assert span_s / Zoom.HAND_BACK_RETRY_S - 1 <= len(blind_looks) <= span_s / Zoom.HAND_BACK_RETRY_S + 2
+    assert embedder.calls <= len(frames) * SamplingPolicy().embed_every_s / 3, "YuNet on its cadence, not every frame"
+
+
+def test_a_small_face_stays_with_the_zoom(models_ready):
+    """The live selfie video shown small in a 1280x720 frame (a quarter of its height): the zoom
+    follows the face and never hands it back (the crop shows it larger than the analysed picture)."""
+    from fixtures.liveness_media import small_in_frame
+
+    path = small_in_frame(dev_file("D_presentation_attack/tv_real.mp4"), height_share=0.25).path
+    frames = list(FileSource(probe(path), SamplingPolicy()).frames())
+    landmarker = _Misses(lambda t: False)
+    observations, zoomed = _observe_with(frames, landmarker)
+    seen = sum(bool(o.faces) for o in observations)
+    assert seen > 0.8 * len(frames) and sum(zoomed) > 0.8 * seen
+    assert len(landmarker.calls) < len(frames) - 0.8 * seen, "the whole frame is not looked at while zoomed"
