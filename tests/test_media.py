@@ -3,6 +3,7 @@ audio aligned to the video clock, and one-line errors for broken files."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -177,3 +178,20 @@ def test_a_source_region_of_any_frame_size_and_layout_is_the_whole_frame_cut(wid
         x0, x1 = sorted(int(v) for v in rng.integers(0, width + 1, 2))
         y0, y1 = sorted(int(v) for v in rng.integers(0, height + 1, 2))
         assert np.array_equal(picture.region(x0, y0, x1, y1), whole[y0:y1, x0:x1]), (x0, y0, x1, y1)
+
+
+@pytest.mark.parametrize("clip", ["C_deepfake/ffpp_004_real.mp4", "D_presentation_attack/tv_real.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4"])
+def test_analysed_frames_are_the_pixels_of_ffmpegs_default_threaded_scaling(clip):
+    """FileSource scales on one thread with a reused context (media.SCALE_THREADS): the same pixels
+    as PyAV's default, a new thread-pooled context per frame, on the first frames it keeps."""
+    import av
+
+    policy = SamplingPolicy()
+    info = probe(dev_file(clip))
+    analysed = list(itertools.islice(FileSource(info, policy).frames(), 10))
+    with av.open(str(dev_file(clip))) as container:
+        decoded = list(itertools.islice(container.decode(video=0), analysed[-1].index + 1))
+    height, width = analysed[0].image.shape[:2]
+    assert (width, height) != (info.width, info.height), "a clip the analysis scales"
+    for frame in analysed:
+        assert np.array_equal(frame.image, decoded[frame.index].reformat(width=width, height=height, format="rgb24").to_ndarray())

@@ -15,7 +15,7 @@ import av
 import cv2
 import numpy as np
 
-from interview.media import MediaError
+from interview.media import MediaError, to_rgb
 
 WORK_SIDE = 480  # px: frames are described at this longer side
 PERSON = 0.3  # person probability above which a pixel is the person's
@@ -43,8 +43,7 @@ def sample_frames(path: str, duration_s: float, count: int = FRAMES) -> list[np.
                 frame = next(container.decode(stream), None)
                 if frame is not None:
                     scale = min(1.0, WORK_SIDE / max(frame.width, frame.height))
-                    frames.append(frame.reformat(width=round(frame.width * scale) // 2 * 2,
-                                                 height=round(frame.height * scale) // 2 * 2, format="rgb24").to_ndarray())
+                    frames.append(to_rgb(frame, round(frame.width * scale) // 2 * 2, round(frame.height * scale) // 2 * 2))
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(path, f"frames for the room could not be read ({exc})") from exc
     return frames
