@@ -73,6 +73,20 @@ def test_looped_clip_is_found_where_it_repeats(seconds):
     assert first - 0.2 <= loop.t0 and loop.t1 <= last + 0.2 and loop.t1 - loop.t0 >= 1.0
 
 
+def test_loops_are_searched_by_rows_with_the_whole_sessions_result(monkeypatch):
+    """A long session is compared a few thousand rows at a time (frozen.CHUNK_ROWS, for memory):
+    chunks of 7 rows (every chunk boundary crossing every lag) find the same loop, at the same
+    place and lag, as the whole track in one piece."""
+    from interview.checks.liveness import frozen
+
+    fixture = looped_video(dev_file(FACE3), start_s=1.0, seconds=1.56, repeats=2)
+    track = _observed(fixture.path).track.arrays()
+    monkeypatch.setattr(frozen, "CHUNK_ROWS", 10**9)
+    whole = frozen.looped_spans(track)
+    monkeypatch.setattr(frozen, "CHUNK_ROWS", 7)
+    assert whole and frozen.looped_spans(track) == whole
+
+
 def test_freeze_in_a_real_clip_is_located():
     """A 2 s freeze (a face-swap tool stuck on its last good frame) inside a real talking head."""
     fixture = freeze_frames(dev_file(FACE2), start_s=1.5, end_s=3.5)

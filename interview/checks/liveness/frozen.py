@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from interview.checks.liveness.signal import SignalResult
-from interview.checks.liveness.track import THUMB, TrackArrays
+from interview.checks.liveness.track import TrackArrays
 from interview.timeline import spans_where, total_duration
 from models.outputs import Segment
 
@@ -29,6 +29,9 @@ LOOP_RELATIVE = 0.3  # ... and below this share of the change to the previous fr
 LOOP_MIN_MOTION = 0.5  # a loop must move; a still picture is "frozen", not looped
 LOOP_MAJORITY = 0.45  # analysed frames fall between repeated source frames up to a third of the time
 MOSTLY_FROZEN = 0.5  # share of the session frozen that makes it an alert on its own
+# Rows compared at a time: the per-lag arrays of a whole session were ~160 MB at three hours
+# (every lag up to 30 s is tried, each over every frame); by rows the results are the same.
+CHUNK_ROWS = 8192
 
 
 def frozen_spans(track: TrackArrays) -> list[Segment]:
@@ -53,10 +56,11 @@ def looped_spans(track: TrackArrays) -> list[tuple[Segment, float]]:
     min_lag, max_lag = max(2, round(1.0 / step)), min(n - 2, round(LOOP_MAX_LAG_S / step))
     if max_lag < min_lag:
         return []
-    coarse = track.thumbs.reshape(n, 8, THUMB // 8, 8, THUMB // 8).mean(axis=(2, 4)).reshape(n, 64).astype(np.float32)
+    prints = track.fingerprints
     # A repeat must be much closer than the next frame is: featureless pictures (a dark room, a
     # covered camera) have tiny fingerprint differences everywhere and are not loops.
-    change = np.r_[np.inf, np.abs(np.diff(coarse, axis=0)).mean(axis=1)]
+    change = np.r_[np.inf, *(np.abs(np.diff(prints[lo:lo + CHUNK_ROWS + 1], axis=0)).mean(axis=1)
+                             for lo in range(0, n - 1, CHUNK_ROWS))]
     limit = np.minimum(LOOP_MAX_DIFF, LOOP_RELATIVE * change)
     moving = np.nan_to_num(track.motion, nan=0.0) >= LOOP_MIN_MOTION
     per_second = max(1, round(1.0 / step))
@@ -65,11 +69,13 @@ def looped_spans(track: TrackArrays) -> list[tuple[Segment, float]]:
         """(distance of frame j to the blend of frames j-lag-1 and j-lag that is nearest to it,
         distance to frame j-lag itself), indexed by j, inf where the earlier frames do not exist."""
         nearest, exact = np.full(n, np.inf, np.float32), np.full(n, np.inf, np.float32)
-        x, a, b = coarse[lag + 1:], coarse[1:-lag], coarse[:-lag - 1]  # frame j, j - lag, j - lag - 1
-        direction = b - a
-        weight = np.clip((((x - a) * direction).sum(axis=1) / np.maximum((direction ** 2).sum(axis=1), 1e-6)), 0, 1)
-        nearest[lag + 1:] = np.abs(x - a - weight[:, None] * direction).mean(axis=1)
-        exact[lag + 1:] = np.abs(x - a).mean(axis=1)
+        for lo in range(lag + 1, n, CHUNK_ROWS):
+            hi = min(n, lo + CHUNK_ROWS)
+            x, a, b = prints[lo:hi], prints[lo - lag:hi - lag], prints[lo - lag - 1:hi - lag - 1]  # frame j, j - lag, j - lag - 1
+            direction = b - a
+            weight = np.clip((((x - a) * direction).sum(axis=1) / np.maximum((direction ** 2).sum(axis=1), 1e-6)), 0, 1)
+            nearest[lo:hi] = np.abs(x - a - weight[:, None] * direction).mean(axis=1)
+            exact[lo:hi] = np.abs(x - a).mean(axis=1)
         return nearest, exact
 
     candidates: list[tuple[tuple[int, int], Segment, float]] = []  # ((repeated, exact-lag matches), span, lag s)

@@ -1,4 +1,4 @@
-"""What the liveness signals keep of each analysed frame: about 200 numbers and a 16x16 fingerprint
+"""What the liveness signals keep of each analysed frame: about 200 numbers and an 8x8 fingerprint
 (about 1.1 KB; 58 MB for an hour at 15 fps), never the picture.
 
 `FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` builds the columns as
@@ -35,7 +35,8 @@ EXPRESSION_SHAPES = ("eyeBlinkLeft", "eyeBlinkRight", "jawOpen", "mouthSmileLeft
                      "browInnerUp", "mouthFunnel", "mouthPucker", "mouthClose")
 
 MOTION_SIDE = 160  # frames are compared at this width for the frozen-picture test
-THUMB = 16  # fingerprint side, for finding repeated (looped) pictures
+THUMB = 16  # the face region is shrunk to THUMB x THUMB grey levels, then
+FINGERPRINT = 8  # averaged in 2x2 blocks: an 8x8 fingerprint, for finding repeated (looped) pictures
 
 # MediaPipe's matrix is in a camera frame with y up and z towards the viewer; landmarks are in image
 # pixels with y down and z into the screen. Conjugating by this flip maps one to the other (checked
@@ -84,7 +85,7 @@ class TrackArrays:
     box: np.ndarray  # (n, 4)
     skin: np.ndarray  # (n, 3) mean skin RGB
     motion: np.ndarray  # mean absolute grey change against the previous frame, in the face region
-    thumbs: np.ndarray  # (n, THUMB*THUMB) uint8 fingerprint of the face region (whole frame without a face)
+    fingerprints: np.ndarray  # (n, FINGERPRINT**2) float32 of the face region (whole frame without a face)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -124,7 +125,7 @@ class FaceTrack:
     def __init__(self) -> None:
         self._clock = RowTable(3, np.float64)  # time, source frame number, motion
         self._faces = RowTable(1 + _WIDTH)  # 1 where a face was seen, then its packed row (NaN without one)
-        self._thumbs = RowTable(THUMB * THUMB, np.uint8, fill=0)
+        self._fingerprints = RowTable(FINGERPRINT * FINGERPRINT, fill=0)
         self._previous_grey: np.ndarray | None = None
         self.hands: dict[float, tuple[np.ndarray, ...]] = {}  # time -> hands, only where they were looked for
 
@@ -136,11 +137,11 @@ class FaceTrack:
         motion = (float(np.mean(cv2.absdiff(grey[region], previous[region])))
                   if previous is not None and previous.shape == grey.shape else np.nan)
         self._previous_grey = grey
-        thumb = cv2.resize(grey[region], (THUMB, THUMB), interpolation=cv2.INTER_AREA).reshape(-1)
+        fingerprint = _fingerprint(cv2.resize(grey[region], (THUMB, THUMB), interpolation=cv2.INTER_AREA))
         packed = None if face is None else np.concatenate([[1.0], _pack(face, frame.image)])
         # Appended only once every part is computed (a frame that fails leaves no partial row), the
         # clock last: a reader counts a row once all its parts are in.
-        self._thumbs.append(thumb)
+        self._fingerprints.append(fingerprint)
         self._faces.append(packed)
         if obs.hands is not None:
             self.hands[obs.t] = obs.hands
@@ -165,7 +166,7 @@ class FaceTrack:
             offset += size
         return TrackArrays(t=clock[:, 0].copy(), index=clock[:, 1].astype(int), motion=clock[:, 2].copy(),
                            has_face=self._faces.columns(0, 1, first, last)[:, 0] == 1,
-                           thumbs=self._thumbs.columns(0, THUMB * THUMB, first, last), **columns)
+                           fingerprints=self._fingerprints.columns(0, FINGERPRINT * FINGERPRINT, first, last), **columns)
 
 
 def _pack(face: Face, image: np.ndarray) -> np.ndarray:
@@ -180,6 +181,14 @@ def _pack(face: Face, image: np.ndarray) -> np.ndarray:
         "eye_distance": np.linalg.norm(np.subtract(*face.landmarks[list(OUTER_EYE_CORNERS), :2])),
         "box": face.box, "skin": skin_mean(image, face)}
     return np.concatenate([np.ravel(np.asarray(parts[name], np.float32)) for name in _FIELDS])
+
+
+def _fingerprint(thumb: np.ndarray) -> np.ndarray:
+    """The 2x2 block means of a THUMB x THUMB uint8 picture, row by row (quarters of a grey level:
+    exact in float32). Kept per frame instead of the thumbnail, at the same 256 bytes, so the loop
+    search reads them as they are instead of averaging every frame's thumbnail at the end."""
+    side, block = FINGERPRINT, THUMB // FINGERPRINT
+    return thumb.reshape(side, block, side, block).mean(axis=(1, 3)).astype(np.float32).reshape(-1)
 
 
 def _grey_small(image: np.ndarray) -> np.ndarray:
