@@ -19,8 +19,8 @@ from interview.observations import Frame
 from interview.recording import AUDIO_RATE, CHANNEL_POWER_HZ, MediaInfo, SamplingPolicy
 from models.hashing import file_sha256
 
-# swscale's default (0: a thread per core) builds a thread pool with every new scaling context, and
-# PyAV makes a context per frame. For a face-sized region the pool cost ~3 times the conversion's
+# PyAV's default (threads=0: swscale picks a thread per core) builds a thread pool with every new
+# scaling context, and PyAV makes a context per frame. For a face-sized region the pool cost ~3 times the conversion's
 # own CPU and 20 times its time on a busy machine (0.30 against 0.09 ms of CPU, 2.5 against 0.13 ms
 # wall), and a quarter more CPU for each analysed 720p frame; the analysis keeps both cores busy
 # without it. One thread gives the same pixels (tests/test_media.py).
@@ -128,7 +128,8 @@ class DecodedPicture:
 
     def _whole_rgb(self) -> np.ndarray:
         if self._whole is None:
-            self._whole = np.ascontiguousarray(to_rgb(self._decoded))
+            # A reformatter of its own: the frame's cached one would be shared by threads reading regions at once.
+            self._whole = np.ascontiguousarray(to_rgb(self._decoded, reformatter=VideoReformatter()))
         return self._whole
 
 

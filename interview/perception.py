@@ -9,8 +9,8 @@ Small faces: the landmarker's detector misses faces under about 40 px in the ana
 phone held up in front of a webcam, a candidate far from the camera), which YuNet still finds. When
 the landmarker sees no face but YuNet does, the face is landmarked on a crop around it, cut from
 the recording at its own resolution and enlarged (`Zoom`), and followed that way until it is lost
-or the landmarker finds it again. Landmarks come back in the analysed picture's pixels, so no
-check needs to know.
+or, if large, the landmarker finds it again. Landmarks come back in the analysed picture's pixels,
+so no check needs to know.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ class Perceiver:
             faces = zoom.follow(frame) if zoom.active and not zoom.may_hand_back(frame.t) else ()
             if not faces:
                 faces = tuple(self._landmarker.detect(frame.image, frame.t))
-                if zoom.active and faces:
+                if zoom.active and zoom.is_followed(faces):
                     zoom.let_go()
-                elif zoom.active:
+                elif zoom.active:  # the face is still the zoom's alone (any face found is someone else's)
                     faces = zoom.kept(frame)
         identities = None
         due = frame.t >= self._next_embed_t or len(faces) != self._last_face_count
@@ -126,8 +126,10 @@ class Zoom:
     missed once (a passing hand, a fast turn, a fade) would otherwise be followed on the crop for
     the rest of the interview, and while zoomed a second face elsewhere gets no landmarks. The
     hand-back is a trial: the landmarker looks at the whole frame, and if it still misses the face
-    the zoom follows it on that frame and tries again HAND_BACK_RETRY_S later, so a face only the
-    zoom can see costs one extra whole-frame look a second (not YuNet and a restart every frame)."""
+    (it may find another one) the zoom follows it on that frame and tries again HAND_BACK_RETRY_S
+    later, so a face only the zoom can see costs one extra whole-frame look a second (not YuNet and
+    a restart every frame). A small face is never handed back: while it is followed, a second face
+    elsewhere gets no landmarks (YuNet still counts it every embedding)."""
 
     CONTEXT = 3.0  # crop side: this many times the face's larger side
     SIDE_PX = 256  # the crop is landmarked at this size
@@ -136,7 +138,8 @@ class Zoom:
     def __init__(self):
         self._landmarker = None
         self._region: tuple[float, float, float] | None = None  # x, y, side in analysed pixels
-        self._large = False  # the followed face is large enough for the whole-frame landmarker
+        self._box: tuple[float, float, float, float] | None = None  # the followed face, analysed pixels
+        self._large = False  # ... large enough for the whole-frame landmarker
         self._retry_t = float("-inf")
 
     @property
@@ -147,9 +150,17 @@ class Zoom:
         """Whether the whole-frame landmarker should look for the followed face on the frame at t."""
         return self._large and t >= self._retry_t
 
+    def is_followed(self, faces: tuple) -> bool:
+        """Whether one of these whole-frame faces is the one followed (its centre inside the box
+        the zoom last saw)."""
+        if self._box is None:
+            return False
+        x, y, w, h = self._box
+        return any(x <= f.box[0] + f.box[2] / 2 <= x + w and y <= f.box[1] + f.box[3] / 2 <= y + h for f in faces)
+
     def let_go(self) -> None:
         """Stop following (the face is lost, or the landmarker found it on its own)."""
-        self._region, self._large = None, False
+        self._region, self._box, self._large = None, None, False
 
     def kept(self, frame: Frame) -> tuple:
         """The landmarker still misses the face: follow it on this frame, retry the hand-back later."""
@@ -186,6 +197,7 @@ class Zoom:
                               box=(f.box[0] * back + offset[0], f.box[1] * back + offset[1], f.box[2] * back, f.box[3] * back))
                       for f in found)
         self._aim(faces[0].box)
+        self._box = faces[0].box
         self._large = self.CONTEXT * max(faces[0].box[2:]) >= self.SIDE_PX
         return faces
 

@@ -1,6 +1,6 @@
 """One interview under analysis. Recordings and live calls go through the same `Session`:
-frames are pushed in as they come (a recording is a stream read faster than real time), `assess()`
-judges what was seen so far (the live panel), and `finish()` concludes: every check assessed once on
+frames are pushed in as they come (a recording is a stream read faster than real time), `assess_one()`
+judges what a check has seen so far (the live panel), and `finish()` concludes: every check assessed once on
 the whole session, then the steps with side effects that checks never take themselves (the
 repeat-face lookup in the face registry, the evidence images). It also gathers the camera's
 sensor noise from the frames it is shown, for the capture chain and camera links."""
@@ -123,10 +123,6 @@ class Session:
         """A challenge asked during a live call: every check hears of it at once."""
         for check in self.checks:
             check.on_challenge(mark)
-
-    def assess(self, ctx: SessionContext, problems: list[str] | None = None) -> dict[str, CheckResult]:
-        """Every check's result on what was seen so far, in report order."""
-        return {check.name: self.assess_one(check, ctx, problems) for check in self.checks}
 
     def assess_one(self, check: Check, ctx: SessionContext, problems: list[str] | None = None) -> CheckResult:
         """One check's result. A check that fails must not cost the others' evidence: it shows as

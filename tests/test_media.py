@@ -3,6 +3,7 @@ audio aligned to the video clock, and one-line errors for broken files."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import subprocess
 import sys
@@ -188,7 +189,8 @@ def test_analysed_frames_are_the_pixels_of_ffmpegs_default_threaded_scaling(clip
 
     policy = SamplingPolicy()
     info = probe(dev_file(clip))
-    analysed = list(itertools.islice(FileSource(info, policy).frames(), 10))
+    with contextlib.closing(FileSource(info, policy).frames()) as frames:
+        analysed = list(itertools.islice(frames, 10))
     with av.open(str(dev_file(clip))) as container:
         decoded = list(itertools.islice(container.decode(video=0), analysed[-1].index + 1))
     height, width = analysed[0].image.shape[:2]

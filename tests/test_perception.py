@@ -3,12 +3,14 @@ a picture without a face yields no face, embeddings follow their cadence and mar
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from fixtures.generate import freeze_frames, splice_people, synthetic_clip
 from interview.media import FileSource, probe
-from interview.perception import Perceiver
+from interview.perception import Perceiver, Zoom
 from interview.recording import SamplingPolicy
 from tests.conftest import dev_file
 
@@ -105,20 +107,21 @@ def test_native_landmarks_read_as_the_tasks_wrapper_reads_them(models_ready, mon
 
 
 class _Misses:
-    """The real landmarker on the whole frame, except that it finds nothing at the times in `miss`
-    (as under a passing hand); it records the time of every frame it was given."""
+    """The real landmarker on the whole frame, except that at the times in `miss` it finds nothing
+    (as under a passing hand), or only what `instead` makes of what it found; it records the time
+    of every frame it was given."""
 
-    def __init__(self, miss):
+    def __init__(self, miss, instead=lambda t, found: []):
         from models.face_landmarker import MediaPipeFaceLandmarker
 
         self._inner = MediaPipeFaceLandmarker()
-        self._miss = miss
+        self._miss, self._instead = miss, instead
         self.calls: list[float] = []
 
     def detect(self, image, t):
         self.calls.append(t)
         found = self._inner.detect(image, t)
-        return [] if self._miss(t) else found
+        return self._instead(t, found) if self._miss(t) else found
 
     def close(self):
         self._inner.close()
@@ -165,7 +168,7 @@ def test_a_large_face_missed_once_goes_back_to_the_landmarker(large_face_frames)
     observations, zoomed = _observe_with(frames, landmarker)
     assert all(len(o.faces) == 1 for o in observations), "the missed frame still has its face, from the zoom"
     assert observations[20].identities, "the miss made YuNet look at once"
-    assert max(observations[20].faces[0].box[2:]) * 3 >= 256, "a face the zoom would hand back"
+    assert max(observations[20].faces[0].box[2:]) * Zoom.CONTEXT >= Zoom.SIDE_PX, "a face the zoom would hand back"
     assert landmarker.calls == [f.t for f in frames], "every frame, including the one after the miss, was the landmarker's"
     assert zoomed.index(True) == 20 and zoomed.count(True) == 1, "the zoom followed it on that frame only"
 
@@ -174,7 +177,6 @@ def test_a_large_face_only_the_zoom_sees_stays_zoomed_and_is_retried_once_a_seco
     """The landmarker misses the face from frame 20 on (as it might a face on a phone screen): the
     zoom keeps following it, and hands it back only on trial, once every HAND_BACK_RETRY_S, without
     YuNet re-running every frame (the reverted first attempt did both every frame)."""
-    from interview.perception import Zoom
 
     frames = large_face_frames
     blind_from = frames[20].t
@@ -190,6 +192,29 @@ def test_a_large_face_only_the_zoom_sees_stays_zoomed_and_is_retried_once_a_seco
     assert embedder.calls <= len(frames) * SamplingPolicy().embed_every_s / 3, "YuNet on its cadence, not every frame"
 
 
+def test_a_face_the_landmarker_finds_elsewhere_does_not_end_the_zoom(large_face_frames):
+    """From frame 20 the whole-frame landmarker misses the face (the zoom takes it), and from
+    frame 25 finds only someone else, far to its side: the zoom keeps following the face it had
+    (letting go would leave the person without landmarks while the other face stays in view)."""
+    frames = large_face_frames
+    blind_from, other_from = frames[20].t, frames[25].t
+    width = frames[0].image.shape[1]
+
+    def someone_else_from_25(t, found):
+        shift = np.array([width / 2, 0, 0], np.float32)
+        return [replace(f, box=(f.box[0] + width / 2, *f.box[1:]), landmarks=f.landmarks + shift)
+                for f in found if t >= other_from]
+
+    landmarker = _Misses(lambda t: t >= blind_from, instead=someone_else_from_25)
+    observations, zoomed = _observe_with(frames, landmarker)
+    truth = observations[19].faces[0].box
+    for o in observations[21:]:
+        (x, y, w, h), = [f.box for f in o.faces]
+        assert abs(x + w / 2 - (truth[0] + truth[2] / 2)) < truth[2] / 2, "the followed person, not the other face"
+    assert all(zoomed[21:])
+    assert len([t for t in landmarker.calls if t > blind_from]) < len(frames[21:]) / 5, "trials, not every frame"
+
+
 def test_a_small_face_stays_with_the_zoom(models_ready):
     """The live selfie video shown small in a 1280x720 frame (a quarter of its height): the zoom
     follows the face and never hands it back (the crop shows it larger than the analysed picture)."""
@@ -201,4 +226,6 @@ def test_a_small_face_stays_with_the_zoom(models_ready):
     observations, zoomed = _observe_with(frames, landmarker)
     seen = sum(bool(o.faces) for o in observations)
     assert seen > 0.8 * len(frames) and sum(zoomed) > 0.8 * seen
-    assert len(landmarker.calls) < len(frames) - 0.8 * seen, "the whole frame is not looked at while zoomed"
+    kept_zoomed = [frame.t for frame, before, after in zip(frames[1:], zoomed, zoomed[1:]) if before and after]
+    assert len(kept_zoomed) > 0.7 * len(frames)
+    assert not set(kept_zoomed) & set(landmarker.calls), "no hand-back trial while the face is followed"
