@@ -1,15 +1,14 @@
 """What the liveness signals keep of each analysed frame: about 200 numbers and an 8x8 fingerprint
 (about 1.1 KB; 58 MB for an hour at 15 fps), never the picture.
 
-`FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` builds the columns as
-numpy arrays (rows without a face hold NaN), not kept: at three hours they are ~190 MB beside the
-packed rows. Landmark subsets and blendshape names live here so
+`FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` gives the columns as
+numpy arrays (rows without a face hold NaN), each read when first used. Landmark subsets and blendshape names live here so
 every signal agrees on them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
 
 import cv2
 import numpy as np
@@ -66,9 +65,11 @@ def skin_mean(image: np.ndarray, face: Face) -> np.ndarray:
     return pixels.mean(axis=0) if len(pixels) else np.full(3, np.nan)
 
 
-@dataclass(frozen=True)
 class TrackArrays:
-    """The track as columns; row i is analysed frame i. Rows without a face hold NaN."""
+    """Rows first..last of a FaceTrack as columns; row i is analysed frame i, rows without a face
+    hold NaN. A column is read from the packed rows when it is first asked for, and kept with this
+    object: a signal given its own TrackArrays holds only the columns it reads (all of them come
+    to ~190 MB at three hours)."""
 
     t: np.ndarray
     index: np.ndarray  # source frame number (its parity matters to the pulse)
@@ -86,6 +87,17 @@ class TrackArrays:
     skin: np.ndarray  # (n, 3) mean skin RGB
     motion: np.ndarray  # mean absolute grey change against the previous frame, in the face region
     fingerprints: np.ndarray  # (n, FINGERPRINT**2) float32 of the face region (whole frame without a face)
+
+    def __init__(self, track: FaceTrack, first: int, last: int):
+        self._track, self._first, self._last = track, first, last
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """A column not read yet (Python calls this only for attributes not set)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = self._track.column(name, self._first, self._last)
+        setattr(self, name, value)
+        return value
 
     def __len__(self) -> int:
         return len(self.t)
@@ -108,12 +120,15 @@ class TrackArrays:
         return (self.t >= t0) & (self.t < t1)
 
 
+_CLOCK = ("t", "index", "motion")  # every frame's row of the clock table
 # Layout of one packed face row (float32): field name -> shape in TrackArrays (after the row axis).
 _FIELDS: dict[str, tuple[int, ...]] = {
     "yaw": (), "pitch": (), "rotation": (3, 3), "blink": (), "smile": (), "shapes": (len(EXPRESSION_SHAPES),),
     "rigid": (len(RIGID_POINTS), 3), "expression": (len(EXPRESSION_POINTS), 2), "eye_distance": (), "box": (4,),
     "skin": (3,)}
-_WIDTH = sum(int(np.prod(shape)) for shape in _FIELDS.values())
+_SIZES = {name: int(np.prod(shape)) for name, shape in _FIELDS.items()}
+_STARTS = dict(zip(_FIELDS, itertools.accumulate(_SIZES.values(), initial=1)))  # after the row's face flag
+_WIDTH = sum(_SIZES.values())
 # The landmark fields (168 of the 198 numbers) stay float32 in TrackArrays: their one reader
 # (planarity) works in float64 on copies, and float64 columns would cost 57 MB more an hour.
 _FLOAT32_FIELDS = ("rigid", "expression")
@@ -123,7 +138,7 @@ class FaceTrack:
     """Accumulates per-frame measurements of the main face (the largest one), as rows of numbers."""
 
     def __init__(self) -> None:
-        self._clock = RowTable(3, np.float64)  # time, source frame number, motion
+        self._clock = RowTable(len(_CLOCK), np.float64)
         self._faces = RowTable(1 + _WIDTH)  # 1 where a face was seen, then its packed row (NaN without one)
         self._fingerprints = RowTable(FINGERPRINT * FINGERPRINT, fill=0)
         self._previous_grey: np.ndarray | None = None
@@ -148,25 +163,26 @@ class FaceTrack:
         self._clock.append((obs.t, frame.index, motion))
 
     def arrays(self) -> TrackArrays:
-        return self._columns()
+        return TrackArrays(self, 0, len(self._clock))
 
     def arrays_since(self, t: float) -> TrackArrays:
-        """The rows from time t on (a live panel's recent window; not cached)."""
-        return self._columns(int(np.searchsorted(self._clock.columns(0, 1)[:, 0], t, side="left")))
+        """The rows from time t on (a live panel's recent window)."""
+        return TrackArrays(self, int(np.searchsorted(self._clock.columns(0, 1)[:, 0], t, side="left")), len(self._clock))
 
-    def _columns(self, first: int = 0) -> TrackArrays:
-        last = len(self._clock)
-        clock = self._clock.columns(0, 3, first, last)
-        n = len(clock)
-        columns, offset = {}, 1
-        for name, shape in _FIELDS.items():
-            size = int(np.prod(shape))
-            column = self._faces.columns(offset, offset + size, first, last).reshape((n, *shape))
-            columns[name] = column if name in _FLOAT32_FIELDS else column.astype(np.float64)
-            offset += size
-        return TrackArrays(t=clock[:, 0].copy(), index=clock[:, 1].astype(int), motion=clock[:, 2].copy(),
-                           has_face=self._faces.columns(0, 1, first, last)[:, 0] == 1,
-                           fingerprints=self._fingerprints.columns(0, FINGERPRINT * FINGERPRINT, first, last), **columns)
+    def column(self, name: str, first: int, last: int) -> np.ndarray:
+        """One TrackArrays column of rows first..last, as a new array."""
+        if name in _CLOCK:
+            value = self._clock.columns(_CLOCK.index(name), _CLOCK.index(name) + 1, first, last)[:, 0]
+            return value.astype(int) if name == "index" else value
+        if name == "has_face":
+            return self._faces.columns(0, 1, first, last)[:, 0] == 1
+        if name == "fingerprints":
+            return self._fingerprints.columns(0, FINGERPRINT * FINGERPRINT, first, last)
+        if name not in _FIELDS:
+            raise AttributeError(f"a liveness track has no column {name!r}")
+        start = _STARTS[name]
+        value = self._faces.columns(start, start + _SIZES[name], first, last).reshape((-1, *_FIELDS[name]))
+        return value if name in _FLOAT32_FIELDS else value.astype(np.float64)
 
 
 def _pack(face: Face, image: np.ndarray) -> np.ndarray:
