@@ -20,19 +20,19 @@ from interview.recording import AUDIO_RATE, CHANNEL_POWER_HZ, MediaInfo, Samplin
 from models.hashing import file_sha256
 
 # PyAV's default (threads=0: swscale picks a thread per core) builds a thread pool with every new
-# scaling context, and PyAV makes a context per frame. For a face-sized region the pool cost ~3 times the conversion's
-# own CPU and 20 times its time on a busy machine (0.30 against 0.09 ms of CPU, 2.5 against 0.13 ms
-# wall), and a quarter more CPU for each analysed 720p frame; the analysis keeps both cores busy
-# without it. One thread gives the same pixels (tests/test_media.py).
+# scaling context, and PyAV makes a context per frame. For a face-sized region the pool cost ~3 times
+# the conversion's own CPU and 20 times its time on a busy machine (0.30 against 0.09 ms of CPU, 2.5
+# against 0.13 ms wall), and a quarter more CPU for each analysed 720p frame; the analysis keeps both
+# cores busy without it. One thread gives the same pixels (tests/test_media.py).
 SCALE_THREADS = 1
 
 
 def to_rgb(frame: av.VideoFrame, width: int | None = None, height: int | None = None,
            reformatter: VideoReformatter | None = None) -> np.ndarray:
     """The frame as RGB (scaled to width x height if given), on one thread. A `reformatter` kept by
-    the caller reuses its scaling context while frames keep their size."""
-    if reformatter is None:
-        return frame.reformat(width=width, height=height, format="rgb24", threads=SCALE_THREADS).to_ndarray()
+    the caller reuses its scaling context while frames keep their size; without one a new one is
+    used, never the frame's own cached one (frames are read by regions from two threads)."""
+    reformatter = reformatter or VideoReformatter()
     return reformatter.reformat(frame, width=width, height=height, format="rgb24", threads=SCALE_THREADS).to_ndarray()
 
 
@@ -128,8 +128,7 @@ class DecodedPicture:
 
     def _whole_rgb(self) -> np.ndarray:
         if self._whole is None:
-            # A reformatter of its own: the frame's cached one would be shared by threads reading regions at once.
-            self._whole = np.ascontiguousarray(to_rgb(self._decoded, reformatter=VideoReformatter()))
+            self._whole = np.ascontiguousarray(to_rgb(self._decoded))
         return self._whole
 
 

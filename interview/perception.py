@@ -137,18 +137,17 @@ class Zoom:
 
     def __init__(self):
         self._landmarker = None
-        self._region: tuple[float, float, float] | None = None  # x, y, side in analysed pixels
         self._box: tuple[float, float, float, float] | None = None  # the followed face, analysed pixels
-        self._large = False  # ... large enough for the whole-frame landmarker
         self._retry_t = float("-inf")
 
     @property
     def active(self) -> bool:
-        return self._region is not None
+        return self._box is not None
 
     def may_hand_back(self, t: float) -> bool:
-        """Whether the whole-frame landmarker should look for the followed face on the frame at t."""
-        return self._large and t >= self._retry_t
+        """Whether the whole-frame landmarker should look for the followed face on the frame at t:
+        it is large enough for it, and the last trial is HAND_BACK_RETRY_S behind."""
+        return self.active and self.CONTEXT * max(self._box[2:]) >= self.SIDE_PX and t >= self._retry_t
 
     def is_followed(self, faces: tuple) -> bool:
         """Whether one of these whole-frame faces is the one followed (its centre inside the box
@@ -160,7 +159,7 @@ class Zoom:
 
     def let_go(self) -> None:
         """Stop following (the face is lost, or the landmarker found it on its own)."""
-        self._region, self._box, self._large = None, None, False
+        self._box = None
 
     def kept(self, frame: Frame) -> tuple:
         """The landmarker still misses the face: follow it on this frame, retry the hand-back later."""
@@ -169,7 +168,7 @@ class Zoom:
 
     def start(self, frame: Frame, box: tuple[float, float, float, float]) -> tuple:
         """Landmark the face in `box` (analysed pixels) on a crop; keep following it if found."""
-        self._aim(box)
+        self._box = box
         return self.follow(frame)
 
     def follow(self, frame: Frame) -> tuple:
@@ -178,7 +177,9 @@ class Zoom:
             from models.face_landmarker import MediaPipeFaceLandmarker
 
             self._landmarker = MediaPipeFaceLandmarker()
-        x, y, side = self._region
+        bx, by, bw, bh = self._box
+        side = self.CONTEXT * max(bw, bh)
+        x, y = bx + bw / 2 - side / 2, by + bh / 2 - side / 2
         scale = frame.source_size[0] / frame.image.shape[1]
         x0, y0 = max(0, int(x * scale)), max(0, int(y * scale))
         crop = frame.source_region(x0, y0, int((x + side) * scale), int((y + side) * scale))
@@ -196,15 +197,8 @@ class Zoom:
         faces = tuple(replace(f, landmarks=f.landmarks * back + offset,
                               box=(f.box[0] * back + offset[0], f.box[1] * back + offset[1], f.box[2] * back, f.box[3] * back))
                       for f in found)
-        self._aim(faces[0].box)
         self._box = faces[0].box
-        self._large = self.CONTEXT * max(faces[0].box[2:]) >= self.SIDE_PX
         return faces
-
-    def _aim(self, box: tuple[float, float, float, float]) -> None:
-        bx, by, bw, bh = box
-        side = self.CONTEXT * max(bw, bh)
-        self._region = (bx + bw / 2 - side / 2, by + bh / 2 - side / 2, side)
 
     def close(self) -> None:
         if self._landmarker is not None:

@@ -2,8 +2,8 @@
 (about 1.1 KB; 58 MB for an hour at 15 fps), never the picture.
 
 `FaceTrack.add(obs, frame)` is called once per frame; `FaceTrack.arrays()` gives the columns as
-numpy arrays (rows without a face hold NaN), each read when first used. Landmark subsets and blendshape names live here so
-every signal agrees on them.
+numpy arrays (rows without a face hold NaN), each read when first used. Landmark subsets and
+blendshape names live here so every signal agrees on them.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ EXPRESSION_SHAPES = ("eyeBlinkLeft", "eyeBlinkRight", "jawOpen", "mouthSmileLeft
                      "browInnerUp", "mouthFunnel", "mouthPucker", "mouthClose")
 
 MOTION_SIDE = 160  # frames are compared at this width for the frozen-picture test
-THUMB = 16  # the face region is shrunk to THUMB x THUMB grey levels, then
-FINGERPRINT = 8  # averaged in 2x2 blocks: an 8x8 fingerprint, for finding repeated (looped) pictures
+# For finding repeated (looped) pictures: the face region shrunk to THUMB x THUMB grey levels, then
+# averaged in blocks to a FINGERPRINT x FINGERPRINT fingerprint.
+THUMB = 16
+FINGERPRINT = 8
 
 # MediaPipe's matrix is in a camera frame with y up and z towards the viewer; landmarks are in image
 # pixels with y down and z into the screen. Conjugating by this flip maps one to the other (checked
