@@ -5,6 +5,7 @@ import ctypes.util
 import os
 from functools import cache
 
+import cv2
 import numpy  # noqa: F401  (loads BLAS, so that the limit below reaches it)
 import scipy.linalg  # noqa: F401  (scipy's own BLAS, used by the lip-sync and room maths)
 from threadpoolctl import threadpool_limits
@@ -16,6 +17,10 @@ __version__ = "0.1.0"
 # matrix products cost far more than the products on a busy 2-core machine (a live snapshot at
 # 30 minutes of call: 0.7 s with one BLAS thread, 0.8-10 s with two while other work ran).
 threadpool_limits(1, user_api="blas")  # only reaches libraries already loaded: hence the imports
+# And one OpenCV thread, for the same reason: its pool split each call of the identity models
+# (YuNet + SFace) across both cores for 26 ms of CPU against 20 ms on one thread, while the other
+# stages wanted that core (120 s at 720p: 2 s of CPU; the results are the same bit for bit).
+cv2.setNumThreads(1)
 
 
 @cache
