@@ -1,7 +1,8 @@
 """Perception runs once per analysed frame and is shared by every check.
 
-The landmarker runs on every sampled frame; the identity embedding on a lower cadence (and at
-once when the number of faces changes, so a new face is identified without waiting); hands
+The landmarker runs on every sampled frame; the identity embedding on a lower cadence, twice as
+often while the face is turned (`embedding_due`), and at once when the number of faces changes, so
+a new face is identified without waiting; hands
 only while some check asks for them (challenge windows) and on their own cadence, since they cost
 as much as the face.
 
@@ -20,10 +21,22 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from interview.face_landmarks import STRESS_POSE
 from interview.observations import Frame, FrameObservation
 from interview.recording import SamplingPolicy
 from interview.timing import Stopwatch
 from models.protocols import FaceEmbedder, FaceLandmarker, HandLandmarker
+
+
+def embedding_due(policy: SamplingPolicy, t: float, last_t: float, faces: tuple, last_count: int) -> bool:
+    """Whether the identity embedding should run on the frame at t, given when it last ran and how
+    many faces the last frame had: on the policy's cadence, the turned one while the largest face
+    is turned past STRESS_POSE's yaw, and at once when the number of faces changed."""
+    if len(faces) != last_count:
+        return True
+    main = max(faces, key=lambda f: f.box[2] * f.box[3], default=None)
+    turned = main is not None and abs(main.pose.yaw) >= STRESS_POSE.yaw
+    return t >= last_t + (policy.embed_turned_every_s if turned else policy.embed_every_s)
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class Perceiver:
         self._embedder = embedder
         self._hands = hands
         self.stopwatch = stopwatch or Stopwatch()
-        self._next_embed_t = float("-inf")
+        self._last_embed_t = float("-inf")
         self._next_hands_t = float("-inf")
         self._last_face_count = -1
         self._zoom = Zoom()
@@ -74,9 +87,9 @@ class Perceiver:
                 elif zoom.active:  # the face is still the zoom's alone (any face found is someone else's)
                     faces = zoom.kept(frame)
         identities = None
-        due = frame.t >= self._next_embed_t or len(faces) != self._last_face_count
+        due = embedding_due(self.policy, frame.t, self._last_embed_t, faces, self._last_face_count)
         if due:
-            self._next_embed_t = frame.t + self.policy.embed_every_s
+            self._last_embed_t = frame.t
             if not faces:
                 identities = self._identify(frame)
                 if identities:

@@ -45,12 +45,18 @@ class SamplingPolicy:
 
     max_fps: analysed frames per second (frames in between are decoded and skipped);
     max_side: frames are scaled so their longer side is at most this many pixels;
-    embed_every_s: how often the identity embedding runs (it costs ~25 ms a face);
+    embed_every_s: how often the identity embedding runs (YuNet + SFace: ~20 ms of CPU a face, the
+    dearest model after the landmarker);
+    embed_turned_every_s: how often while the main face is turned beyond STRESS_POSE's yaw (perception
+    decides, `embedding_due`): profile views are where a swap painted from a frontal photo fails, and
+    the stress check needs two of them within one turn. Frontal, once a second is plenty to follow
+    one identity through a call (it was every 0.5 s until the eleventh session: README, Performance);
     hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
     a hand crossing the face takes well over 0.1 s).
     """
 
     max_fps: float = 15.0
     max_side: int = 640
-    embed_every_s: float = 0.5
+    embed_every_s: float = 1.0
+    embed_turned_every_s: float = 0.5
     hands_every_s: float = 0.1

@@ -128,7 +128,8 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
         challenges_asked=[{"kind": c.kind, "asked_s": c.asked_s} for c in config.challenges],
         problems=problems,
         sampling={"max_fps": config.policy.max_fps, "max_side": config.policy.max_side,
-                  "embed_every_s": config.policy.embed_every_s, "whisper_model": config.whisper_model},
+                  "embed_every_s": config.policy.embed_every_s,
+                  "embed_turned_every_s": config.policy.embed_turned_every_s, "whisper_model": config.whisper_model},
         models=model_card(config),
         profile=config.profile.describe(),
     )

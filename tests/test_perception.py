@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fixtures.generate import freeze_frames, splice_people, synthetic_clip
+from interview.face_landmarks import STRESS_POSE
 from interview.media import FileSource, probe
 from interview.perception import Perceiver, Zoom
 from interview.recording import SamplingPolicy
@@ -51,8 +52,27 @@ def test_observation_times_and_sizes_follow_the_source(frozen):
 def test_embeddings_run_on_their_cadence(frozen):
     _, observations = frozen
     embedded = [o.t for o in observations if o.identities is not None]
-    assert np.diff(embedded) == pytest.approx(0.52, abs=0.05), "every 0.5 s, on the next frame at 25 fps"
+    assert np.diff(embedded) == pytest.approx(1.0, abs=0.05), "a frontal face: once a second (25 frames at 25 fps)"
     assert all(len(o.identities) == 1 for o in observations if o.identities is not None)
+
+
+def test_embeddings_come_twice_as_often_while_the_head_is_turned(models_ready):
+    """tv_real: a man turns to about 44 degrees and back. Embeddings taken with his face turned past
+    STRESS_POSE's yaw follow the previous one by 0.5 s (the stress check needs two per turn), the
+    frontal ones by 1 s."""
+    policy = SamplingPolicy()
+    observations = observe_all(dev_file("D_presentation_attack/tv_real.mp4"), policy)
+    frame_s = float(np.median(np.diff([o.t for o in observations])))
+    embedded = [o for o in observations if o.identities is not None and o.faces]
+    gaps = [(abs(b.faces[0].pose.yaw) >= STRESS_POSE.yaw, b.t - a.t) for a, b in zip(embedded, embedded[1:])
+            if len(a.faces) == len(b.faces)]
+    turned = [gap for is_turned, gap in gaps if is_turned]
+    frontal = [gap for is_turned, gap in gaps if not is_turned]
+    assert len(turned) >= 2 and frontal, "the clip shows both"
+    assert max(turned) <= policy.embed_turned_every_s + frame_s + 1e-6
+    assert min(frontal) >= policy.embed_turned_every_s - 1e-6
+    assert max(frontal) <= policy.embed_every_s + frame_s + 1e-6
+    assert np.median(frontal) == pytest.approx(policy.embed_every_s, abs=frame_s + 1e-6)
 
 
 def test_no_face_in_a_test_pattern(models_ready):

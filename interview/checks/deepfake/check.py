@@ -66,7 +66,7 @@ HEAVY_EVERY_S = 0.2  # image signals 5 times a second
 # for their upscaling to show (dev media, fused AUC at 48/64/96 px: 0.67/0.83/0.89, for about twice
 # the cost of 48).
 WORK_INTEROCULAR_PX = 96.0
-EMBEDDING_CONTEXT_S = 1.5  # embeddings arrive every ~0.5 s: judge a window with its neighbours'
+EMBEDDING_CONTEXT_S = 1.5  # embeddings arrive every ~1 s (0.5 s turned): judge a window with its neighbours'
 # A window is scored when it holds this many frames spread over at least this share of it: the
 # temporal signals of a clip's last, partial window rest on a few differences and are noise.
 MIN_WINDOW_SAMPLES = 5

@@ -7,7 +7,7 @@ the interocular distance. Expression is kept out by using skull points only (fac
 
 The identity embedding of a swapped face also wobbles: the swap reproduces the source identity
 only approximately, and differently under each pose and expression. We measure 1 - cosine between
-consecutive embeddings of the same face (about 0.5 s apart).
+consecutive embeddings of the same face (about 1 s apart, 0.5 s while the head is turned).
 """
 
 from __future__ import annotations

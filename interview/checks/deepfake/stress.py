@@ -136,7 +136,7 @@ def identity_through_turn(kind: str, asked_s: float, posed: list[PosedEmbedding]
     frontal views piled up). A file (seen_until None) is judged against all its frontal views: a
     turn in a clip's first seconds has few before it (ffpp_004_real: 15 of 26 turns unjudged).
     `yaws`: (t, yaw) of every analysed frame, which shows the head's return sooner than the
-    embeddings taken every 0.5 s."""
+    embeddings (every 0.5 s while the head is turned)."""
     end = asked_s + STRESS_WINDOW_S
     window = [p for p in posed if asked_s <= p.t <= end]
     first = next((i for i, p in enumerate(window) if _profile(p)), None)

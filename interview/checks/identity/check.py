@@ -1,9 +1,9 @@
 """Face consistency: is the person on camera the person on the ID, the same person all along,
 alone, and not someone already seen under another name?
 
-Evidence comes from the main (largest) face's identity embedding, sampled every ~0.5 s. Samples
-with the head turned far away or a face too small to identify are not assessed: SFace is
-unreliable there (on dev-media/D_presentation_attack/tv_real.mp4 a head tilted 26-32 degrees up
+Evidence comes from the main (largest) face's identity embedding, sampled once a second (twice
+while the head is turned: interview/perception.py). Samples with the head turned far away or
+a face too small to identify are not assessed: SFace is unreliable there (on dev-media/D_presentation_attack/tv_real.mp4 a head tilted 26-32 degrees up
 fell to 0.24-0.52 against the same man's frontal frames), and they would drag the ID similarity
 down. (The spans of one person hold without this filter too: tv_real and tv_fake stay one person
 at 5 and 15 fps.) What is left is compared with the ID photo (a

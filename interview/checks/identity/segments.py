@@ -21,7 +21,7 @@ import numpy as np
 
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 
-CONFIRM_SAMPLES = 3  # ~1.5 s at one embedding every 0.5 s
+CONFIRM_SAMPLES = 3  # ~3 s at one embedding a second (a frontal face)
 MAX_EXEMPLARS = 24
 EXEMPLAR_NOVELTY = 0.9  # a sample joins the exemplars when no exemplar is this similar to it
 
