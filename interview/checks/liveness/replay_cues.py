@@ -45,8 +45,9 @@ class ReplaySample:
     moire: float
 
 
-def _runs_along(edges: np.ndarray, rho: float, theta: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The edge runs along one Hough line, as (start point, end point) in pixels."""
+def _runs_along(edges: np.ndarray, rho: float, theta: float, min_length: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The edge runs along one Hough line at least `min_length` long, as (start point, end point) in
+    pixels (a line holds hundreds of short runs: they are dropped here, not one by one in Python)."""
     height, width = edges.shape
     c, s = np.cos(theta), np.sin(theta)
     steps = np.arange(-(height + width), height + width)
@@ -59,7 +60,9 @@ def _runs_along(edges: np.ndarray, rho: float, theta: float) -> list[tuple[np.nd
         return []
     breaks = np.flatnonzero(np.diff(on) > MAX_SIDE_GAP_PX)
     starts, ends = np.r_[on[0], on[breaks + 1]], np.r_[on[breaks], on[-1]]
-    return [(np.array([xs[a], ys[a]], float), np.array([xs[b], ys[b]], float)) for a, b in zip(starts, ends)]
+    dx, dy = (xs[ends] - xs[starts]).astype(float), (ys[ends] - ys[starts]).astype(float)
+    long = np.sqrt(dx * dx + dy * dy) >= min_length
+    return [(np.array([xs[a], ys[a]], float), np.array([xs[b], ys[b]], float)) for a, b in zip(starts[long], ends[long])]
 
 
 def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -> str:
@@ -77,14 +80,13 @@ def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -
         vertical = angle < MAX_LINE_TILT_DEG or angle > 180 - MAX_LINE_TILT_DEG
         if not vertical and abs(angle - 90) >= MAX_LINE_TILT_DEG:
             continue
-        for a, b in _runs_along(edges, rho, theta):
-            length = np.linalg.norm(b - a)
-            if vertical and length >= MIN_SIDE_LENGTH * h and min(a[1], b[1]) < cy < max(a[1], b[1]):
+        for a, b in _runs_along(edges, rho, theta, MIN_SIDE_LENGTH * (h if vertical else w)):
+            if vertical and min(a[1], b[1]) < cy < max(a[1], b[1]):
                 at = a[0] + (b[0] - a[0]) * (cy - a[1]) / ((b[1] - a[1]) or 1)
                 side, distance = ("L", cx - at) if at < cx else ("R", at - cx)
                 if 0.4 * w < distance <= SIDE_REACH[side] * w:
                     found.add(side)
-            elif not vertical and length >= MIN_SIDE_LENGTH * w and min(a[0], b[0]) < cx < max(a[0], b[0]):
+            elif not vertical and min(a[0], b[0]) < cx < max(a[0], b[0]):
                 at = a[1] + (b[1] - a[1]) * (cx - a[0]) / ((b[0] - a[0]) or 1)
                 side, distance = ("T", cy - at) if at < cy else ("B", at - cy)
                 if 0.75 * h < distance <= SIDE_REACH[side] * h:
