@@ -16,7 +16,7 @@ from interview.audio import analyse_audio
 from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
 from interview.links.capture import capture_chain
-from interview.links.record import record_links
+from interview.links.record import record_links, room_beside
 from interview.media import FileSource, probe, read_channel_power, read_pcm
 from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
@@ -113,13 +113,15 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     """The end of every session, recorded or live: finish the checks, build summary.json (with
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
     release_freed_heap()  # what the frames and the audio analysis freed, before the assessment's whole-session series
-    result = session.finish(media, audio, out_dir / "evidence", channels)
-    typed = build_summary(session_id, media, session.config, result, problems + result.problems)
-    typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
-    summary = typed.to_dict()
-    chain = capture_chain(media.path, session.sensor.noise_level) if media.has_video and media.path.is_file() else None
-    summary["capture"] = chain.to_dict() if chain is not None else None
-    summary["links"] = record_links(session.config, summary, audio, session.sensor)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="room") as beside:
+        room = room_beside(session.config, media.to_dict(), beside)
+        result = session.finish(media, audio, out_dir / "evidence", channels)
+        typed = build_summary(session_id, media, session.config, result, problems + result.problems)
+        typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
+        summary = typed.to_dict()
+        chain = capture_chain(media.path, session.sensor.noise_level) if media.has_video and media.path.is_file() else None
+        summary["capture"] = chain.to_dict() if chain is not None else None
+        summary["links"] = record_links(session.config, summary, audio, session.sensor, room=room)
     summary["overall"] = overall(summary)
     write_reports(summary, out_dir)
     if store is not None:

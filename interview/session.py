@@ -8,6 +8,7 @@ sensor noise from the frames it is shown, for the capture chain and camera links
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 # JPEGs, per-frame temporaries handed between threads): at the end of three hours of frames ~450 MB
 # of resident memory held nothing. It is handed back every HEAP_RELEASE_EVERY_S of session time.
 HEAP_RELEASE_EVERY_S = 60.0
+# The checks are assessed two at a time (the session's end runs on one core otherwise; 120 s at
+# 720p: the relay check's 0.4 s beside the liveness check's 0.5 s) up to this length; beyond it their
+# whole-session series at once would pass the memory ceiling (three hours: README, Performance).
+TWO_LANE_ASSESSMENT_MAX_S = 3600.0
 ID_FACE_MARGIN = 0.35  # of the face box's longer side, around the ID photo's face in its evidence crop
 
 
@@ -141,22 +146,27 @@ class Session:
 
     def finish(self, media: MediaInfo, audio: AudioAnalysis, evidence_dir: Path | None,
                channels: np.ndarray | None = None) -> SessionResult:
-        """Conclude: assess every check on the whole session, look the faces up in the face
-        registry (and remember them), and write the evidence images the findings point at."""
+        """Conclude: assess every check on the whole session, look the faces up in the face registry
+        (and remember them), and write the evidence images the findings point at. Two checks at a
+        time up to TWO_LANE_ASSESSMENT_MAX_S; results and problems in the checks' order either way."""
         self.perceiver.close()
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              candidate=self.config.candidate, channels=channels)
-        problems: list[str] = []
-        results = {}
-        for check in self.checks:
-            results[check.name] = self.assess_one(check, ctx, problems)
+
+        def assess(check: Check) -> tuple[CheckResult, list[str]]:
+            problems: list[str] = []
+            result = self.assess_one(check, ctx, problems)
+            if isinstance(check, IdentityCheck) and check.name not in self._failed:
+                report, error = look_up_faces(self.config, self.config.candidate, check.query_faces(ctx), media.sha256)
+                result = check.with_registry(result, ctx, report, error)
             release_freed_heap()  # this check's whole-session series, before the next check builds its own
-        identity = next((c for c in self.checks if isinstance(c, IdentityCheck)), None)
-        if identity is not None and identity.name not in self._failed:
-            report, error = look_up_faces(self.config, self.config.candidate, identity.query_faces(ctx), media.sha256)
-            results[identity.name] = identity.with_registry(results[identity.name], ctx, report, error)
-        results = {check.name: written(check, results[check.name], evidence_dir) for check in self.checks}
-        return SessionResult(self.stats, audio, results, problems)
+            return written(check, result, evidence_dir), problems
+
+        lanes = 2 if (media.duration_s or 0.0) <= TWO_LANE_ASSESSMENT_MAX_S else 1
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="assess") as pool:
+            assessed = list(pool.map(assess, self.checks))
+        results = {check.name: result for check, (result, _) in zip(self.checks, assessed)}
+        return SessionResult(self.stats, audio, results, [p for _, problems in assessed for p in problems])
 
 
 def written(check: Check, result: CheckResult, evidence_dir: Path | None) -> CheckResult:

@@ -8,6 +8,8 @@ anyone (one voice, no face) counts all of its speech as the candidate's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,8 +61,10 @@ def _outside(speech: tuple[Segment, ...], turns: list[Segment]) -> list[Segment]
     return left
 
 
-def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: SensorNoise | None = None) -> list[TraitRecord]:
+def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: SensorNoise | None = None,
+                   room: Callable[[], dict | None] | None = None) -> list[TraitRecord]:
     """The voice, answers, room and camera of this session's candidate, as records (none it could not measure).
+    `room` gives the room trait (`room_beside`); by default it is read here.
 
     When only the voice told the parties apart (no face, one channel), the two "voices" it found are
     checked with the speaker encoder: if they are one voice, all the speech is the candidate's
@@ -85,7 +89,7 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: Senso
     traits = [TraitRecord("voice", vector=voice, **base)] if voice is not None else []
     if passages:
         traits.append(TraitRecord("answers", payload={"passages": [p.to_dict() for p in passages]}, **base))
-    room = _room(summary["input"])
+    room = room() if room is not None else recording_room(summary["input"])
     if room is not None:
         traits.append(TraitRecord("room", payload=room, **base))
     camera = sensor.fingerprint() if sensor is not None else None
@@ -94,7 +98,7 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: Senso
     return traits
 
 
-def _room(media: dict) -> dict | None:
+def recording_room(media: dict) -> dict | None:
     """The room of the recording, when it has video on disk (a live call's stream has none to seek)."""
     if not media.get("has_video") or not media.get("path") or not Path(media["path"]).is_file():
         return None
@@ -104,9 +108,22 @@ def _room(media: dict) -> dict | None:
         return None
 
 
+def room_beside(config: AnalysisConfig, media: dict, beside: Executor) -> Callable[[], dict | None] | None:
+    """Start reading the recording's room on `beside` (it decodes frames of its own and needs nothing
+    of the analysis, so it runs while the checks are assessed: ~0.2 s of a 120 s recording's end);
+    what `record_links` then takes as `room`. None when links are off or cannot be kept."""
+    try:
+        if trait_location(config.face_db) is None:
+            return None
+    except TraitStoreError:
+        return None
+    return beside.submit(recording_room, media).result
+
+
 def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, sensor: SensorNoise | None = None,
-                 now: datetime | None = None) -> dict:
-    """summary["links"]: what was compared, what was kept, and every link to an earlier candidate."""
+                 now: datetime | None = None, room: Callable[[], dict | None] | None = None) -> dict:
+    """summary["links"]: what was compared, what was kept, and every link to an earlier candidate.
+    `room`: the room trait being read (`room_beside`); by default it is read here."""
     now = now or datetime.now(timezone.utc)
     try:
         location = trait_location(config.face_db)
@@ -115,7 +132,7 @@ def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, se
         store = TraitStore(location)
         store.expire(now, _retention_days(config))
         earlier = store.all()
-        traits = session_traits(summary, audio, now.isoformat(timespec="seconds"), sensor)
+        traits = session_traits(summary, audio, now.isoformat(timespec="seconds"), sensor, room)
         links = links_to(traits, earlier)
         stored = store.add(traits) if config.store_face else 0
     except (TraitStoreError, ModelMissingError) as exc:
