@@ -24,7 +24,7 @@ from interview.perception import Perceiver
 from interview.pipeline import ahead, consume_behind, yield_to_perception
 from interview.recording import AUDIO_RATE, MediaInfo
 from interview.report import write_reports
-from interview.session import Session, read_inputs, written
+from interview.session import Session, read_inputs, two_lanes, written
 from interview.summary import build_summary
 from interview.timing import Stopwatch
 
@@ -114,7 +114,7 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
     release_freed_heap()  # what the frames and the audio analysis freed, before the assessment's whole-session series
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="room") as beside:
-        room = room_beside(session.config, media.to_dict(), beside)
+        room = room_beside(session.config, media.to_dict(), beside) if two_lanes(media) else None
         result = session.finish(media, audio, out_dir / "evidence", channels)
         typed = build_summary(session_id, media, session.config, result, problems + result.problems)
         typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}
@@ -142,7 +142,8 @@ def run_check_on_file(check_type: type[Check], path: Path | str, config: Analysi
         for frame in FileSource(media, config.policy).frames():
             if until_s is not None and frame.t > until_s:
                 break
-            check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t)), frame)
+            check.update(perceiver.observe(frame, want_hands=check.wants_hands(frame.t),
+                                           watching_turn=check.watches_turn(frame.t)), frame)
             frames += 1
     finally:
         perceiver.close()

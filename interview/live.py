@@ -221,18 +221,21 @@ class LivePerceiver:
         self._embedder = embedder
         self._policy = policy
         self._last_embed_t = float("-inf")
+        self._embeddings = 0  # of frames with a face
         self._face_count = -1
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-identity")
         self._pending: Future | None = None
 
-    def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
+    def observe(self, frame: Frame, want_hands: bool = False, watching_turn: bool = False) -> FrameObservation:
         obs = self._inner.observe(frame, want_hands)
         identities = None
         if self._pending is not None and self._pending.done():
             identities, self._pending = tuple(self._pending.result()), None
-        if self._pending is None and embedding_due(self._policy, frame.t, self._last_embed_t, obs.faces, self._face_count):
+        if self._pending is None and embedding_due(self._policy, frame.t, self._last_embed_t, obs.faces, self._face_count,
+                                                    self._embeddings, watching_turn):
             self._pending = self._pool.submit(self._identify, cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
             self._last_embed_t = frame.t
+            self._embeddings += bool(obs.faces)
         self._face_count = len(obs.faces)
         return replace(obs, identities=identities)
 

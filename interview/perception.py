@@ -28,15 +28,19 @@ from interview.timing import Stopwatch
 from models.protocols import FaceEmbedder, FaceLandmarker, HandLandmarker
 
 
-def embedding_due(policy: SamplingPolicy, t: float, last_t: float, faces: tuple, last_count: int) -> bool:
-    """Whether the identity embedding should run on the frame at t, given when it last ran and how
-    many faces the last frame had: on the policy's cadence, the turned one while the largest face
-    is turned past STRESS_POSE's yaw, and at once when the number of faces changed."""
+def embedding_due(policy: SamplingPolicy, t: float, last_t: float, faces: tuple, last_count: int,
+                  taken: int, watching_turn: bool = False) -> bool:
+    """Whether the identity embedding should run on the frame at t, given when it last ran, how many
+    faces the last frame had and how many embeddings of a face were `taken` so far: on the policy's
+    cadence; the turned one for the session's first `reference_embeddings`, while the largest face
+    is turned past STRESS_POSE's yaw, or while a requested turn is watched; at once when the number
+    of faces changed."""
     if len(faces) != last_count:
         return True
     main = max(faces, key=lambda f: f.box[2] * f.box[3], default=None)
     turned = main is not None and abs(main.pose.yaw) >= STRESS_POSE.yaw
-    return t >= last_t + (policy.embed_turned_every_s if turned else policy.embed_every_s)
+    dense = turned or watching_turn or taken < policy.reference_embeddings
+    return t >= last_t + (policy.embed_turned_every_s if dense else policy.embed_every_s)
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,16 @@ class Perceiver:
         self._hands = hands
         self.stopwatch = stopwatch or Stopwatch()
         self._last_embed_t = float("-inf")
+        self._embeddings = 0  # of frames with a face
         self._next_hands_t = float("-inf")
         self._last_face_count = -1
         self._zoom = Zoom()
 
-    def observe(self, frame: Frame, want_hands: bool = False) -> FrameObservation:
+    def observe(self, frame: Frame, want_hands: bool = False, watching_turn: bool = False) -> FrameObservation:
         """Everything perception sees on one frame, on the caller's thread."""
-        return self.identified(frame, self.look(frame, want_hands))
+        return self.identified(frame, self.look(frame, want_hands, watching_turn))
 
-    def look(self, frame: Frame, want_hands: bool = False) -> Sighting:
+    def look(self, frame: Frame, want_hands: bool = False, watching_turn: bool = False) -> Sighting:
         """Landmarks (and hands) of one frame. The identity embedding that is due on it runs here
         only when the landmarker found no face (YuNet then aims the zoom); otherwise it is left owed,
         for `identified` to run on another thread: a recording's perception is its slowest stage."""
@@ -87,9 +92,11 @@ class Perceiver:
                 elif zoom.active:  # the face is still the zoom's alone (any face found is someone else's)
                     faces = zoom.kept(frame)
         identities = None
-        due = embedding_due(self.policy, frame.t, self._last_embed_t, faces, self._last_face_count)
+        due = embedding_due(self.policy, frame.t, self._last_embed_t, faces, self._last_face_count, self._embeddings,
+                            watching_turn)
         if due:
             self._last_embed_t = frame.t
+            self._embeddings += bool(faces)
             if not faces:
                 identities = self._identify(frame)
                 if identities:

@@ -47,9 +47,12 @@ class SamplingPolicy:
     max_side: frames are scaled so their longer side is at most this many pixels;
     embed_every_s: how often the identity embedding runs (YuNet + SFace: ~20 ms of CPU a face, the
     dearest model after the landmarker);
-    embed_turned_every_s: how often while the main face is turned beyond STRESS_POSE's yaw (perception
-    decides, `embedding_due`): profile views are where a swap painted from a frontal photo fails, and
-    the stress check needs two of them within one turn. Frontal, once a second is plenty to follow
+    embed_turned_every_s: how often while the main face is turned beyond STRESS_POSE's yaw or a
+    requested turn is watched (perception decides, `embedding_due`): profile views are where a swap
+    painted from a frontal photo fails, and the stress check compares them with the frontal views;
+    reference_embeddings: a session's first embeddings of a face, also at the turned cadence, so a
+    turn asked at the start of a call (where interviewers often put the checks) is compared with as
+    many frontal views as one asked later; Frontal, once a second is plenty to follow
     one identity through a call (it was every 0.5 s until the eleventh session: README, Performance);
     hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
     a hand crossing the face takes well over 0.1 s).
@@ -59,4 +62,5 @@ class SamplingPolicy:
     max_side: int = 640
     embed_every_s: float = 1.0
     embed_turned_every_s: float = 0.5
+    reference_embeddings: int = 8
     hands_every_s: float = 0.1

@@ -33,10 +33,14 @@ log = logging.getLogger(__name__)
 # JPEGs, per-frame temporaries handed between threads): at the end of three hours of frames ~450 MB
 # of resident memory held nothing. It is handed back every HEAP_RELEASE_EVERY_S of session time.
 HEAP_RELEASE_EVERY_S = 60.0
-# The checks are assessed two at a time (the session's end runs on one core otherwise; 120 s at
-# 720p: the relay check's 0.4 s beside the liveness check's 0.5 s) up to this length; beyond it their
-# whole-session series at once would pass the memory ceiling (three hours: README, Performance).
-TWO_LANE_ASSESSMENT_MAX_S = 3600.0
+# A session's end runs on two lanes (two checks assessed at a time, the room trait read beside them:
+# 120 s at 720p, the relay check's 0.4 s beside the liveness check's 0.5 s) up to this length; beyond
+# it their whole-session series at once would pass the memory ceiling (three hours: README, Performance).
+TWO_LANES_MAX_S = 3600.0
+
+
+def two_lanes(media: MediaInfo) -> bool:
+    return (media.duration_s or 0.0) <= TWO_LANES_MAX_S
 ID_FACE_MARGIN = 0.35  # of the face box's longer side, around the ID photo's face in its evidence crop
 
 
@@ -93,17 +97,20 @@ class Session:
 
     def push_frame(self, frame: Frame) -> FrameObservation:
         """Perceive one frame (hands too while a check wants them) and hand it to every check."""
-        obs = self.perceiver.observe(frame, want_hands=self._wants_hands(frame.t))
+        obs = self.perceiver.observe(frame, want_hands=self._wants_hands(frame.t), watching_turn=self._watches_turn(frame.t))
         self.record(obs, frame)
         return obs
 
     def perceive(self, frame: Frame) -> Sighting:
         """Landmarks of one frame. With `identify_and_record`, `push_frame` in two halves: a
         recording runs them on two threads, in the same frame order."""
-        return self.perceiver.look(frame, want_hands=self._wants_hands(frame.t))
+        return self.perceiver.look(frame, want_hands=self._wants_hands(frame.t), watching_turn=self._watches_turn(frame.t))
 
     def _wants_hands(self, t: float) -> bool:
         return any(check.wants_hands(t) for check in self.checks)
+
+    def _watches_turn(self, t: float) -> bool:
+        return any(check.watches_turn(t) for check in self.checks)
 
     def identify_and_record(self, sighting: Sighting, frame: Frame) -> None:
         """The identity embedding the frame owes, then `record`."""
@@ -148,7 +155,7 @@ class Session:
                channels: np.ndarray | None = None) -> SessionResult:
         """Conclude: assess every check on the whole session, look the faces up in the face registry
         (and remember them), and write the evidence images the findings point at. Two checks at a
-        time up to TWO_LANE_ASSESSMENT_MAX_S; results and problems in the checks' order either way."""
+        time up to TWO_LANES_MAX_S; results and problems in the checks' order either way."""
         self.perceiver.close()
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              candidate=self.config.candidate, channels=channels)
@@ -162,8 +169,7 @@ class Session:
             release_freed_heap()  # this check's whole-session series, before the next check builds its own
             return written(check, result, evidence_dir), problems
 
-        lanes = 2 if (media.duration_s or 0.0) <= TWO_LANE_ASSESSMENT_MAX_S else 1
-        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="assess") as pool:
+        with ThreadPoolExecutor(max_workers=2 if two_lanes(media) else 1, thread_name_prefix="assess") as pool:
             assessed = list(pool.map(assess, self.checks))
         results = {check.name: result for check, (result, _) in zip(self.checks, assessed)}
         return SessionResult(self.stats, audio, results, [p for _, problems in assessed for p in problems])

@@ -129,7 +129,8 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
         problems=problems,
         sampling={"max_fps": config.policy.max_fps, "max_side": config.policy.max_side,
                   "embed_every_s": config.policy.embed_every_s,
-                  "embed_turned_every_s": config.policy.embed_turned_every_s, "whisper_model": config.whisper_model},
+                  "embed_turned_every_s": config.policy.embed_turned_every_s,
+                  "reference_embeddings": config.policy.reference_embeddings, "whisper_model": config.whisper_model},
         models=model_card(config),
         profile=config.profile.describe(),
     )

@@ -257,8 +257,10 @@ def test_extra_faces_and_absences_are_spans_with_frames(analyse):
     summary, out = analyse(fixture.path)
     by_signal = {f["signal"]: f for f in identity(summary)["findings"]}
     assert set(by_signal) == {"extra_faces", "no_face"}
+    # Within 0.25 s: the second face (a quarter of the picture's width) is picked up by the landmarker's
+    # detector a few frames after it appears (0.18 s here), or by YuNet on its once-a-second cadence.
     for signal, (t0, t1) in (("extra_faces", fixture.truth["extra_face_s"]), ("no_face", fixture.truth["no_face_s"])):
-        assert abs(by_signal[signal]["t0"] - t0) < 0.15 and abs(by_signal[signal]["t1"] - t1) < 0.15, signal
+        assert abs(by_signal[signal]["t0"] - t0) < 0.25 and abs(by_signal[signal]["t1"] - t1) < 0.25, signal
         assert (out / by_signal[signal]["frame"]).is_file()
     assert by_signal["extra_faces"]["reason"].startswith("2 faces are visible")
     assert summary["measurements"]["max_faces"] == 2

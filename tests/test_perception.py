@@ -11,8 +11,9 @@ import pytest
 from fixtures.generate import freeze_frames, splice_people, synthetic_clip
 from interview.face_landmarks import STRESS_POSE
 from interview.media import FileSource, probe
-from interview.perception import Perceiver, Zoom
+from interview.perception import Perceiver, Zoom, embedding_due
 from interview.recording import SamplingPolicy
+from models.outputs import Face, HeadPose
 from tests.conftest import dev_file
 
 
@@ -52,18 +53,20 @@ def test_observation_times_and_sizes_follow_the_source(frozen):
 def test_embeddings_run_on_their_cadence(frozen):
     _, observations = frozen
     embedded = [o.t for o in observations if o.identities is not None]
-    assert np.diff(embedded) == pytest.approx(1.0, abs=0.05), "a frontal face: once a second (25 frames at 25 fps)"
+    first = SamplingPolicy().reference_embeddings
+    assert np.diff(embedded[:first]) == pytest.approx(0.52, abs=0.05), "the session's first: every 0.5 s, on the next frame"
+    assert np.diff(embedded[first - 1:]) == pytest.approx(1.0, abs=0.05), "then once a second (25 frames at 25 fps)"
     assert all(len(o.identities) == 1 for o in observations if o.identities is not None)
 
 
 def test_embeddings_come_twice_as_often_while_the_head_is_turned(models_ready):
-    """tv_real: a man turns to about 44 degrees and back. Embeddings taken with his face turned past
-    STRESS_POSE's yaw follow the previous one by 0.5 s (the stress check needs two per turn), the
-    frontal ones by 1 s."""
+    """tv_real: a man turns to about 44 degrees and back. After the session's first embeddings, those
+    taken with his face turned past STRESS_POSE's yaw follow the previous one by 0.5 s, the frontal
+    ones by 1 s."""
     policy = SamplingPolicy()
     observations = observe_all(dev_file("D_presentation_attack/tv_real.mp4"), policy)
     frame_s = float(np.median(np.diff([o.t for o in observations])))
-    embedded = [o for o in observations if o.identities is not None and o.faces]
+    embedded = [o for o in observations if o.identities is not None and o.faces][policy.reference_embeddings:]
     gaps = [(abs(b.faces[0].pose.yaw) >= STRESS_POSE.yaw, b.t - a.t) for a, b in zip(embedded, embedded[1:])
             if len(a.faces) == len(b.faces)]
     turned = [gap for is_turned, gap in gaps if is_turned]
@@ -73,6 +76,27 @@ def test_embeddings_come_twice_as_often_while_the_head_is_turned(models_ready):
     assert min(frontal) >= policy.embed_turned_every_s - 1e-6
     assert max(frontal) <= policy.embed_every_s + frame_s + 1e-6
     assert np.median(frontal) == pytest.approx(policy.embed_every_s, abs=frame_s + 1e-6)
+
+
+def test_a_watched_turn_and_a_new_face_make_an_embedding_due():
+    """The cadence's other rules, on faces the landmarker could give: while a requested turn is
+    watched, and for the session's first embeddings, the turned cadence holds even for a frontal
+    face; a change in the number of faces makes an embedding due at once."""
+    policy = SamplingPolicy()
+
+    def face(yaw: float, x: float = 0.0):
+        return Face(box=(x, 0.0, 100.0, 100.0), landmarks=np.zeros((478, 3), np.float32), blendshapes={},
+                    pose=HeadPose(yaw, 0.0, 0.0), transform=np.eye(4))
+
+    frontal, turned = (face(5.0),), (face(STRESS_POSE.yaw + 1),)
+    half, later = policy.embed_turned_every_s, policy.reference_embeddings
+    assert not embedding_due(policy, 10.0 + half, 10.0, frontal, 1, later)
+    assert embedding_due(policy, 10.0 + half, 10.0, turned, 1, later)
+    assert embedding_due(policy, 10.0 + half, 10.0, frontal, 1, later, watching_turn=True)
+    assert not embedding_due(policy, 10.0 + half / 2, 10.0, frontal, 1, later, watching_turn=True)
+    assert embedding_due(policy, 10.0 + half, 10.0, frontal, 1, later - 1), "the session's first: the turned cadence"
+    assert embedding_due(policy, 10.0 + policy.embed_every_s, 10.0, frontal, 1, later)
+    assert embedding_due(policy, 10.01, 10.0, (face(5.0), face(5.0, x=300.0)), 1, later), "a second face: at once"
 
 
 def test_no_face_in_a_test_pattern(models_ready):

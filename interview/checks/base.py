@@ -150,6 +150,11 @@ class Check(ABC):
         """Whether perception should look for hands on the frame at t (challenge windows)."""
         return False
 
+    def watches_turn(self, t: float) -> bool:
+        """Whether a requested head turn is being watched at t: perception then embeds identities
+        at the turned cadence (`perception.embedding_due`)."""
+        return False
+
     def on_challenge(self, mark: ChallengeMark) -> None:
         """A challenge asked during a live call, the moment it is asked (recordings know every mark
         from the start, in `config.challenges`)."""

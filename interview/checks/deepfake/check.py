@@ -283,6 +283,11 @@ class DeepfakeCheck(Check):
         """Hands are looked for after a hand-over-face challenge (occlusion is a stress test)."""
         return in_hand_window(self.challenges, t)
 
+    def watches_turn(self, t: float) -> bool:
+        """After a turn is asked: the stress comparison wants the frontal views around it and the
+        profile views in it at the turned cadence."""
+        return self._in_turn_window(t)
+
     def update(self, obs: FrameObservation, frame: Frame) -> None:
         self._frames_seen += 1
         face = obs.face
