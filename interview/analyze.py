@@ -24,7 +24,7 @@ from interview.perception import Perceiver
 from interview.pipeline import ahead, consume_behind, yield_to_perception
 from interview.recording import AUDIO_RATE, MediaInfo
 from interview.report import write_reports
-from interview.session import Session, read_inputs, two_lanes, written
+from interview.session import Session, read_inputs, written
 from interview.summary import build_summary
 from interview.timing import Stopwatch
 
@@ -67,7 +67,8 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     if not media.has_audio:
         problems.append("no audio stream: speech checks could not run")
 
-    clock = Stopwatch()
+    session = Session(config)
+    clock = session.stopwatch
 
     def audio_job():
         yield_to_perception()
@@ -79,11 +80,9 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
         release_freed_heap()  # VAD's and Whisper's large temporaries, while the frames go on
         return analysis, channels, audio_problems
 
-    # Whisper and the landmarker both release the GIL: audio runs beside the video, from before the
-    # video's models load (the other core is idle until the frames come).
+    # Whisper and the landmarker both release the GIL: audio runs beside the video.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
         audio_future = pool.submit(audio_job)
-        session = Session(config, Perceiver(config.policy, stopwatch=clock))
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")
         # Two more threads: decoding runs ahead of the landmarker, identity embeddings and the checks behind it.
@@ -114,7 +113,7 @@ def conclude_session(session: Session, session_id: str, media: MediaInfo, audio:
     `extra` keys), the overall headline, report.html and report.pdf, and record it in `store`."""
     release_freed_heap()  # what the frames and the audio analysis freed, before the assessment's whole-session series
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="room") as beside:
-        room = room_beside(session.config, media.to_dict(), beside) if two_lanes(media) else None
+        room = room_beside(session.config, media.to_dict(), beside) if session.two_lanes(media, audio) else None
         result = session.finish(media, audio, out_dir / "evidence", channels)
         typed = build_summary(session_id, media, session.config, result, problems + result.problems)
         typed.more |= {"timings": session.stopwatch.to_dict(session.stats.analysed_frames), **(extra or {})}

@@ -1,10 +1,10 @@
 """Perception runs once per analysed frame and is shared by every check.
 
-The landmarker runs on every sampled frame; the identity embedding on a lower cadence, twice as
-often while the face is turned (`embedding_due`), and at once when the number of faces changes, so
-a new face is identified without waiting; hands
-only while some check asks for them (challenge windows) and on their own cadence, since they cost
-as much as the face.
+The landmarker runs on every sampled frame; the identity embedding on a lower cadence
+(`embedding_due`: once a second, twice while the face is turned, a turn is watched or no face is
+seen, and at once when the number of faces changes, so a new face is identified without waiting);
+hands only while some check asks for them (challenge windows) and on their own cadence, since they
+cost as much as the face.
 
 Small faces: the landmarker's detector misses faces under about 40 px in the analysed picture (a
 phone held up in front of a webcam, a candidate far from the camera), which YuNet still finds. When
@@ -33,12 +33,13 @@ def embedding_due(policy: SamplingPolicy, t: float, last_t: float, faces: tuple,
     """Whether the identity embedding should run on the frame at t, given when it last ran, how many
     faces the last frame had and how many embeddings of a face were `taken` so far: on the policy's
     cadence; the turned one for the session's first `reference_embeddings`, while the largest face
-    is turned past STRESS_POSE's yaw, or while a requested turn is watched; at once when the number
-    of faces changed."""
+    is turned past STRESS_POSE's yaw, while a requested turn is watched, and while the landmarker
+    sees no face (YuNet then looks for a small one to zoom on); at once when the number of faces
+    changed."""
     if len(faces) != last_count:
         return True
     main = max(faces, key=lambda f: f.box[2] * f.box[3], default=None)
-    turned = main is not None and abs(main.pose.yaw) >= STRESS_POSE.yaw
+    turned = main is None or abs(main.pose.yaw) >= STRESS_POSE.yaw
     dense = turned or watching_turn or taken < policy.reference_embeddings
     return t >= last_t + (policy.embed_turned_every_s if dense else policy.embed_every_s)
 

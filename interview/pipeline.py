@@ -9,8 +9,8 @@ The landmarker is the critical path: every other stage waits for it, and its wor
 MediaPipe's own threads, each hop waiting for a core when the other stages hold both. Those
 stages therefore run at a lower priority (`yield_to_perception`): on a 120 s 720p recording both
 cores went from 1.67 to 1.78 busy on average (README, Performance). Threads a lowered stage starts
-inherit its priority: FFmpeg's decoders, and the pools of Whisper, ONNX Runtime or OpenCV when that
-stage is the first in the process to need them.
+inherit its priority: Whisper's and ONNX Runtime's when that stage is the first in the process to
+need them (OpenCV and FFmpeg decode on the calling thread: interview/__init__.py, media.FileSource).
 """
 
 from __future__ import annotations

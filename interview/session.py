@@ -37,10 +37,6 @@ HEAP_RELEASE_EVERY_S = 60.0
 # 120 s at 720p, the relay check's 0.4 s beside the liveness check's 0.5 s) up to this length; beyond
 # it their whole-session series at once would pass the memory ceiling (three hours: README, Performance).
 TWO_LANES_MAX_S = 3600.0
-
-
-def two_lanes(media: MediaInfo) -> bool:
-    return (media.duration_s or 0.0) <= TWO_LANES_MAX_S
 ID_FACE_MARGIN = 0.35  # of the face box's longer side, around the ID photo's face in its evidence crop
 
 
@@ -131,6 +127,12 @@ class Session:
             self._next_heap_release_t = frame.t + HEAP_RELEASE_EVERY_S
             release_freed_heap()
 
+    def two_lanes(self, media: MediaInfo, audio: AudioAnalysis) -> bool:
+        """Whether the session's end may run on two lanes: its length is at most TWO_LANES_MAX_S (the
+        longest of the container's duration, which a browser's recording may not state, the frames
+        seen and the audio heard)."""
+        return max(media.duration_s or 0.0, self.stats.last_t, audio.duration or 0.0) <= TWO_LANES_MAX_S
+
     def on_challenge(self, mark: ChallengeMark) -> None:
         """A challenge asked during a live call: every check hears of it at once."""
         for check in self.checks:
@@ -159,17 +161,18 @@ class Session:
         self.perceiver.close()
         ctx = SessionContext(media=media, audio=audio, analysed_frames=self.stats.analysed_frames,
                              candidate=self.config.candidate, channels=channels)
+        identity = next((c for c in self.checks if isinstance(c, IdentityCheck)), None)
 
         def assess(check: Check) -> tuple[CheckResult, list[str]]:
             problems: list[str] = []
             result = self.assess_one(check, ctx, problems)
-            if isinstance(check, IdentityCheck) and check.name not in self._failed:
+            if check is identity and check.name not in self._failed:
                 report, error = look_up_faces(self.config, self.config.candidate, check.query_faces(ctx), media.sha256)
                 result = check.with_registry(result, ctx, report, error)
-            release_freed_heap()  # this check's whole-session series, before the next check builds its own
+            release_freed_heap()  # this check's whole-session series (one lane: before the next check builds its own)
             return written(check, result, evidence_dir), problems
 
-        with ThreadPoolExecutor(max_workers=2 if two_lanes(media) else 1, thread_name_prefix="assess") as pool:
+        with ThreadPoolExecutor(max_workers=2 if self.two_lanes(media, audio) else 1, thread_name_prefix="assess") as pool:
             assessed = list(pool.map(assess, self.checks))
         results = {check.name: result for check, (result, _) in zip(self.checks, assessed)}
         return SessionResult(self.stats, audio, results, [p for _, problems in assessed for p in problems])

@@ -80,8 +80,8 @@ def test_embeddings_come_twice_as_often_while_the_head_is_turned(models_ready):
 
 def test_a_watched_turn_and_a_new_face_make_an_embedding_due():
     """The cadence's other rules, on faces the landmarker could give: while a requested turn is
-    watched, and for the session's first embeddings, the turned cadence holds even for a frontal
-    face; a change in the number of faces makes an embedding due at once."""
+    watched, for the session's first embeddings and while no face is seen, the turned cadence holds;
+    a change in the number of faces makes an embedding due at once."""
     policy = SamplingPolicy()
 
     def face(yaw: float, x: float = 0.0):
@@ -95,6 +95,7 @@ def test_a_watched_turn_and_a_new_face_make_an_embedding_due():
     assert embedding_due(policy, 10.0 + half, 10.0, frontal, 1, later, watching_turn=True)
     assert not embedding_due(policy, 10.0 + half / 2, 10.0, frontal, 1, later, watching_turn=True)
     assert embedding_due(policy, 10.0 + half, 10.0, frontal, 1, later - 1), "the session's first: the turned cadence"
+    assert embedding_due(policy, 10.0 + half, 10.0, (), 0, later), "no face: YuNet looks for a small one as often"
     assert embedding_due(policy, 10.0 + policy.embed_every_s, 10.0, frontal, 1, later)
     assert embedding_due(policy, 10.01, 10.0, (face(5.0), face(5.0, x=300.0)), 1, later), "a second face: at once"
 

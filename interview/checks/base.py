@@ -165,7 +165,8 @@ class Check(ABC):
 
     @abstractmethod
     def assess(self, ctx: SessionContext) -> CheckResult:
-        """The result on everything seen so far. No I/O, no change to the check's state."""
+        """The result on everything seen so far. No I/O, no change to the check's state: a session's
+        end may assess two checks at once (`Session.finish`), so nothing shared may change either."""
 
     def evidence_frame(self, ref: EvidenceRef) -> KeptFrame | None:
         """The kept pixels a reference of this check points at."""

@@ -284,8 +284,8 @@ class DeepfakeCheck(Check):
         return in_hand_window(self.challenges, t)
 
     def watches_turn(self, t: float) -> bool:
-        """After a turn is asked: the stress comparison wants the frontal views around it and the
-        profile views in it at the turned cadence."""
+        """From a turn's request to the end of its window: the stress comparison wants the profile
+        views of the move, and the frontal ones before it, at the turned cadence."""
         return self._in_turn_window(t)
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:

@@ -2,15 +2,15 @@
 alone, and not someone already seen under another name?
 
 Evidence comes from the main (largest) face's identity embedding, sampled once a second (twice
-while the head is turned: interview/perception.py). Samples with the head turned far away or
-a face too small to identify are not assessed: SFace is unreliable there (on dev-media/D_presentation_attack/tv_real.mp4 a head tilted 26-32 degrees up
-fell to 0.24-0.52 against the same man's frontal frames), and they would drag the ID similarity
-down. (The spans of one person hold without this filter too: tv_real and tv_fake stay one person
-at 5 and 15 fps.) What is left is compared with the ID photo (a
-similarity timeline, its median, spread and share above the same-person threshold), cut into spans
-of one person (interview/checks/identity/segments.py), and looked up in the face registry of earlier
-analyses (interview/records/face_registry.py). Face counts on every analysed frame give the spans with
-extra faces or none.
+while the head is turned: interview/perception.py). Samples with the head turned far away or a
+face too small to identify are not assessed: SFace is unreliable there (on
+dev-media/D_presentation_attack/tv_real.mp4 a head tilted 26-32 degrees up fell to 0.24-0.52
+against the same man's frontal frames), and they would drag the ID similarity down. (The spans of
+one person hold without this filter too: tv_real and tv_fake stay one person at 5 and 15 fps.)
+What is left is compared with the ID photo (a similarity timeline, its median, spread and share
+above the same-person threshold), cut into spans of one person (interview/checks/identity/
+segments.py), and looked up in the face registry of earlier analyses (interview/records/
+face_registry.py). Face counts on every analysed frame give the spans with extra faces or none.
 """
 
 from __future__ import annotations
