@@ -52,7 +52,7 @@ from interview.checks.liveness.challenges import CATALOGUE, split_kind
 from interview.config import AnalysisConfig
 from interview.media import Pcm16, Pcm16Buffer, file_sha256
 from interview.observations import AudioAnalysis, Frame, FrameObservation
-from interview.perception import Perceiver, embedding_due
+from interview.perception import EmbeddingCadence, Perceiver
 from interview.recording import AUDIO_RATE, MediaInfo, SamplingPolicy
 from interview.session import Session, written
 from models.outputs import FaceIdentity, Segment, Waveform
@@ -207,7 +207,7 @@ class LivePerceiver:
     the identity embedding (YuNet + SFace, ~65 ms at 640x480, three times a landmark pass) runs
     on a second thread so no frame waits for it. Its faces ride on the first frame analysed
     after it is done, one or two frames (~70 ms) after the frame they were computed on; the
-    cadence is the recording's (`embedding_due`).
+    cadence is the recording's (`EmbeddingCadence`).
     """
 
     def __init__(self, policy: SamplingPolicy, embedder: FaceEmbedder | None = None):
@@ -219,10 +219,7 @@ class LivePerceiver:
                                 embedder=_NoEmbedder())
         self.stopwatch = self._inner.stopwatch
         self._embedder = embedder
-        self._policy = policy
-        self._last_embed_t = float("-inf")
-        self._embeddings = 0  # of frames with a face
-        self._face_count = -1
+        self._cadence = EmbeddingCadence(policy)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-identity")
         self._pending: Future | None = None
 
@@ -231,12 +228,9 @@ class LivePerceiver:
         identities = None
         if self._pending is not None and self._pending.done():
             identities, self._pending = tuple(self._pending.result()), None
-        if self._pending is None and embedding_due(self._policy, frame.t, self._last_embed_t, obs.faces, self._face_count,
-                                                    self._embeddings, watching_turn):
+        if self._pending is None and self._cadence.take(frame.t, obs.faces, watching_turn):
             self._pending = self._pool.submit(self._identify, cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
-            self._last_embed_t = frame.t
-            self._embeddings += bool(obs.faces)
-        self._face_count = len(obs.faces)
+        self._cadence.saw(len(obs.faces))
         return replace(obs, identities=identities)
 
     def _identify(self, bgr: np.ndarray) -> list[FaceIdentity]:

@@ -44,6 +44,29 @@ def embedding_due(policy: SamplingPolicy, t: float, last_t: float, faces: tuple,
     return t >= last_t + (policy.embed_turned_every_s if dense else policy.embed_every_s)
 
 
+class EmbeddingCadence:
+    """One stream's identity-embedding cadence: `embedding_due` with the state it needs (when the
+    embedding last ran, how many ran on a face, how many faces the last frame had)."""
+
+    def __init__(self, policy: SamplingPolicy):
+        self.policy = policy
+        self._last_t = float("-inf")
+        self._taken = 0
+        self._count = -1
+
+    def take(self, t: float, faces: tuple, watching_turn: bool = False) -> bool:
+        """Whether the embedding runs on the frame at t, recorded as run when it does."""
+        due = embedding_due(self.policy, t, self._last_t, faces, self._count, self._taken, watching_turn)
+        if due:
+            self._last_t = t
+            self._taken += bool(faces)
+        return due
+
+    def saw(self, count: int) -> None:
+        """The number of faces the frame ended with (after the zoom, which may find one)."""
+        self._count = count
+
+
 @dataclass(frozen=True)
 class Sighting:
     """A frame's observation before its identity embedding: `owes_identities` when one is due."""
@@ -69,10 +92,8 @@ class Perceiver:
         self._embedder = embedder
         self._hands = hands
         self.stopwatch = stopwatch or Stopwatch()
-        self._last_embed_t = float("-inf")
-        self._embeddings = 0  # of frames with a face
+        self._cadence = EmbeddingCadence(policy)
         self._next_hands_t = float("-inf")
-        self._last_face_count = -1
         self._zoom = Zoom()
 
     def observe(self, frame: Frame, want_hands: bool = False, watching_turn: bool = False) -> FrameObservation:
@@ -93,17 +114,13 @@ class Perceiver:
                 elif zoom.active:  # the face is still the zoom's alone (any face found is someone else's)
                     faces = zoom.kept(frame)
         identities = None
-        due = embedding_due(self.policy, frame.t, self._last_embed_t, faces, self._last_face_count, self._embeddings,
-                            watching_turn)
-        if due:
-            self._last_embed_t = frame.t
-            self._embeddings += bool(faces)
-            if not faces:
-                identities = self._identify(frame)
-                if identities:
-                    with self.stopwatch.time("face_landmarks"):
-                        faces = self._zoom.start(frame, identities[0].box)
-        self._last_face_count = len(faces)
+        due = self._cadence.take(frame.t, faces, watching_turn)
+        if due and not faces:
+            identities = self._identify(frame)
+            if identities:
+                with self.stopwatch.time("face_landmarks"):
+                    faces = self._zoom.start(frame, identities[0].box)
+        self._cadence.saw(len(faces))
         hands = None
         if want_hands and frame.t >= self._next_hands_t:
             self._next_hands_t = frame.t + self.policy.hands_every_s
