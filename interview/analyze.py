@@ -67,8 +67,7 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     if not media.has_audio:
         problems.append("no audio stream: speech checks could not run")
 
-    session = Session(config)
-    clock = session.stopwatch
+    clock = Stopwatch()
 
     def audio_job():
         yield_to_perception()
@@ -80,9 +79,11 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
         release_freed_heap()  # VAD's and Whisper's large temporaries, while the frames go on
         return analysis, channels, audio_problems
 
-    # Whisper and the landmarker both release the GIL: audio runs beside the video.
+    # Whisper and the landmarker both release the GIL: audio runs beside the video, from before the
+    # session's models are built (the other core is idle while they load).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
         audio_future = pool.submit(audio_job)
+        session = Session(config, Perceiver(config.policy, stopwatch=clock))
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")
         # Two more threads: decoding runs ahead of the landmarker, identity embeddings and the checks behind it.

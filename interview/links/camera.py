@@ -29,7 +29,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from interview.observations import ArrayPicture, Frame, FrameObservation
+from interview.observations import Frame, FrameObservation
 
 TILE = 256  # px at the recording's resolution: the side of each corner tile (smaller frames: half their side)
 DENOISE_SIGMA = 1.0  # px: the Gaussian whose removal leaves the noise residual
@@ -73,7 +73,7 @@ class SensorNoise:
         contrast = cv2.morphologyEx(smooth, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8))
         usable = (grey > CLIPPED[0]) & (grey < CLIPPED[1]) & (contrast < TEXTURE)
         if obs is not None and obs.faces:
-            usable &= ~corners(ArrayPicture(_face_mask(obs, width, height)).region, width, height, tile)
+            usable &= ~corners(FaceArea.of(obs, width, height).region, width, height, tile)
         if self._num is None:
             self._num, self._den = np.zeros_like(grey), np.zeros_like(grey)
         self._num += residual * grey * usable
@@ -114,15 +114,33 @@ def corners(region: Callable[[int, int, int, int], np.ndarray], width: int, heig
     return np.concatenate([top, bottom], axis=0)
 
 
-def _face_mask(obs: FrameObservation, width: int, height: int) -> np.ndarray:
-    """True on the faces (grown by FACE_MARGIN), at the recording's resolution."""
-    mask = np.zeros((height, width), bool)
-    scale = width / obs.width
-    for face in obs.faces:
-        x, y, w, h = (v * scale for v in face.box)
-        grow = FACE_MARGIN * max(w, h)
-        mask[max(0, int(y - grow)):int(y + h + grow), max(0, int(x - grow)):int(x + w + grow)] = True
-    return mask
+@dataclass(frozen=True)
+class FaceArea:
+    """Where the faces are (their boxes grown by FACE_MARGIN) at the recording's resolution, drawn
+    only in the regions asked for: the corner tiles are a small part of the frame."""
+
+    boxes: tuple[tuple[int, int, int, int], ...]  # y0, y1, x0, x1 of each grown box, clipped to the frame
+
+    @classmethod
+    def of(cls, obs: FrameObservation, width: int, height: int) -> FaceArea:
+        scale = width / obs.width
+        boxes = []
+        for face in obs.faces:
+            x, y, w, h = (v * scale for v in face.box)
+            grow = FACE_MARGIN * max(w, h)
+            rows = slice(max(0, int(y - grow)), int(y + h + grow)).indices(height)
+            columns = slice(max(0, int(x - grow)), int(x + w + grow)).indices(width)
+            boxes.append((rows[0], rows[1], columns[0], columns[1]))
+        return cls(tuple(boxes))
+
+    def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """True on the faces in rows y0:y1, columns x0:x1."""
+        mask = np.zeros((y1 - y0, x1 - x0), bool)
+        for top, bottom, left, right in self.boxes:
+            top, bottom, left, right = max(top, y0), min(bottom, y1), max(left, x0), min(right, x1)
+            if bottom > top and right > left:
+                mask[top - y0:bottom - y0, left - x0:right - x0] = True
+        return mask
 
 
 def whiten(pattern: np.ndarray, tile: int) -> np.ndarray:

@@ -31,6 +31,7 @@ WORK_SIDE = 320  # edges are searched on a frame scaled to this longer side (cos
 MAX_LINE_TILT_DEG = 12.0
 MIN_SIDE_LENGTH = 1.0  # in face heights (vertical sides) or widths (horizontal sides)
 MAX_SIDE_GAP_PX = 6  # an edge may break for this many pixels and still count as one line
+LINE_SLACK_PX = 3.0  # a run's crossing of the face's centre line lies within a pixel of its Hough line's
 SIDE_REACH = {"L": 2.5, "R": 2.5, "T": 2.5, "B": 4.0}  # how far from the face centre, in face sizes
 ENCLOSED_SHARE = 0.5  # share of sampled frames enclosed on all four sides for an alert
 PARTIAL_SHARE = 0.5  # share with three sides for a review
@@ -65,6 +66,24 @@ def _runs_along(edges: np.ndarray, rho: float, theta: float, min_length: float) 
     return [(np.array([xs[a], ys[a]], float), np.array([xs[b], ys[b]], float)) for a, b in zip(starts[long], ends[long])]
 
 
+def _side_of(rho: float, theta: float, vertical: bool, box: tuple[float, float, float, float]) -> str | None:
+    """The side of the face a Hough line could close ("L", "R", "T" or "B"), from where the whole
+    line crosses the face's centre row (vertical) or column: None when that is too near the face or
+    too far from it for any run along the line to count. Each run's own crossing is measured between
+    its rounded end points, within a pixel of the line's: LINE_SLACK_PX keeps every line that may count."""
+    x, y, w, h = box
+    cx, cy = x + w / 2, y + h / 2
+    if vertical:
+        at = (rho - cy * np.sin(theta)) / np.cos(theta)
+        side, distance, size, near = ("L", cx - at, w, 0.4) if at < cx else ("R", at - cx, w, 0.4)
+    else:
+        at = (rho - cx * np.cos(theta)) / np.sin(theta)
+        side, distance, size, near = ("T", cy - at, h, 0.75) if at < cy else ("B", at - cy, h, 0.75)
+    if near * size - LINE_SLACK_PX < distance <= SIDE_REACH[side] * size + LINE_SLACK_PX:
+        return side
+    return None
+
+
 def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -> str:
     """Which sides of the face ("LRTB") have a long straight edge close around it."""
     x, y, w, h = box
@@ -79,6 +98,9 @@ def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -
         angle = np.degrees(theta) % 180
         vertical = angle < MAX_LINE_TILT_DEG or angle > 180 - MAX_LINE_TILT_DEG
         if not vertical and abs(angle - 90) >= MAX_LINE_TILT_DEG:
+            continue
+        side = _side_of(rho, theta, vertical, box)
+        if side is None or side in found:  # no run along it could add a side (most lines of a room)
             continue
         for a, b in _runs_along(edges, rho, theta, MIN_SIDE_LENGTH * (h if vertical else w)):
             if vertical and min(a[1], b[1]) < cy < max(a[1], b[1]):
