@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.camera_noise import through_camera, virtual_camera
-from interview.links.camera import CAMERA_THRESHOLD, SensorNoise
+from interview.links.camera import CAMERA_THRESHOLD, FACE_MARGIN, FaceArea, SensorNoise, corners
 from interview.links.capture import capture_chain
 from interview.links.graph import all_links
 from interview.links.store import TraitRecord
@@ -110,3 +110,26 @@ def test_screen_sizes_and_capture_tools_are_named_and_a_webcam_mode_is_not():
     assert "OBS Studio" in tool
     [quiet] = traces_of((1280, 720), False, 0.05, {})  # uneven intervals: no sensor noise, not a virtual camera
     assert quiet.startswith("no sensor noise")
+
+
+def test_face_area_in_the_corner_tiles_is_the_whole_frame_mask_cut_there():
+    """The sensor masks faces only where it reads (the corner tiles); what it masks there must be
+    what a whole-frame mask of the grown face boxes holds, for faces inside, across and beyond the
+    frame's edges."""
+    import numpy as np
+
+    from interview.observations import FrameObservation
+    from models.outputs import Face, HeadPose
+
+    width, height, tile = 1280, 720, 256
+    boxes = [(10, 5, 120, 150), (600, 300, 200, 240), (1200, 650, 150, 120), (-40, 600, 90, 200), (500, -80, 60, 70)]
+    faces = tuple(Face(box=tuple(v / 2 for v in b), landmarks=np.zeros((478, 3), np.float32), blendshapes={},
+                       pose=HeadPose(0.0, 0.0, 0.0), transform=np.eye(4)) for b in boxes)
+    obs = FrameObservation(t=0.0, index=0, width=width // 2, height=height // 2, faces=faces)
+    whole = np.zeros((height, width), bool)
+    for x, y, w, h in boxes:
+        grow = FACE_MARGIN * max(w, h)
+        whole[max(0, int(y - grow)):int(y + h + grow), max(0, int(x - grow)):int(x + w + grow)] = True
+    masked = corners(FaceArea.of(obs, width, height).region, width, height, tile)
+    assert masked.any() and not masked.all()
+    assert np.array_equal(masked, corners(lambda x0, y0, x1, y1: whole[y0:y1, x0:x1], width, height, tile))
