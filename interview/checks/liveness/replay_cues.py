@@ -33,6 +33,7 @@ MIN_SIDE_LENGTH = 1.0  # in face heights (vertical sides) or widths (horizontal 
 MAX_SIDE_GAP_PX = 6  # an edge may break for this many pixels and still count as one line
 LINE_SLACK_PX = 3.0  # a run's crossing of the face's centre line lies within a pixel of its Hough line's
 SIDE_REACH = {"L": 2.5, "R": 2.5, "T": 2.5, "B": 4.0}  # how far from the face centre, in face sizes
+SIDE_NEAR = {"L": 0.4, "R": 0.4, "T": 0.75, "B": 0.75}  # nearer than this, in face sizes, an edge is the head's own
 ENCLOSED_SHARE = 0.5  # share of sampled frames enclosed on all four sides for an alert
 PARTIAL_SHARE = 0.5  # share with three sides for a review
 MOIRE_BAND = (20, 60)  # spectrum radii on a 128-px face crop
@@ -66,22 +67,34 @@ def _runs_along(edges: np.ndarray, rho: float, theta: float, min_length: float) 
     return [(np.array([xs[a], ys[a]], float), np.array([xs[b], ys[b]], float)) for a, b in zip(starts[long], ends[long])]
 
 
-def _side_of(rho: float, theta: float, vertical: bool, box: tuple[float, float, float, float]) -> str | None:
-    """The side of the face a Hough line could close ("L", "R", "T" or "B"), from where the whole
-    line crosses the face's centre row (vertical) or column: None when that is too near the face or
-    too far from it for any run along the line to count. Each run's own crossing is measured between
-    its rounded end points, within a pixel of the line's: LINE_SLACK_PX keeps every line that may count."""
+def _side_at(at: float, vertical: bool, box: tuple[float, float, float, float]) -> tuple[str, float, float]:
+    """The side of the face an edge crossing its centre row (vertical edges) or centre column at
+    `at` lies on, its distance from the centre, and the face size that distance is judged in."""
     x, y, w, h = box
-    cx, cy = x + w / 2, y + h / 2
     if vertical:
-        at = (rho - cy * np.sin(theta)) / np.cos(theta)
-        side, distance, size, near = ("L", cx - at, w, 0.4) if at < cx else ("R", at - cx, w, 0.4)
+        cx = x + w / 2
+        return ("L", cx - at, w) if at < cx else ("R", at - cx, w)
+    cy = y + h / 2
+    return ("T", cy - at, h) if at < cy else ("B", at - cy, h)
+
+
+def _closes(side: str, distance: float, size: float, slack: float = 0.0) -> bool:
+    """Whether an edge that far from the face's centre may close that side of it."""
+    return SIDE_NEAR[side] * size - slack < distance <= SIDE_REACH[side] * size + slack
+
+
+def _side_of(rho: float, theta: float, vertical: bool, box: tuple[float, float, float, float]) -> str | None:
+    """The side of the face a Hough line could close, from where the whole line crosses the face's
+    centre row (vertical) or column: None when no run along it can count. Each run's own crossing
+    is measured between its rounded end points, within a pixel of the line's: LINE_SLACK_PX keeps
+    every line that may count."""
+    x, y, w, h = box
+    if vertical:
+        at = (rho - (y + h / 2) * np.sin(theta)) / np.cos(theta)
     else:
-        at = (rho - cx * np.cos(theta)) / np.sin(theta)
-        side, distance, size, near = ("T", cy - at, h, 0.75) if at < cy else ("B", at - cy, h, 0.75)
-    if near * size - LINE_SLACK_PX < distance <= SIDE_REACH[side] * size + LINE_SLACK_PX:
-        return side
-    return None
+        at = (rho - (x + w / 2) * np.cos(theta)) / np.sin(theta)
+    side, distance, size = _side_at(at, vertical, box)
+    return side if _closes(side, distance, size, LINE_SLACK_PX) else None
 
 
 def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -> str:
@@ -105,14 +118,13 @@ def enclosing_sides(image: np.ndarray, box: tuple[float, float, float, float]) -
         for a, b in _runs_along(edges, rho, theta, MIN_SIDE_LENGTH * (h if vertical else w)):
             if vertical and min(a[1], b[1]) < cy < max(a[1], b[1]):
                 at = a[0] + (b[0] - a[0]) * (cy - a[1]) / ((b[1] - a[1]) or 1)
-                side, distance = ("L", cx - at) if at < cx else ("R", at - cx)
-                if 0.4 * w < distance <= SIDE_REACH[side] * w:
-                    found.add(side)
             elif not vertical and min(a[0], b[0]) < cx < max(a[0], b[0]):
                 at = a[1] + (b[1] - a[1]) * (cx - a[0]) / ((b[0] - a[0]) or 1)
-                side, distance = ("T", cy - at) if at < cy else ("B", at - cy)
-                if 0.75 * h < distance <= SIDE_REACH[side] * h:
-                    found.add(side)
+            else:
+                continue
+            side, distance, size = _side_at(at, vertical, box)
+            if _closes(side, distance, size):
+                found.add(side)
     return "".join(s for s in "LRTB" if s in found)
 
 
