@@ -69,7 +69,7 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
     """Build and launch the app, with `workers` analyses at once in a worker process of its own
     (default: 1 on the embedded queue, none on Redis, whose workers run elsewhere); returns
     without blocking when `block` is False (tests)."""
-    from interview.accounts import has_accounts, login
+    from interview.accounts import dummy_hash, has_accounts, login
     from interview.job_queue import is_redis, spawn_worker
     from interview.records.retention import APP_CACHE, CACHE_ENV
     from interview.records.store import Store, default_data_dir
@@ -91,6 +91,8 @@ def serve(host: str, port: int | None, data_dir: Path | None, db_path: Path | st
     app, ctx = build_app(config)
     auth = (lambda username, password: login(ctx.store, username, password) is not None) if ctx.login_required \
         else None
+    if auth:
+        dummy_hash()
     app.queue(default_concurrency_limit=1)
     app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, quiet=True,
                auth_message="interview-verify: sign in with your account." if auth else None,

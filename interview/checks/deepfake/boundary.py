@@ -13,25 +13,28 @@ import cv2
 import numpy as np
 
 from interview.checks.deepfake.face_regions import FaceCrop
-from interview.checks.deepfake.sharpness import detail_map
 
 RING_EDGES = np.arange(0.60, 1.16, 0.05)  # ring boundaries in rho
 SEAM_SEARCH = (0.75, 0.9)  # a blend seam lies inside the outline; from 0.95 on the real outline shows
 
 
 def ring_profiles(crop: FaceCrop) -> np.ndarray:
-    """(rings, 5) per ring: mean L, a, b (CIELAB), log detail and mean radial gradient."""
-    lab = cv2.cvtColor(crop.image, cv2.COLOR_RGB2LAB).astype(np.float32)
-    smooth = cv2.GaussianBlur(crop.gray, (0, 0), 1.0)
-    gy, gx = np.gradient(smooth)
-    ry, rx = np.gradient(crop.rho)
+    """(rings, 5) per ring: mean L, a, b (CIELAB), log detail and mean radial gradient.
+
+    Colour and gradients are read only at the ring pixels that count (about a third of the crop);
+    the gradients are taken over the whole crop, so each pixel has its neighbours."""
+    rings = len(RING_EDGES) - 1
+    usable = (crop.rho >= RING_EDGES[0]) & (crop.rho < RING_EDGES[-1]) & ~crop.features & crop.picture
+    if not usable.any():
+        return np.full((rings, 5), np.nan)
+    ring = np.digitize(crop.rho[usable], RING_EDGES) - 1
+    lab = cv2.cvtColor(crop.image[usable][:, None], cv2.COLOR_RGB2LAB)[:, 0].astype(np.float32)
+    gy, gx = (g[usable] for g in np.gradient(cv2.GaussianBlur(crop.gray, (0, 0), 1.0)))
+    ry, rx = (g[usable] for g in np.gradient(crop.rho))
     radial = np.abs(gx * rx + gy * ry) / (np.hypot(rx, ry) + 1e-6)
-    channels = np.stack([lab[..., 0], lab[..., 1], lab[..., 2], detail_map(crop.gray), radial], -1)
-    ring = np.digitize(crop.rho, RING_EDGES) - 1
-    usable = (ring >= 0) & (ring < len(RING_EDGES) - 1) & ~crop.features & crop.picture
-    counts = np.bincount(ring[usable], minlength=len(RING_EDGES) - 1).astype(np.float64)
-    sums = np.stack([np.bincount(ring[usable], weights=channels[..., k][usable], minlength=len(RING_EDGES) - 1)
-                     for k in range(channels.shape[-1])], -1)
+    channels = (lab[:, 0], lab[:, 1], lab[:, 2], crop.detail[usable], radial)
+    counts = np.bincount(ring, minlength=rings).astype(np.float64)
+    sums = np.stack([np.bincount(ring, weights=channel, minlength=rings) for channel in channels], -1)
     profile = sums / np.maximum(counts, 1)[:, None]
     profile[:, 3] = np.log(profile[:, 3] + 1e-2)
     profile[counts < 20] = np.nan

@@ -9,6 +9,7 @@ MediaPipe: the subject's left eye (`LEFT_EYE`) appears on the image's right side
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -18,6 +19,7 @@ from interview.images import picture_mask
 
 MIN_INTEROCULAR_PX = 12  # below this a face is a few dozen pixels: no texture left to judge
 SURROUND = (1.1, 1.6)  # rho range of FaceCrop.surround (face_crop's context reaches ~1.7)
+DETAIL_SIGMA = 0.7  # px: the finest band of detail, what upscaling removes first
 # ArcFace's 112x112 five-point template: the fixed face geometry regions are defined in.
 TEMPLATE_112 = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                          [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
@@ -58,6 +60,11 @@ def region_box(landmarks: np.ndarray, indices: tuple[int, ...], pad: float = 0.1
     return float(x0 - px), float(y0 - py), float(x1 - x0 + 2 * px), float(y1 - y0 + 2 * py)
 
 
+def detail_map(gray: np.ndarray) -> np.ndarray:
+    """Squared finest-band detail per pixel (image minus a slight blur)."""
+    return (gray - cv2.GaussianBlur(gray, (0, 0), DETAIL_SIGMA)) ** 2
+
+
 @dataclass(frozen=True)
 class FaceCrop:
     """A face cut out of its frame with context around it, and its regions in crop pixels.
@@ -76,17 +83,22 @@ class FaceCrop:
     scale: float  # interocular distance in pixels
     picture: np.ndarray  # not a letterbox/pillarbox bar, nor its edge
 
-    @property
+    @cached_property
     def inner(self) -> np.ndarray:
         """The face inside its outline, away from the edge (what a swap replaces)."""
         return self.rho < 0.85
 
-    @property
+    @cached_property
     def surround(self) -> np.ndarray:
         """A ring just outside the outline (hair, ears, neck, the nearest background): as far from
         the camera, as lit and as compressed as the face, but never synthesised. The reference the
         face's detail and spectrum are compared with."""
         return (self.rho >= SURROUND[0]) & (self.rho <= SURROUND[1]) & self.picture
+
+    @cached_property
+    def detail(self) -> np.ndarray:
+        """`detail_map` of the crop: the seam, sharpness and eye signals all weigh it."""
+        return detail_map(self.gray)
 
 
 def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:
@@ -99,8 +111,8 @@ def _radius_map(shape: tuple[int, int], oval: np.ndarray) -> np.ndarray:
     angles, radii = angles[order], radii[order]
     angles = np.concatenate([angles[-1:] - 2 * np.pi, angles, angles[:1] + 2 * np.pi])
     radii = np.concatenate([radii[-1:], radii, radii[:1]])
-    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
-    dx, dy = xx - centre[0], yy - centre[1]
+    dx = np.arange(shape[1], dtype=np.float32)[None, :] - centre[0]  # a row and a column, broadcast
+    dy = np.arange(shape[0], dtype=np.float32)[:, None] - centre[1]
     return (np.hypot(dx, dy) / np.interp(np.arctan2(dy, dx), angles, radii)).astype(np.float32)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from interview.checks.deepfake.face_regions import FaceCrop, polygon_mask
-from interview.checks.deepfake.sharpness import detail_map
 from interview.face_landmarks import LEFT_EYE, LEFT_IRIS, LEFT_IRIS_CENTRE, RIGHT_EYE, RIGHT_IRIS, RIGHT_IRIS_CENTRE
 
 MIN_MOUTH_GAP = 0.08  # inner-lip gap in interocular distances: below this no teeth show
@@ -39,8 +38,7 @@ def mouth_detail(crop: FaceCrop, landmarks: np.ndarray) -> float:
     return float(np.log((spread + 1.0) / (crop.gray[crop.inner].std() + 1.0)))
 
 
-def _eye(crop: FaceCrop, detail: np.ndarray, local: np.ndarray, contour: tuple[int, ...], iris: tuple[int, ...],
-         centre: int) -> tuple[np.ndarray, float] | None:
+def _eye(crop: FaceCrop, local: np.ndarray, contour: tuple[int, ...], iris: tuple[int, ...], centre: int) -> tuple[np.ndarray, float] | None:
     """Highlight offset from the iris centre in iris radii, and log detail inside the eye."""
     mask = polygon_mask(crop.gray.shape, local, contour)
     if mask.sum() < 12:
@@ -50,7 +48,7 @@ def _eye(crop: FaceCrop, detail: np.ndarray, local: np.ndarray, contour: tuple[i
     values = crop.gray[ys, xs]
     brightest = np.argsort(values)[-max(2, values.size // 50):]  # the top 2 %: the highlight
     spot = np.array([xs[brightest].mean(), ys[brightest].mean()])
-    return (spot - local[centre, :2]) / max(radius, 1.0), float(np.log(detail[mask].mean() + 1e-2))
+    return (spot - local[centre, :2]) / max(radius, 1.0), float(np.log(crop.detail[mask].mean() + 1e-2))
 
 
 def eye_mismatch(crop: FaceCrop, landmarks: np.ndarray) -> float:
@@ -60,9 +58,8 @@ def eye_mismatch(crop: FaceCrop, landmarks: np.ndarray) -> float:
     widths = [np.ptp(local[list(eye), 0]) for eye in (LEFT_EYE, RIGHT_EYE)]
     if min(widths) < MIN_EYE_WIDTH_PX or min(widths) < 0.6 * max(widths):  # small, or a profile view
         return float("nan")
-    detail = detail_map(crop.gray)
-    left = _eye(crop, detail, local, LEFT_EYE, LEFT_IRIS, LEFT_IRIS_CENTRE)
-    right = _eye(crop, detail, local, RIGHT_EYE, RIGHT_IRIS, RIGHT_IRIS_CENTRE)
+    left = _eye(crop, local, LEFT_EYE, LEFT_IRIS, LEFT_IRIS_CENTRE)
+    right = _eye(crop, local, RIGHT_EYE, RIGHT_IRIS, RIGHT_IRIS_CENTRE)
     if left is None or right is None:
         return float("nan")
     return float(np.linalg.norm(left[0] - right[0]) + abs(left[1] - right[1]))

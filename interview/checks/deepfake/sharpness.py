@@ -10,19 +10,11 @@ surroundings.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from interview.checks.deepfake.face_regions import FaceCrop
 
-DETAIL_SIGMA = 0.7  # the finest band: what upscaling removes first
 MIN_PIXELS = 16
-
-
-def detail_map(gray: np.ndarray) -> np.ndarray:
-    """Squared finest-band detail per pixel (image minus a slight blur)."""
-    return (gray - cv2.GaussianBlur(gray, (0, 0), DETAIL_SIGMA)) ** 2
-
 
 def _log_mean(values: np.ndarray) -> float:
     return float(np.log(values.mean() + 1e-2))
@@ -42,6 +34,5 @@ def sharpness_mismatch(crop: FaceCrop) -> float:
     """Mean of log(face detail / surround detail) and log(face noise / surround noise); negative:
     the face is smoother than the head around it, positive: sharper or noisier. NaN when the face or
     its surround has fewer than MIN_PIXELS pixels in the picture."""
-    detail = detail_map(crop.gray)
-    face, surround = detail_and_noise(detail, crop.inner), detail_and_noise(detail, crop.surround)
+    face, surround = detail_and_noise(crop.detail, crop.inner), detail_and_noise(crop.detail, crop.surround)
     return float(np.mean(np.subtract(face, surround)))
