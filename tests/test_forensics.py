@@ -107,6 +107,22 @@ def test_spectrum_sees_an_upscaled_face(talking_face):
     assert spectral_falloff(face_crop(upscaled, landmarks)) < base - 1.0
 
 
+def test_spectrum_tiles_are_those_whose_pixels_lie_in_the_region(talking_face):
+    """The tiles are picked by counting each tile's region pixels on an integral image: the same
+    tiles as the share of region pixels read tile by tile, on the real crop's face and surround."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from interview.checks.deepfake.spectrum import MIN_INSIDE, PATCH, STEP, _tiles
+
+    crop = face_crop(*talking_face)
+    for mask in (crop.inner, crop.surround, crop.inner[1:, 3:]):
+        gray = crop.gray[: mask.shape[0], : mask.shape[1]]
+        share = sliding_window_view(mask, (PATCH, PATCH))[::STEP, ::STEP].mean(axis=(2, 3))
+        expected = sliding_window_view(gray, (PATCH, PATCH))[::STEP, ::STEP][share >= MIN_INSIDE]
+        assert 0 < len(expected) < share.size
+        np.testing.assert_array_equal(_tiles(gray, mask), expected)
+
+
 def test_the_surround_reference_cancels_what_the_whole_picture_shares(talking_face):
     """Focus and compression act on the face and the head around it alike: blurring or upscaling
     the whole frame moves sharpness and spectrum far less than doing it to the face alone."""
