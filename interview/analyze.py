@@ -23,7 +23,6 @@ from interview.overall import overall
 from interview.perception import Perceiver
 from interview.pipeline import ahead, consume_behind, yield_to_perception
 from interview.recording import AUDIO_RATE, MediaInfo
-from interview.records.face_registry import load_registry_drivers
 from interview.report import write_reports
 from interview.session import Session, read_inputs, written
 from interview.summary import build_summary
@@ -48,18 +47,6 @@ def _timed(frames: Iterator[Frame], clock: Stopwatch) -> Iterator[Frame]:
         if frame is None:
             return
         yield frame
-
-
-def import_for_the_end(config: AnalysisConfig) -> None:
-    """Import what only a session's end uses: the report's renderers (matplotlib, fpdf) and the face
-    registry's drivers (deepface), about 0.6 s of imports on a quiet machine (1.2 s on a slow one)
-    that would otherwise run after the last frame, where everything waits for them. A recording
-    runs this on the audio thread once its job is done, beside the frames; a live call beside its
-    final transcription."""
-    import interview.report.pdf  # noqa: F401
-    import interview.report.plots  # noqa: F401
-
-    load_registry_drivers(config)
 
 
 def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig, out_dir: Path | str,
@@ -96,8 +83,6 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     # session's models are built (the other core is idle while they load).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as pool:
         audio_future = pool.submit(audio_job)
-        # then, on the same lowered thread: a failed import raises again where the end needs it
-        pool.submit(import_for_the_end, config)
         session = Session(config, Perceiver(config.policy, stopwatch=clock))
         source = FileSource(media, config.policy)
         progress(0.02, "analysing video and audio")

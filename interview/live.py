@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 from scipy.signal import resample_poly
 
-from interview.analyze import conclude_session, import_for_the_end
+from interview.analyze import conclude_session
 from interview.audio import analyse_audio
 from interview.bounds import LiveInputError
 from interview.checks.base import REVIEW_RISK, ChallengeMark, SessionContext
@@ -452,9 +452,7 @@ class LiveSession:
         media = self._media(sha256=file_sha256(recording))
         config = replace(self._config, challenges=tuple(self._challenges))
         self._session.config = config  # the summary lists every challenge asked
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-end") as beside:
-            beside.submit(import_for_the_end, config)  # on the core the transcription leaves free
-            audio = analyse_audio(self._audio.samples(), config.whisper_model, config.transcribe)
+        audio = analyse_audio(self._audio.samples(), config.whisper_model, config.transcribe)
         problems = []
         if not stats.analysed:
             problems.append("no video frame arrived: face checks could not run")

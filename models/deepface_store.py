@@ -72,13 +72,6 @@ def _failures(backend: str, action: str) -> Iterator[None]:
         raise StoreError(f"the {backend} face database failed to {action}: {exc}") from exc
 
 
-def load_drivers() -> None:
-    """Import deepface's datastore drivers now (0.2-0.4 s of imports), so the first store opened
-    later does not wait for them: an analysis calls this beside its frames."""
-    _prepare_deepface_home()
-    from deepface.modules.database.inventory import database_inventory  # noqa: F401
-
-
 def backends() -> list[str]:
     """Database types deepface can store embeddings in."""
     from deepface.modules.database.inventory import database_inventory

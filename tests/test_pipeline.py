@@ -83,31 +83,3 @@ def test_a_repetition_loop_keeps_its_first_segment_and_real_repeats_stay():
     spoken = [TranscriptSegment(0.0, 0.5, "Yes."), TranscriptSegment(4.0, 4.4, "yes"),
               TranscriptSegment(5.0, 6.0, "I think so."), TranscriptSegment(6.5, 7.0, "Yes.")]
     assert drop_repetition_loops(spoken) == spoken
-
-
-_END_IMPORTS = """
-import json, sys
-import interview.analyze as analyze
-from interview.config import AnalysisConfig
-seen = {}
-conclude = analyze.conclude_session
-def spy(*args, **kwargs):
-    seen.update({name: name in sys.modules for name in ("fpdf", "matplotlib.pyplot", "deepface")})
-    return conclude(*args, **kwargs)
-analyze.conclude_session = spy
-config = AnalysisConfig(face_db=sys.argv[3]) if sys.argv[3:] else AnalysisConfig()
-analyze.analyze_recording(sys.argv[1], config, sys.argv[2])
-print(json.dumps(seen))
-"""
-
-
-@pytest.mark.parametrize("face_db", [None, "off"])
-def test_the_end_finds_its_libraries_imported_beside_the_frames(models_ready, tmp_path, face_db):
-    """The report's renderers and the face registry's drivers (~1 s of imports) are imported while
-    the frames are analysed, not after the last one; with the registry off, deepface never is."""
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-c", _END_IMPORTS, str(dev_file("A_talking_head/vr_face2.mp4")),
-                           str(tmp_path / "out"), *([face_db] if face_db else [])], capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen == {"fpdf": True, "matplotlib.pyplot": True, "deepface": face_db != "off"}

@@ -69,7 +69,7 @@ class FaceRegistry:
     @classmethod
     def for_config(cls, config: AnalysisConfig) -> FaceRegistry | None:
         """The configured registry, or None when it is switched off."""
-        if not registry_on(config):
+        if config.face_db.strip().lower() in ("", "off", "none"):
             return None
         return cls(config.face_db, config.face_db_backend, config.face_retention_days)
 
@@ -132,18 +132,6 @@ class FaceRegistry:
 
     def close(self) -> None:
         self.store.close()
-
-
-def registry_on(config: AnalysisConfig) -> bool:
-    return config.face_db.strip().lower() not in ("", "off", "none")
-
-
-def load_registry_drivers(config: AnalysisConfig) -> None:
-    """Import the configured registry's database drivers ahead of `look_up_faces` (nothing when it is off)."""
-    if registry_on(config):
-        from models.deepface_store import load_drivers
-
-        load_drivers()
 
 
 def look_up_faces(config: AnalysisConfig, candidate: str | None, faces: list[QueryFace],
