@@ -38,7 +38,8 @@ def mouth_detail(crop: FaceCrop, landmarks: np.ndarray) -> float:
     return float(np.log((spread + 1.0) / (crop.gray[crop.inner].std() + 1.0)))
 
 
-def _eye(crop: FaceCrop, local: np.ndarray, contour: tuple[int, ...], iris: tuple[int, ...], centre: int) -> tuple[np.ndarray, float] | None:
+def _eye(crop: FaceCrop, local: np.ndarray, contour: tuple[int, ...], iris: tuple[int, ...],
+         centre: int) -> tuple[np.ndarray, float] | None:
     """Highlight offset from the iris centre in iris radii, and log detail inside the eye."""
     mask = polygon_mask(crop.gray.shape, local, contour)
     if mask.sum() < 12:

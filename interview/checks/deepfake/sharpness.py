@@ -16,6 +16,7 @@ from interview.checks.deepfake.face_regions import FaceCrop
 
 MIN_PIXELS = 16
 
+
 def _log_mean(values: np.ndarray) -> float:
     return float(np.log(values.mean() + 1e-2))
 
