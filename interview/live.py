@@ -334,7 +334,7 @@ class LiveSession:
                 log.exception("live analysis of the frame at %.2f s failed; going on with the next", frame.t)
 
     def _analyse(self, frame: Frame) -> None:
-        bucket = int(frame.t * self._config.policy.max_fps + 1e-6)
+        bucket = self._config.policy.bucket(frame.t)
         if bucket <= self._last_bucket:  # faster than the sampling policy (or out of order): skip
             with self._wake:
                 self._skipped += 1

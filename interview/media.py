@@ -7,8 +7,10 @@ lip-sync check measures the recording, not the decoder.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -149,34 +151,93 @@ class FileSource:
     # far ahead of the landmarker anyway, and frame threads cost 0.4 s more CPU per 120 s at 720p
     # while the other stages want both cores (1080p: 10% less wall time with one).
     decode_threads: int = 1
+    # Frames the policy passes over are left undecoded where nothing refers to them (UnusedFrames);
+    # False decodes every frame, as the bench's yardstick of the machine's decoding speed does.
+    leave_unused: bool = True
+    undecoded: int = field(default=0, init=False)  # frames between analysed ones the decoder left out (UnusedFrames)
 
     def frames(self) -> Iterator[Frame]:
         if not self.info.has_video:
             return
         with _open(self.info.path) as container:
             stream = container.streams.video[0]
-            stream.codec_context.thread_count = self.decode_threads
+            context = stream.codec_context
+            context.thread_count = self.decode_threads
             if self.decode_threads != 1:
                 stream.thread_type = "AUTO"
             width, height = _scaled_size(self.info.width, self.info.height, self.policy.max_side)
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+            unused = UnusedFrames(self.policy, start, stream.time_base)
             last_bucket = -1
             index = -1
             reformatter = VideoReformatter()
             try:
-                for decoded in container.decode(stream):
-                    index += 1
-                    t = decoded.time - start if decoded.time is not None else index / (self.info.fps or 25.0)
-                    bucket = int(t * self.policy.max_fps + 1e-6)
-                    if bucket <= last_bucket:
-                        continue
-                    last_bucket = bucket
-                    rgb = to_rgb(decoded, width, height, reformatter)
-                    full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
-                    yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
+                for packet in container.demux(stream):
+                    context.skip_frame = "NONREF" if self.leave_unused and unused.seen(packet) else "DEFAULT"
+                    for decoded in context.decode(packet):
+                        dropped = unused.dropped_before(decoded.pts)
+                        self.undecoded += dropped
+                        index += 1 + dropped
+                        t = decoded.time - start if decoded.time is not None else index / (self.info.fps or 25.0)
+                        bucket = self.policy.bucket(t)
+                        if bucket <= last_bucket:
+                            continue
+                        last_bucket = bucket
+                        rgb = to_rgb(decoded, width, height, reformatter)
+                        full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
+                        yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
             except av.error.FFmpegError as exc:
                 self.problems.append(f"video decoding stopped after frame {index} "
                                      f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
+
+
+class UnusedFrames:
+    """Which packets hold frames the sampling policy will pass over, so the decoder may drop them.
+
+    Only the first frame (in time) of each 1/max_fps bucket is analysed. A packet whose bucket already
+    holds an earlier frame cannot be that one, and if nothing refers to its picture (a non-reference
+    frame: most B-frames of x264, OBS or re-encoded files) FFmpeg's `skip_frame` leaves it undecoded:
+    the other pictures are decoded exactly as before. Reference frames are decoded whatever the flag
+    says. `dropped_before` counts the frames the decoder left out, so every frame keeps its index."""
+
+    def __init__(self, policy: SamplingPolicy, start: float, time_base: Fraction):
+        self._policy, self._start, self._time_base = policy, start, time_base
+        self._first: dict[int, int] = {}  # bucket -> smallest pts met in it
+        self._flagged: list[int] = []  # heap of the pts of packets flagged, not yet decoded or counted
+
+    def seen(self, packet: av.Packet) -> bool:
+        """Note a packet's time; whether its frame is later than another of its bucket, or one the
+        demuxer marked to be decoded only as a reference (before an edit list's start: never shown)."""
+        pts = packet.pts
+        if packet.is_discard:
+            return True
+        if pts is None:
+            return False
+        bucket = self._policy.bucket(float(pts) * self._time_base.numerator / self._time_base.denominator - self._start)  # as av.Frame.time
+        first = self._first.get(bucket)
+        if first is None or pts < first:
+            self._first[bucket] = pts
+            if len(self._first) > 256:
+                for old in sorted(self._first)[:128]:
+                    del self._first[old]
+            return False
+        if pts == first:
+            return False
+        heapq.heappush(self._flagged, pts)
+        return True
+
+    def dropped_before(self, pts: int | None) -> int:
+        """How many flagged frames due before the decoded frame at pts were dropped by the decoder
+        (a flagged reference frame is decoded, arrives itself, and is not counted)."""
+        dropped = 0
+        if pts is None:
+            return dropped
+        while self._flagged and self._flagged[0] < pts:
+            heapq.heappop(self._flagged)
+            dropped += 1
+        if self._flagged and self._flagged[0] == pts:
+            heapq.heappop(self._flagged)
+        return dropped
 
 
 def _audio_pieces(info: MediaInfo, layout: str, problems: list[str]) -> Iterator[np.ndarray]:

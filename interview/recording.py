@@ -43,7 +43,7 @@ class MediaInfo:
 class SamplingPolicy:
     """Which frames perception sees. Explicit because every rate-based check depends on it.
 
-    max_fps: analysed frames per second (frames in between are decoded and skipped);
+    max_fps: analysed frames per second (frames in between are skipped, and not decoded where nothing refers to them);
     max_side: frames are scaled so their longer side is at most this many pixels;
     embed_every_s: how often the identity embedding runs (YuNet + SFace: ~20 ms of CPU a face, the
     dearest model after the landmarker);
@@ -64,3 +64,7 @@ class SamplingPolicy:
     embed_turned_every_s: float = 0.5
     reference_embeddings: int = 8
     hands_every_s: float = 0.1
+
+    def bucket(self, t: float) -> int:
+        """The 1/max_fps slot of time t: one frame is analysed per slot, the first to arrive."""
+        return int(t * self.max_fps + 1e-6)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from fixtures.generate import broken_inputs, shift_audio, synthetic_clip, vfr_video
+from fixtures.media import ffmpeg
 from fixtures.synth import read_counter
 from interview.media import DecodedPicture, FileSource, MediaError, Pcm16, probe, read_audio, read_pcm
 from interview.recording import AUDIO_RATE, SamplingPolicy
@@ -33,6 +34,32 @@ def test_sampling_policy_keeps_at_most_max_fps_on_irregular_timestamps():
     times = [f.t for f in FileSource(probe(fixture.path), SamplingPolicy(max_fps=4.0)).frames()]
     assert len(set(int(t * 4 + 1e-6) for t in times)) == len(times), "one frame per 0.25 s bucket at most"
     assert times[0] == 0.0 and len(times) == len({int(t * 4) for t in fixture.truth["timestamps_s"]})
+
+
+@pytest.mark.parametrize(("container", "fps"), [("mp4", 30), ("mkv", 25), ("webm", 30)])
+def test_frames_the_policy_passes_over_are_left_undecoded_and_the_analysed_ones_keep_their_index(container, fps):
+    """x264 writes B-frames that nothing refers to; between two analysed frames the decoder drops
+    them. Every analysed frame must still be the first of its 1/15 s slot, with the index drawn in it."""
+    fixture = vfr_video(timestamps_s=tuple(round(i / fps, 3) for i in range(90)), container=container)
+    source = FileSource(probe(fixture.path), SamplingPolicy(max_fps=15.0))
+    frames = list(source.frames())
+    shown = [i for i, t in enumerate(fixture.truth["timestamps_s"])
+             if i == 0 or int(t * 15 + 1e-6) > int(fixture.truth["timestamps_s"][i - 1] * 15 + 1e-6)]
+    assert [f.index for f in frames] == [read_counter(f.image) for f in frames] == shown
+    assert [f.t for f in frames] == pytest.approx([fixture.truth["timestamps_s"][i] for i in shown], abs=0.0015)
+    if container != "webm":  # libvpx-vp9's frames are all referred to
+        assert source.undecoded >= 10, "x264's unreferenced B-frames between analysed frames are not decoded"
+
+
+def test_a_recording_cut_without_re_encoding_counts_frames_from_its_first_shown_one(tmp_path):
+    """A stream-copy cut keeps the packets from the keyframe before the cut, marked to be decoded
+    but never shown (an edit list). They are not frames of the recording: the first shown is index 0."""
+    fixture = vfr_video(timestamps_s=tuple(round(i / 30, 3) for i in range(90)), container="mp4")
+    ffmpeg("-ss", "1.0", "-i", fixture.path, "-c", "copy", tmp_path / "cut.mp4")
+    frames = list(FileSource(probe(tmp_path / "cut.mp4"), SamplingPolicy(max_fps=15.0)).frames())
+    first = read_counter(frames[0].image)
+    assert first == 30 and frames[0].t == 0.0
+    assert [f.index for f in frames] == [read_counter(f.image) - first for f in frames]
 
 
 @pytest.mark.parametrize("container", ["mp4", "mov", "webm", "mkv", "avi"])
