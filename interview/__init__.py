@@ -38,7 +38,7 @@ def _two_malloc_arenas() -> None:
     """glibc gives threads that allocate at the same time their own heap arenas (up to 8 per core),
     and each keeps what it freed: over an hour of frames handed between the analysis threads resident
     memory grew ~150 MB, ~40 MB with two arenas. Two arenas: 60 minutes ends at 1024 MB instead of
-    1210 MB, at the same speed (README, Performance). Not glibc, or MALLOC_ARENA_MAX set by the
+    1210 MB, at the same speed (docs/performance-history.md). Not glibc, or MALLOC_ARENA_MAX set by the
     operator: nothing to do."""
     if "MALLOC_ARENA_MAX" not in os.environ and (libc := _glibc()) is not None:
         libc.mallopt(-8, 2)  # M_ARENA_MAX

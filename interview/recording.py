@@ -53,7 +53,7 @@ class SamplingPolicy:
     reference_embeddings: a session's first embeddings of a face, also at the turned cadence, so a
     turn asked at the start of a call (where interviewers often put the checks) is compared with as
     many frontal views as one asked later. Otherwise, once a second is plenty to follow one identity
-    through a call (it was every 0.5 s until the eleventh session: README, Performance);
+    through a call (it was every 0.5 s until the eleventh session: docs/performance-history.md);
     hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
     a hand crossing the face takes well over 0.1 s).
     """
