@@ -7,8 +7,9 @@ lip-sync check measures the recording, not the decoder.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -134,6 +135,12 @@ class DecodedPicture:
         return self._whole
 
 
+def seconds(pts: int, time_base: Fraction) -> float:
+    """A timestamp in seconds, computed as av.Frame.time does (frames the decoder hands back at the
+    end carry no time base of their own, and packet and frame times must compare exactly)."""
+    return float(pts) * time_base.numerator / time_base.denominator
+
+
 def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     scale = min(1.0, max_side / max(width, height))
     return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
@@ -168,25 +175,37 @@ class FileSource:
             width, height = _scaled_size(self.info.width, self.info.height, self.policy.max_side)
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
             unused = UnusedFrames(self.policy, start, stream.time_base)
+            leave_unused = self.leave_unused and UnusedFrames.trusts(container)
             last_bucket = -1
             index = -1
             reformatter = VideoReformatter()
+
+            def shown(decoded_frames: Iterable[av.VideoFrame]) -> Iterator[Frame]:
+                """The first of each of the policy's time slots among `decoded_frames`, indexed."""
+                nonlocal last_bucket, index
+                for decoded in decoded_frames:
+                    dropped = unused.dropped_before(decoded.pts)
+                    self.undecoded += dropped
+                    index += 1 + dropped
+                    t = (seconds(decoded.pts, stream.time_base) - start if decoded.pts is not None
+                         else index / (self.info.fps or 25.0))
+                    bucket = self.policy.bucket(t)
+                    if bucket <= last_bucket:
+                        continue
+                    last_bucket = bucket
+                    rgb = to_rgb(decoded, width, height, reformatter)
+                    full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
+                    yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
+
             try:
                 for packet in container.demux(stream):
-                    context.skip_frame = "NONREF" if self.leave_unused and unused.seen(packet) else "DEFAULT"
-                    for decoded in context.decode(packet):
-                        dropped = unused.dropped_before(decoded.pts)
-                        self.undecoded += dropped
-                        index += 1 + dropped
-                        t = decoded.time - start if decoded.time is not None else index / (self.info.fps or 25.0)
-                        bucket = self.policy.bucket(t)
-                        if bucket <= last_bucket:
-                            continue
-                        last_bucket = bucket
-                        rgb = to_rgb(decoded, width, height, reformatter)
-                        full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
-                        yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
+                    context.skip_frame = "NONREF" if leave_unused and unused.seen(packet) else "DEFAULT"
+                    yield from shown(context.decode(packet))
             except av.error.FFmpegError as exc:
+                # The frames the decoder still holds (it keeps a few to put B-frames in order) are
+                # whole: hand them over before reporting where the file broke.
+                with contextlib.suppress(av.error.FFmpegError):
+                    yield from shown(context.decode(None))
                 self.problems.append(f"video decoding stopped after frame {index} "
                                      f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
 
@@ -198,7 +217,18 @@ class UnusedFrames:
     holds an earlier frame cannot be that one, and if nothing refers to its picture (a non-reference
     frame: most B-frames of x264, OBS or re-encoded files) FFmpeg's `skip_frame` leaves it undecoded:
     the other pictures are decoded exactly as before. Reference frames are decoded whatever the flag
-    says. `dropped_before` counts the frames the decoder left out, so every frame keeps its index."""
+    says. `dropped_before` counts the frames the decoder left out, so every frame keeps its index.
+
+    Packet times must be presentation times for this: containers that store them (`TRUSTED`). AVI
+    stores decoding order only and FFmpeg's guessed times for H.264 B-frames there are not the
+    frames' (measured: other frames would be analysed), so such files are decoded whole."""
+
+    TRUSTED = frozenset({"mov", "mp4", "matroska", "webm", "mpegts", "mpeg", "flv"})
+
+    @classmethod
+    def trusts(cls, container: av.container.InputContainer) -> bool:
+        """Whether the container's packets carry presentation times (FFmpeg's names for its demuxer)."""
+        return bool(cls.TRUSTED & set(container.format.name.split(",")))
 
     def __init__(self, policy: SamplingPolicy, start: float, time_base: Fraction):
         self._policy, self._start, self._time_base = policy, start, time_base
@@ -213,7 +243,7 @@ class UnusedFrames:
             return True
         if pts is None:
             return False
-        bucket = self._policy.bucket(float(pts) * self._time_base.numerator / self._time_base.denominator - self._start)  # as av.Frame.time
+        bucket = self._policy.bucket(seconds(pts, self._time_base) - self._start)
         first = self._first.get(bucket)
         if first is None or pts < first:
             self._first[bucket] = pts

@@ -8,6 +8,7 @@ import itertools
 import subprocess
 import sys
 
+import av
 import numpy as np
 import pytest
 
@@ -49,6 +50,15 @@ def test_frames_the_policy_passes_over_are_left_undecoded_and_the_analysed_ones_
     assert [f.t for f in frames] == pytest.approx([fixture.truth["timestamps_s"][i] for i in shown], abs=0.0015)
     if container != "webm":  # libvpx-vp9's frames are all referred to
         assert source.undecoded >= 10, "x264's unreferenced B-frames between analysed frames are not decoded"
+
+
+def test_avi_packet_times_are_not_trusted_to_leave_frames_undecoded(tmp_path):
+    """AVI stores decoding order only: FFmpeg's guessed packet times for x264's B-frames are not the
+    frames' (measured: other frames would be analysed), so an AVI is decoded whole."""
+    fixture = vfr_video(timestamps_s=tuple(round(i / 25, 3) for i in range(90)), container="mkv")
+    ffmpeg("-i", fixture.path, "-c", "copy", "-bsf:v", "h264_mp4toannexb", tmp_path / "b_frames.avi")
+    source = FileSource(probe(tmp_path / "b_frames.avi"), SamplingPolicy(max_fps=15.0))
+    assert len(list(source.frames())) >= 30 and source.undecoded == 0
 
 
 def test_a_recording_cut_without_re_encoding_counts_frames_from_its_first_shown_one(tmp_path):
@@ -122,6 +132,24 @@ def test_truncated_file_decodes_what_it_has_and_says_so():
     frames = list(source.frames())
     assert 0 < len(frames) < 100, "some of the 4 s (100 frames) decoded"
     assert frames[-1].t < 4.0
+
+
+def test_a_truncated_file_hands_over_every_frame_it_holds_whole(tmp_path):
+    """The decoder keeps a few frames back to put B-frames in order; when the file breaks off, the
+    frames of every whole packet are still analysed (the last packet, cut, is not)."""
+    fixture = vfr_video(timestamps_s=tuple(round(i / 30, 3) for i in range(90)), container="mp4")
+    ffmpeg("-i", fixture.path, "-c", "copy", "-movflags", "+faststart", tmp_path / "whole.mp4")
+    data = (tmp_path / "whole.mp4").read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])
+    with av.open(str(tmp_path / "whole.mp4")) as whole:
+        every = [packet.pts for packet in whole.demux(whole.streams.video[0]) if packet.size]
+    with av.open(str(tmp_path / "cut.mp4")) as cut, contextlib.suppress(av.error.FFmpegError):
+        arrived = [packet.pts for packet in cut.demux(cut.streams.video[0]) if packet.size]
+    held_whole = {sorted(every).index(pts) for pts in arrived[:-1]}
+    source = FileSource(probe(tmp_path / "cut.mp4"), EVERY_FRAME)
+    frames = list(source.frames())
+    assert {read_counter(f.image) for f in frames} == held_whole
+    assert source.problems and "truncated or corrupt" in source.problems[0]
 
 
 @pytest.mark.parametrize("kind, words", [
