@@ -238,9 +238,9 @@ class UnusedFrames:
     def seen(self, packet: av.Packet) -> bool:
         """Note a packet's time; whether its frame is later than another of its bucket, or one the
         demuxer marked to be decoded only as a reference (before an edit list's start: never shown)."""
-        pts = packet.pts
         if packet.is_discard:
             return True
+        pts = packet.pts
         if pts is None:
             return False
         bucket = self._policy.bucket(seconds(pts, self._time_base) - self._start)
