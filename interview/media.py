@@ -7,6 +7,7 @@ lip-sync check measures the recording, not the decoder.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import heapq
 from collections.abc import Iterable, Iterator
@@ -141,6 +142,15 @@ def seconds(pts: int, time_base: Fraction) -> float:
     return float(pts) * time_base.numerator / time_base.denominator
 
 
+# FFmpeg's names of demuxers whose packets carry presentation times (AVI, raw streams and the like
+# store decoding order only, and times there are FFmpeg's guesses).
+PRESENTATION_TIME_CONTAINERS = frozenset({"mov", "mp4", "matroska", "webm", "mpegts", "mpeg", "flv"})
+
+
+def stores_presentation_times(container: av.container.InputContainer) -> bool:
+    return bool(PRESENTATION_TIME_CONTAINERS & set(container.format.name.split(",")))
+
+
 def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     scale = min(1.0, max_side / max(width, height))
     return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
@@ -175,7 +185,8 @@ class FileSource:
             width, height = _scaled_size(self.info.width, self.info.height, self.policy.max_side)
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
             unused = UnusedFrames(self.policy, start, stream.time_base)
-            leave_unused = self.leave_unused and UnusedFrames.trusts(container)
+            timed = stores_presentation_times(container)
+            leave_unused = self.leave_unused and timed
             last_bucket = -1
             index = -1
             reformatter = VideoReformatter()
@@ -197,17 +208,56 @@ class FileSource:
                     full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
                     yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
 
+            ordered = DecodingOrderTimes(0 if timed else DecodingOrderTimes.DEPTH)
+            broke: av.error.FFmpegError | None = None
             try:
                 for packet in container.demux(stream):
                     context.skip_frame = "NONREF" if leave_unused and unused.seen(packet) else "DEFAULT"
-                    yield from shown(context.decode(packet))
+                    yield from shown(ordered(context.decode(packet)))
             except av.error.FFmpegError as exc:
                 # The frames the decoder still holds (it keeps a few to put B-frames in order) are
                 # whole: hand them over before reporting where the file broke.
+                broke = exc
                 with contextlib.suppress(av.error.FFmpegError):
-                    yield from shown(context.decode(None))
+                    yield from shown(ordered(context.decode(None)))
+            yield from shown(ordered.rest())
+            if broke is not None:
                 self.problems.append(f"video decoding stopped after frame {index} "
-                                     f"({exc.strerror or type(exc).__name__}): the file is truncated or corrupt")
+                                     f"({broke.strerror or type(broke).__name__}): the file is truncated or corrupt")
+
+
+class DecodingOrderTimes:
+    """Presentation times for containers that store only decoding order (AVI). There FFmpeg hands
+    H.264 B-frames back in display order but stamped with the times of the packets in decoding
+    order (1, 3, 4, 2, 7, 6, ...): the set of times is right, not which frame has which. Each frame,
+    in the order it is shown, takes the smallest time not yet given, over a window deeper than any
+    decoder reorders. Without B-frames this gives every frame its own time."""
+
+    DEPTH = 8
+
+    def __init__(self, depth: int):
+        self._depth = depth  # 0 where packets carry presentation times: every frame passes as it is
+        self._frames: collections.deque[av.VideoFrame] = collections.deque()
+        self._times: list[int] = []
+
+    def __call__(self, decoded_frames: Iterable[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for decoded in decoded_frames:
+            self._frames.append(decoded)
+            if decoded.pts is not None:
+                heapq.heappush(self._times, decoded.pts)
+            if len(self._frames) > self._depth:
+                yield self._stamped()
+
+    def rest(self) -> Iterator[av.VideoFrame]:
+        """The frames still held, once the decoder has handed over its last."""
+        while self._frames:
+            yield self._stamped()
+
+    def _stamped(self) -> av.VideoFrame:
+        decoded = self._frames.popleft()
+        if decoded.pts is not None and self._times:
+            decoded.pts = heapq.heappop(self._times)
+        return decoded
 
 
 class UnusedFrames:
@@ -219,16 +269,9 @@ class UnusedFrames:
     the other pictures are decoded exactly as before. Reference frames are decoded whatever the flag
     says. `dropped_before` counts the frames the decoder left out, so every frame keeps its index.
 
-    Packet times must be presentation times for this: containers that store them (`TRUSTED`). AVI
-    stores decoding order only and FFmpeg's guessed times for H.264 B-frames there are not the
-    frames' (measured: other frames would be analysed), so such files are decoded whole."""
-
-    TRUSTED = frozenset({"mov", "mp4", "matroska", "webm", "mpegts", "mpeg", "flv"})
-
-    @classmethod
-    def trusts(cls, container: av.container.InputContainer) -> bool:
-        """Whether the container's packets carry presentation times (FFmpeg's names for its demuxer)."""
-        return bool(cls.TRUSTED & set(container.format.name.split(",")))
+    Packet times must be presentation times for this (`stores_presentation_times`): in AVI,
+    FFmpeg's times for H.264 B-frames are those of decoding order and other frames would be
+    analysed (measured), so such files are decoded whole."""
 
     def __init__(self, policy: SamplingPolicy, start: float, time_base: Fraction):
         self._policy, self._start, self._time_base = policy, start, time_base
