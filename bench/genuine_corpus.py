@@ -42,7 +42,7 @@ from interview.calibration.build import build_profile, readings_of
 from interview.checks.deepfake import fusion
 from interview.config import AnalysisConfig
 
-MEASURE_VERSION = "11"
+MEASURE_VERSION = "12"
 CHECKS = ("liveness", "identity", "deepfake", "relay")
 OVERALL = "overall"  # what the headline shows: alert with any check at alert or two at review
 AIMED_AT = {"fake": "deepfake", "spoof": "liveness", "attack": "liveness"}  # attacks counted under the check meant for them

@@ -99,6 +99,9 @@ class FrameObservation:
     faces: tuple[Face, ...]
     identities: tuple[FaceIdentity, ...] | None = None  # None on frames where no embedding was run
     hands: tuple[np.ndarray, ...] | None = None  # (21, 2) pixel points per hand; None where hands were not looked for
+    # False when `faces` come from the zoom's crop around one small face (interview/perception.py):
+    # the rest of the frame was not searched, so only `identities` (the detector's looks) count others.
+    whole_frame: bool = True
 
     @property
     def face(self) -> Face | None:

@@ -132,7 +132,7 @@ class Perceiver:
                 hands = tuple(self._hands.detect(frame.image, frame.t))
         width, height = frame.size
         obs = FrameObservation(t=frame.t, index=frame.index, width=width, height=height, faces=faces,
-                               identities=identities, hands=hands)
+                               identities=identities, hands=hands, whole_frame=not zoom.active)
         return Sighting(obs, owes_identities=due and identities is None)
 
     def identified(self, frame: Frame, sighting: Sighting) -> FrameObservation:

@@ -4,6 +4,7 @@ ID photos (documents, bad photos), spans of one person, extra faces and absences
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -267,6 +268,26 @@ def test_extra_faces_and_absences_are_spans_with_frames(analyse):
     assert identity(summary)["status"] == "review"
 
 
+
+def test_a_second_person_in_a_wide_shot_is_reported_while_the_small_face_is_followed(analyse):
+    """A wide shot: the candidate's face is too small for the whole-frame landmarker, so perception
+    follows it on a zoomed crop and only the detector's looks (once a second) see the rest of the
+    frame. Someone standing far to the side for 6 s is one span, at most about a look late (the
+    looks' single frames made no span before: nothing was reported), and the check asks for
+    review though no face is large enough to identify."""
+    from fixtures.face_count import wide_shot_with_a_second_person
+
+    fixture = wide_shot_with_a_second_person(media("A_talking_head/vr_face2.mp4"), media("A_talking_head/vr_face3.mp4"))
+    summary, out = analyse(fixture.path)
+    extra = [f for f in identity(summary)["findings"] if f["signal"] == "extra_faces"]
+    assert len(extra) == 1, identity(summary)["findings"]
+    t0, t1 = fixture.truth["extra_face_s"]
+    look = SamplingPolicy().embed_every_s
+    assert t0 <= extra[0]["t0"] <= t0 + 2 * look and abs(extra[0]["t1"] - t1) <= look, extra[0]
+    assert (out / extra[0]["frame"]).is_file()
+    assert summary["measurements"]["max_faces"] == 2
+    assert identity(summary)["status"] == "review"
+
 # -- repeat faces across analyses (same registry as splice_run, which stored Alice's two people) ------
 
 @pytest.fixture(scope="module")
@@ -324,3 +345,35 @@ def test_a_face_found_twice_counts_once_and_a_bystander_counts():
     assert two.face_count == 2
     side_by_side = FrameObservation(0.0, 0, 640, 480, (face(candidate), face((420, 100, 200, 240))), None)
     assert side_by_side.face_count == 2
+
+
+def test_while_zoomed_a_face_the_detector_saw_on_one_look_only_is_not_reported():
+    """Built observations of a zoomed wide shot (one face landmarked, the detector looking once a
+    second): a second face on one look is a detector's flicker and makes no span; on two looks
+    in a row it stands until the next look and is reported from the second look on."""
+    from interview.checks.base import SessionContext, SessionInputs
+    from interview.checks.identity.check import IdentityCheck
+    from interview.observations import AudioAnalysis, Frame, FrameObservation
+    from interview.recording import MediaInfo
+    from models.outputs import Face, FaceIdentity, HeadPose
+
+    candidate, other = (200.0, 150.0, 30.0, 36.0), (520.0, 80.0, 24.0, 30.0)
+    landmarked = Face(candidate, np.zeros((478, 3), np.float32), {}, HeadPose(0.0, 0.0, 0.0), np.eye(4))
+
+    def run(looks_with_other: set[int]) -> list:
+        check = IdentityCheck(AnalysisConfig(face_db="off"), SessionInputs())
+        image = np.zeros((360, 640, 3), np.uint8)
+        for i in range(15 * 10):
+            t, look = i / 15, i // 15 if i % 15 == 0 else None
+            identities = None if look is None else tuple(
+                FaceIdentity(box, np.zeros((5, 2)), 0.9, np.ones(128) / np.sqrt(128))
+                for box in ((candidate, other) if look in looks_with_other else (candidate,)))
+            check.update(FrameObservation(t, i, 640, 360, (landmarked,), identities, whole_frame=False),
+                         Frame(t, i, image))
+        media = MediaInfo(Path("wide.mp4"), 10.0, 640, 360, 15.0, True, False, "")
+        silence = AudioAnalysis(duration=10.0, sample_rate=16_000, speech=(), transcript=())
+        result = check.assess(SessionContext(media=media, audio=silence, analysed_frames=150))
+        return [(f.t0, f.t1) for f in result.findings if f.signal == "extra_faces"]
+
+    assert run({4}) == []
+    assert run({4, 5, 6}) == [(5.0, 7.0)]

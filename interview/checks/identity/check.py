@@ -10,7 +10,9 @@ one person hold without this filter too: tv_real and tv_fake stay one person at 
 What is left is compared with the ID photo (a similarity timeline, its median, spread and share
 above the same-person threshold), cut into spans of one person (interview/checks/identity/
 segments.py), and looked up in the face registry of earlier analyses (interview/records/
-face_registry.py). Face counts on every analysed frame give the spans with extra faces or none.
+face_registry.py). Face counts on every analysed frame give the spans with extra faces or none;
+while perception zooms on one small face (a wide shot) the rest of the frame is counted by the
+detector's looks instead (`_count`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from bisect import bisect_right
 
 import numpy as np
 
-from interview.checks.base import Check, CheckResult, Finding, SessionContext, SessionInputs, Signal, status_for
+from interview.checks.base import (
+    Check,
+    CheckResult,
+    Finding,
+    SessionContext,
+    SessionInputs,
+    Signal,
+    risk_level,
+    status_for,
+)
 from interview.checks.identity.face_match import SAME_PERSON_THRESHOLD
 from interview.checks.identity.id_photo import MIN_EYE_DISTANCE_PX
 from interview.checks.identity.repeats import QueryFace, RegistryReport, RepeatFace
@@ -27,7 +38,7 @@ from interview.checks.identity.segments import FaceSample, IdentitySegment, Iden
 from interview.config import AnalysisConfig
 from interview.evidence import EvidenceRef, FrameKeeper, KeptFrame
 from interview.face_landmarks import IDENTITY_POSE
-from interview.observations import Frame, FrameObservation
+from interview.observations import Box, Frame, FrameObservation, distinct_faces
 from interview.timeline import total_duration
 from interview.wording import lower_first
 from models.outputs import Segment
@@ -101,22 +112,44 @@ class IdentityCheck(Check):
         self.sample_boxes: dict[float, tuple[float, float, float, float]] = {}  # kept sample frames, pruned
         self.id_extremes: dict[str, tuple[float, float]] = {}  # "best"/"worst" -> (similarity, t) to the ID
         self.count_frames: dict[float, tuple[tuple[float, float, float, float], ...]] = {}  # t -> face boxes
+        self._looked: tuple[float, tuple[Box, ...]] | None = None  # the detector's last look: t, distinct faces
+        self._held: tuple[float, tuple[Box, ...]] = (float("-inf"), ())  # faces two looks in a row agree on
         self._run_start: dict[str, float | None] = {"extra": None, "none": None}
         self._run_saved: dict[str, bool] = {"extra": False, "none": False}
 
     # -- streaming -------------------------------------------------------------------------------
 
     def update(self, obs: FrameObservation, frame: Frame) -> None:
-        count = obs.face_count
+        count, boxes = self._count(obs)
         self.times.append(obs.t)
         self.counts.append(count)
-        self._track_count_runs(obs, frame, count)
+        self._track_count_runs(obs, frame, count, boxes)
         if obs.identities is not None:
             self.embedded_at.append(obs.t)
         if obs.identities:
             self._identity_sample(obs, frame)
 
-    def _track_count_runs(self, obs: FrameObservation, frame: Frame, count: int) -> None:
+    def _count(self, obs: FrameObservation) -> tuple[int, tuple[Box, ...]]:
+        """How many people's faces the frame shows, and their boxes (for the evidence frame).
+
+        While perception follows one small face on a zoomed crop (`obs.whole_frame` False) the
+        landmarker does not see the rest of the frame, and the detector looks at it only once a
+        second: a second person there would count on those frames alone and never make a span.
+        So the faces two looks in a row agree on stand until the next look: someone who stays is
+        reported about a look late, a face the detector saw on one look only is not reported."""
+        if obs.identities is not None:
+            faces = tuple(f.box for f in distinct_faces(obs.identities))
+            if self._looked is not None:
+                agreed = min(len(faces), len(self._looked[1]))
+                self._held = (obs.t, faces[:agreed])
+            self._looked = (obs.t, faces)
+        boxes = tuple(f.box for f in obs.faces) or tuple(i.box for i in obs.identities or ())
+        held_t, held = self._held
+        if not obs.whole_frame and len(held) > obs.face_count and obs.t - held_t <= 2 * self.step:
+            return len(held), held
+        return obs.face_count, boxes
+
+    def _track_count_runs(self, obs: FrameObservation, frame: Frame, count: int, boxes: tuple[Box, ...]) -> None:
         """Keep one frame per extra-face or no-face run once it is more than a flicker."""
         for kind, active in (("extra", count > 1), ("none", count == 0)):
             if not active:
@@ -126,7 +159,7 @@ class IdentityCheck(Check):
                 self._run_start[kind] = obs.t
             if (not self._run_saved[kind] and obs.t - self._run_start[kind] >= SNAPSHOT_AFTER_S
                     and len(self.count_frames) < MAX_COUNT_EVIDENCE):
-                self.count_frames[obs.t] = tuple(f.box for f in obs.faces) or tuple(i.box for i in obs.identities or ())
+                self.count_frames[obs.t] = boxes
                 self.frames.keep(obs.t, frame.image)
                 self._run_saved[kind] = True
 
@@ -210,8 +243,15 @@ class IdentityCheck(Check):
 
     def _result(self, findings: list[Finding], coverage: float, measurements: dict,
                 signals: list[Signal]) -> CheckResult:
+        """Coverage is the share of the call whose face could be identified; faces are counted on
+        every frame, so someone else in the picture is reported even when no face could be
+        identified (a wide shot, faces too small for the identity model)."""
         risk = max((f.risk for f in findings), default=0.0)
-        return CheckResult(self.name, status_for(risk, coverage), risk, coverage,
+        status = status_for(risk, coverage)
+        counted = max((f.risk for f in findings if f.signal == "extra_faces"), default=0.0)
+        if status == "insufficient" and risk_level(counted) != "ok":
+            status = risk_level(counted)
+        return CheckResult(self.name, status, risk, coverage,
                            sorted(findings, key=lambda f: (f.t0, -f.risk)), measurements, signals)
 
     def _duration(self, ctx: SessionContext) -> float:
