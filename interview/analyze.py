@@ -17,7 +17,7 @@ from interview.checks.base import Check, CheckResult, SessionContext
 from interview.config import AnalysisConfig
 from interview.links.capture import capture_chain
 from interview.links.record import record_links, room_beside
-from interview.media import FileSource, probe, read_channel_power, read_pcm
+from interview.media import FileSource, fitted_region, probe, read_channel_power, read_pcm
 from interview.observations import AudioAnalysis, Frame
 from interview.overall import overall
 from interview.perception import Perceiver
@@ -60,6 +60,8 @@ def analyze_recording(recording: Path | str | MediaInfo, config: AnalysisConfig,
     out_dir = Path(out_dir)
     progress(0.0, "reading the file")
     media = recording if isinstance(recording, MediaInfo) else probe(recording)
+    if config.policy.region is not None and media.has_video:
+        fitted_region(config.policy.region, media.width, media.height, media.path)  # a wrong region fails now
     out_dir.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     if not media.has_video:

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from contextlib import nullcontext
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 # Native libraries read these when they load, so before anything imports OpenCV or MediaPipe
@@ -21,7 +21,7 @@ from interview.accounts import ROLES, local_operator
 from interview.calibration.profile import PROFILE_ENV, ProfileError, load_profile
 from interview.checks.base import ChallengeMark
 from interview.config import AnalysisConfig, default_face_db
-from interview.recording import SamplingPolicy
+from interview.recording import SamplingPolicy, parse_region
 from interview.records.rules import RETENTION_DAYS
 from interview.records.store import DECISIONS
 
@@ -33,6 +33,13 @@ def _challenge(text: str) -> ChallengeMark:
         return parse_mark(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _region(text: str) -> tuple[int, int, int, int]:
+    try:
+        return parse_region(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
 def _command(commands, name: str, help: str, example: str, parents=()) -> argparse.ArgumentParser:
@@ -93,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="an active challenge asked at that time (repeatable), e.g. turn_left@62.5 or "
                               "\"read_phrase:amber river falcon@90\"")
     analyze.add_argument("--out", type=Path, default=Path("out"), help="output folder, e.g. report/ (default: ./out)")
+    analyze.add_argument("--region", type=_region, metavar="X,Y,WIDTH,HEIGHT",
+                         help="analyse only this part of the picture, in the recording's pixels: the candidate's "
+                              "tile in a meeting recording's gallery view, e.g. 640,0,640,360 (the right half of 1280x720)")
 
     calibrate = _command(commands, "calibrate", "measure recordings known to be genuine and write a calibration profile",
                          "interview-verify calibrate interviews/genuine --out acme.profile.json --name \"Acme 2026\"")
@@ -271,6 +281,8 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.id_photo is not None and not args.id_photo.is_file():  # a typo should not cost a whole analysis
         raise ImageError(args.id_photo, "file not found")
     config = _settings(args, id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
+    if args.region is not None:
+        config = replace(config, policy=replace(config.policy, region=args.region))
     return _run(args.video, config, args.out, args.db, args.json)
 
 

@@ -94,12 +94,14 @@ def settings_of(config: AnalysisConfig) -> dict:
         "face_db": config.face_db,
         "store_face": config.store_face,
         "profile": config.profile.to_json(),  # what genuine sessions look like: it changes the findings
+        **({"region": list(config.policy.region)} if config.policy.region else {}),  # absent: keys of jobs before
     }
 
 
 def config_from_settings(settings: dict) -> AnalysisConfig:
     return AnalysisConfig(
-        policy=SamplingPolicy(max_fps=settings["max_fps"], max_side=settings["max_side"]),
+        policy=SamplingPolicy(max_fps=settings["max_fps"], max_side=settings["max_side"],
+                              region=tuple(settings["region"]) if settings.get("region") else None),
         whisper_model=settings["whisper_model"],
         transcribe=settings["transcribe"],
         id_photo=Path(settings["id_photo"]) if settings["id_photo"] else None,

@@ -111,29 +111,63 @@ class DecodedPicture:
 
     PLANAR_420 = ("yuv420p", "yuvj420p")
 
-    def __init__(self, decoded: av.VideoFrame):
+    def __init__(self, decoded: av.VideoFrame, crop: tuple[int, int, int, int] | None = None):
+        """`crop` (x, y, width, height, even numbers inside the frame: `fitted_region`) makes the
+        picture that part of the frame: sizes and regions are the crop's."""
         self._decoded = decoded
-        self.size = (decoded.width, decoded.height)
+        self._origin = crop[:2] if crop is not None else (0, 0)
+        self.size = crop[2:] if crop is not None else (decoded.width, decoded.height)
         self._whole: np.ndarray | None = None
+
+    def frame(self) -> av.VideoFrame:
+        """The picture as a frame of its own (the decoded frame itself when nothing is cropped)."""
+        if self._origin == (0, 0) and self.size == (self._decoded.width, self._decoded.height):
+            return self._decoded
+        x, y = self._origin
+        if not self._planar():
+            return av.VideoFrame.from_ndarray(np.ascontiguousarray(self.region(0, 0, *self.size)), format="rgb24")
+        return self._part(x, y, x + self.size[0], y + self.size[1])
 
     def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         if x1 <= x0 or y1 <= y0:
             return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
-        frame = self._decoded
-        ex0, ey0, ex1, ey1 = x0 - x0 % 2, y0 - y0 % 2, x1 + x1 % 2, y1 + y1 % 2
-        if frame.format.name not in self.PLANAR_420 or frame.width % 2 or frame.height % 2:
+        x0, y0, x1, y1 = x0 + self._origin[0], y0 + self._origin[1], x1 + self._origin[0], y1 + self._origin[1]
+        if not self._planar():
             return self._whole_rgb()[y0:y1, x0:x1]
+        ex0, ey0, ex1, ey1 = x0 - x0 % 2, y0 - y0 % 2, x1 + x1 % 2, y1 + y1 % 2
+        return to_rgb(self._part(ex0, ey0, ex1, ey1))[y0 - ey0:y1 - ey0, x0 - ex0:x1 - ex0]
+
+    def _planar(self) -> bool:
+        """4:2:0 at even sides: regions are cut from the planes (otherwise from the whole conversion)."""
+        frame = self._decoded
+        return frame.format.name in self.PLANAR_420 and not frame.width % 2 and not frame.height % 2
+
+    def _part(self, x0: int, y0: int, x1: int, y1: int) -> av.VideoFrame:
+        """Rows y0:y1 and columns x0:x1 (even bounds) of the 4:2:0 frame, as a frame."""
+        frame = self._decoded
         luma, blue, red = (np.frombuffer(p, np.uint8).reshape(p.height, p.line_size) for p in frame.planes)
-        packed = np.concatenate([luma[ey0:ey1, ex0:ex1].ravel(), blue[ey0 // 2:ey1 // 2, ex0 // 2:ex1 // 2].ravel(),
-                                 red[ey0 // 2:ey1 // 2, ex0 // 2:ex1 // 2].ravel()]).reshape(-1, ex1 - ex0)
+        packed = np.concatenate([luma[y0:y1, x0:x1].ravel(), blue[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel(),
+                                 red[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel()]).reshape(-1, x1 - x0)
         part = av.VideoFrame.from_ndarray(packed, format=frame.format.name)
         part.colorspace, part.color_range = frame.colorspace, frame.color_range
-        return to_rgb(part)[y0 - ey0:y1 - ey0, x0 - ex0:x1 - ex0]
+        return part
 
     def _whole_rgb(self) -> np.ndarray:
         if self._whole is None:
             self._whole = np.ascontiguousarray(to_rgb(self._decoded))
         return self._whole
+
+
+def fitted_region(region: tuple[int, int, int, int], width: int, height: int, path: Path | str) -> tuple[int, int, int, int]:
+    """The region (x, y, width, height) on even pixels, clipped to a width x height picture; a
+    MediaError when little of it is in the picture."""
+    x, y, w, h = (int(v) for v in region)
+    x0, y0 = max(0, x) // 2 * 2, max(0, y) // 2 * 2
+    x1, y1 = min(width, x + w) // 2 * 2, min(height, y + h) // 2 * 2
+    if x1 - x0 < MIN_REGION_PX or y1 - y0 < MIN_REGION_PX:
+        raise MediaError(path, f"the region {x},{y},{w},{h} (x,y,width,height) leaves less than {MIN_REGION_PX} "
+                               f"pixels a side of the {width}x{height} picture")
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def seconds(pts: int, time_base: Fraction) -> float:
@@ -145,6 +179,9 @@ def seconds(pts: int, time_base: Fraction) -> float:
 # FFmpeg's names of demuxers whose packets carry presentation times (AVI, raw streams and the like
 # store decoding order only, and times there are FFmpeg's guesses).
 PRESENTATION_TIME_CONTAINERS = frozenset({"mov", "mp4", "matroska", "webm", "mpegts", "mpeg", "flv"})
+
+
+MIN_REGION_PX = 64  # a region smaller than this a side holds no face worth analysing
 
 
 def stores_presentation_times(container: av.container.InputContainer) -> bool:
@@ -182,7 +219,10 @@ class FileSource:
             context.thread_count = self.decode_threads
             if self.decode_threads != 1:
                 stream.thread_type = "AUTO"
-            width, height = _scaled_size(self.info.width, self.info.height, self.policy.max_side)
+            region = self.policy.region
+            crop = fitted_region(region, self.info.width, self.info.height, self.info.path) if region else None
+            source_size = crop[2:] if crop is not None else (self.info.width, self.info.height)
+            width, height = _scaled_size(*source_size, self.policy.max_side)
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
             unused = UnusedFrames(self.policy, start, stream.time_base)
             timed = stores_presentation_times(container)
@@ -204,8 +244,9 @@ class FileSource:
                     if bucket <= last_bucket:
                         continue
                     last_bucket = bucket
-                    rgb = to_rgb(decoded, width, height, reformatter)
-                    full = DecodedPicture(decoded) if (width, height) != (self.info.width, self.info.height) else None
+                    picture = DecodedPicture(decoded, crop)
+                    rgb = to_rgb(picture.frame(), width, height, reformatter)
+                    full = picture if (width, height) != source_size else None
                     yield Frame(t=t, index=index, image=np.ascontiguousarray(rgb), source=full)
 
             ordered = DecodingOrderTimes(0 if timed else DecodingOrderTimes.DEPTH)

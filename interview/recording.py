@@ -55,7 +55,10 @@ class SamplingPolicy:
     many frontal views as one asked later. Otherwise, once a second is plenty to follow one identity
     through a call (it was every 0.5 s until the eleventh session: docs/performance-history.md);
     hands_every_s: how often hands are looked for while a hand challenge is open (~20 ms a frame;
-    a hand crossing the face takes well over 0.1 s).
+    a hand crossing the face takes well over 0.1 s);
+    region: the part of the picture analysed, (x, y, width, height) in the recording's pixels: the
+    candidate's tile in a recording of a meeting's gallery view, where the other tiles are the
+    interviewers (None: the whole picture).
     """
 
     max_fps: float = 15.0
@@ -64,7 +67,19 @@ class SamplingPolicy:
     embed_turned_every_s: float = 0.5
     reference_embeddings: int = 8
     hands_every_s: float = 0.1
+    region: tuple[int, int, int, int] | None = None
 
     def bucket(self, t: float) -> int:
         """The 1/max_fps slot of time t: one frame is analysed per slot, the first to arrive."""
         return int(t * self.max_fps + 1e-6)
+
+
+def parse_region(text: str) -> tuple[int, int, int, int]:
+    """'640,0,640,360' -> (x, y, width, height) of SamplingPolicy.region; ValueError saying how to write it."""
+    try:
+        x, y, w, h = (int(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise ValueError("give X,Y,WIDTH,HEIGHT in the recording's pixels, e.g. 640,0,640,360") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise ValueError("X and Y are 0 or more, WIDTH and HEIGHT more than 0")
+    return x, y, w, h

@@ -130,7 +130,8 @@ def build_summary(session_id: str, media: MediaInfo, config: AnalysisConfig, res
         sampling={"max_fps": config.policy.max_fps, "max_side": config.policy.max_side,
                   "embed_every_s": config.policy.embed_every_s,
                   "embed_turned_every_s": config.policy.embed_turned_every_s,
-                  "reference_embeddings": config.policy.reference_embeddings, "whisper_model": config.whisper_model},
+                  "reference_embeddings": config.policy.reference_embeddings, "whisper_model": config.whisper_model,
+                  "region": list(config.policy.region) if config.policy.region else None},
         models=model_card(config),
         profile=config.profile.describe(),
     )

@@ -150,11 +150,15 @@ def test_a_job_is_the_same_bytes_with_the_same_settings(tmp_path):
     assert jobs.job_key("other sha", base) != key
     for other in (AnalysisConfig(candidate="John Doe", id_photo=photo), AnalysisConfig(candidate="Jane Doe"),
                   AnalysisConfig(candidate="Jane Doe", id_photo=photo, policy=SamplingPolicy(max_fps=25)),
+                  AnalysisConfig(candidate="Jane Doe", id_photo=photo, policy=SamplingPolicy(region=(640, 0, 640, 360))),
                   AnalysisConfig(candidate="Jane Doe", id_photo=photo, challenges=(ChallengeMark("smile", 1.0),)),
                   AnalysisConfig(candidate="Jane Doe", id_photo=photo,
                                  profile=replace(load_profile(), thresholds={"deepfake": {"review": 9.0}}))):
         assert jobs.job_key("sha", jobs.settings_of(other)) != key
     assert jobs.config_from_settings(base) == AnalysisConfig(candidate="Jane Doe", id_photo=photo.resolve(), face_db="off")
+    tile = AnalysisConfig(policy=SamplingPolicy(region=(640, 0, 640, 360)), face_db="off")
+    assert jobs.config_from_settings(jobs.settings_of(tile)) == tile  # the worker analyses the same tile
+    assert "region" not in base  # jobs queued before regions keep their keys
 
 
 @pytest.fixture(scope="module")

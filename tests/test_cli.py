@@ -138,3 +138,20 @@ def _stderr_of(body: str) -> str:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr
     return result.stderr
+
+
+@pytest.mark.parametrize("region, words", [("10,20,30", "give X,Y,WIDTH,HEIGHT"), ("0,0,-5,100", "more than 0"),
+                                           ("1250,0,640,360", "less than 64 pixels a side of the 1280x720 picture")])
+def test_a_wrong_region_is_one_line_before_any_analysis(region, words, capsys, tmp_path):
+    """--region names the candidate's tile; a malformed one is refused by the parser, one outside the
+    picture before anything is analysed or written."""
+    out = tmp_path / "out"
+    try:
+        code = main(["analyze", str(dev_file("C_deepfake/ffpp_004_real.mp4")), "--region", region, "--out", str(out),
+                     "--db", str(tmp_path / "s.db"), "--face-db", "off"])
+    except SystemExit as exc:  # argparse's own exit, after its one-line usage error
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err, err
+    assert not out.exists()

@@ -288,6 +288,25 @@ def test_a_second_person_in_a_wide_shot_is_reported_while_the_small_face_is_foll
     assert summary["measurements"]["max_faces"] == 2
     assert identity(summary)["status"] == "review"
 
+
+def test_a_meeting_recordings_gallery_view_is_analysed_on_the_candidates_tile(analyse):
+    """A two-person call recorded in gallery view: analysed whole, the interviewer's tile is a
+    second face all call, review for an honest candidate. With the candidate's tile as the region
+    (`analyze --region`) there is one face, no identity finding, no check above ok, and the lips
+    are measured against the voice."""
+    from fixtures.face_count import meeting_gallery
+
+    fixture = meeting_gallery(media("A_talking_head/vr_face2.mp4"), media("A_talking_head/st_WDA_KatieHill_000.mp4"))
+    whole, _ = analyse(fixture.path)
+    assert [f["signal"] for f in identity(whole)["findings"]] == ["extra_faces"]
+    assert whole["measurements"]["max_faces"] == 2
+    tile, _ = analyse(fixture.path, policy=SamplingPolicy(region=tuple(fixture.truth["candidate_tile"])))
+    assert tile["sampling"]["region"] == fixture.truth["candidate_tile"]
+    assert tile["measurements"]["max_faces"] == 1 and identity(tile)["findings"] == []
+    assert {name: check["status"] for name, check in tile["checks"].items()} == dict.fromkeys(tile["checks"], "ok")
+    lips = next(s for s in tile["checks"]["relay"]["signals"] if s["name"] == "lip_sync")
+    assert lips["value"] is not None
+
 # -- repeat faces across analyses (same registry as splice_run, which stored Alice's two people) ------
 
 @pytest.fixture(scope="module")

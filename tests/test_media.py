@@ -240,6 +240,42 @@ def test_a_source_region_of_any_frame_size_and_layout_is_the_whole_frame_cut(wid
         assert np.array_equal(picture.region(x0, y0, x1, y1), whole[y0:y1, x0:x1]), (x0, y0, x1, y1)
 
 
+@pytest.mark.parametrize("clip, region", [("C_deepfake/ffpp_004_real.mp4", (641, 181, 500, 301)),
+                                          ("C_deepfake/gh_orig.webm", (0, 0, 464, 560)),
+                                          ("C_deepfake/gc_0048_fake.mp4", (10, 100, 200, 300))])
+def test_a_region_of_the_recording_is_analysed_as_if_it_were_the_whole_picture(clip, region):
+    """SamplingPolicy.region (the candidate's tile of a meeting recording): on even pixels inside
+    the picture, every source read is the whole frame converted and cut there, and the analysed
+    image is that cut scaled (4:2:0 H.264, VP9, MPEG-4; an odd region and the whole picture)."""
+    import av
+
+    from interview.media import fitted_region
+
+    info = probe(dev_file(clip))
+    x, y, w, h = fitted_region(region, info.width, info.height, info.path)
+    assert (x % 2, y % 2, w % 2, h % 2) == (0, 0, 0, 0) and x + w <= info.width and y + h <= info.height
+    policy = SamplingPolicy(max_side=max(w, h) // 2, region=region)
+    with contextlib.closing(FileSource(info, policy).frames()) as frames:
+        analysed = list(itertools.islice(frames, 4))
+    with av.open(str(dev_file(clip))) as container:
+        decoded = list(itertools.islice(container.decode(video=0), analysed[-1].index + 1))
+    for frame in analysed:
+        whole = decoded[frame.index].to_ndarray(format="rgb24")
+        assert frame.source_size == (w, h)
+        assert np.array_equal(frame.source_region(0, 0, w, h), whole[y:y + h, x:x + w])
+        assert np.array_equal(frame.source_region(3, 5, 40, 33), whole[y + 5:y + 33, x + 3:x + 40])
+        cut = av.VideoFrame.from_ndarray(np.ascontiguousarray(whole[y:y + h, x:x + w]), format="rgb24")
+        scaled = cut.reformat(width=frame.image.shape[1], height=frame.image.shape[0], format="rgb24").to_ndarray()
+        assert np.abs(frame.image.astype(int) - scaled).mean() < 2.0  # scaled from YUV, not from RGB
+
+
+def test_a_region_outside_the_picture_is_a_media_error():
+    from interview.media import fitted_region
+
+    with pytest.raises(MediaError, match="less than 64 pixels a side of the 1280x720 picture"):
+        fitted_region((1250, 0, 400, 400), 1280, 720, "call.mp4")
+
+
 @pytest.mark.parametrize("clip", ["C_deepfake/ffpp_004_real.mp4", "D_presentation_attack/tv_real.mp4", "C_deepfake/dfdc_lynaeydofd_real.mp4"])
 def test_analysed_frames_are_the_pixels_of_ffmpegs_default_threaded_scaling(clip):
     """FileSource scales on one thread with a reused context (media.SCALE_THREADS): the same pixels

@@ -55,6 +55,11 @@ def reviewed(server, browser, id_card, tmp_path_factory):
     page.locator("#iv-review-photo input[type=file]").set_input_files(str(id_card))
     page.locator("#iv-review-candidate textarea").fill("Jane Browser")
     page.wait_for_selector("#iv-review-photo >> text=.jpg")
+    page.locator("#iv-review-tile textarea").fill("5000,0,640,360")  # a tile outside the picture: refused at once
+    page.click("#iv-review-run")
+    page.wait_for_selector("#iv-review-status .iv-error >> text=/region/", timeout=30_000)
+    result["tile_error"] = page.locator("#iv-review-status .iv-error").inner_text()
+    page.locator("#iv-review-tile textarea").fill("")
     page.click("#iv-review-run")
     page.wait_for_selector("text=/analysing video and audio - \\d+(\\.\\d+)?%/", timeout=60_000)  # stage and percentage
     shot(page, "review-progress")
@@ -78,6 +83,7 @@ def test_review_flow(reviewed, server):
     from interview.records.store import Store
 
     assert reviewed["no_file_error"] == "Could not analyse: Choose a recording to analyse first."
+    assert "cannot be used: the region 5000,0,640,360" in reviewed["tile_error"], reviewed["tile_error"]
     assert reviewed["status"] in STATUSES
     assert set(reviewed["cards"]) == {"liveness", "identity", "deepfake", "relay"}
     assert reviewed["cards"]["identity"] == "ok"  # the ID card shows the clip's speaker

@@ -17,7 +17,8 @@ from interview.bounds import MAX_VIDEO_PIXELS
 from interview.checks.base import ChallengeMark
 from interview.checks.identity.id_photo import read_id_photo
 from interview.checks.liveness import challenges
-from interview.media import probe
+from interview.media import fitted_region, probe
+from interview.recording import parse_region
 from interview.report import FILE_NAMES
 from ui.access import require
 from ui.context import AppContext
@@ -74,8 +75,18 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def parse_tile(text: str | None) -> tuple[int, int, int, int] | None:
+    """'640,0,640,360' -> the region analysed (None when empty)."""
+    if not (text or "").strip():
+        return None
+    try:
+        return parse_region(text)
+    except ValueError as exc:
+        raise fail(f"The candidate's tile '{text.strip()}' cannot be used: {exc}.") from None
+
+
 def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
-                  marks: tuple[ChallengeMark, ...] = ()) -> jobs.Job:
+                  marks: tuple[ChallengeMark, ...] = (), region: tuple[int, int, int, int] | None = None) -> jobs.Job:
     """Check the inputs against the limits, move the upload into the data dir (workers on other
     machines read it there; a purge deletes it) and queue it; returns the job."""
     if not video:
@@ -83,6 +94,8 @@ def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candida
     media = probe(video)
     if media.width * media.height > MAX_VIDEO_PIXELS:
         raise fail(f"The recording is {media.width} x {media.height} pixels a frame; the limit is 8K (7680 x 4320).")
+    if region is not None:
+        fitted_region(region, media.width, media.height, Path(video).name)  # before a long analysis
     limit = ctx.config.max_duration_s
     if media.duration_s > limit:
         raise fail(f"The recording is {_duration(media.duration_s)} long and the limit is {_duration(limit)}: "
@@ -92,7 +105,7 @@ def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candida
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
         id_photo = keep_upload(ctx.config.data_dir, id_photo)
     config = replace(ctx.config.analysis, id_photo=id_photo, candidate=(candidate or "").strip() or None,
-                     challenges=marks)
+                     challenges=marks, policy=replace(ctx.config.analysis.policy, region=region))
     copy = keep_upload(ctx.config.data_dir, Path(video))
     submission = jobs.submit(ctx.store, copy, config, ctx.config.data_dir, media_copy=copy)
     if submission.enqueue:
@@ -167,6 +180,10 @@ def build_review_tab(ctx: AppContext) -> None:
             asked = gr.Textbox(label="Challenges asked (optional)", placeholder="turn_left@62.5, hand_over_face@140",
                                     info="KIND@SECONDS into the recording, separated by commas; kinds: "
                                          + ", ".join(challenges.CATALOGUE))
+            tile = gr.Textbox(label="Candidate's tile (optional)", placeholder="640,0,640,360",
+                              info="For a meeting recording that shows several people side by side: X,Y,WIDTH,HEIGHT "
+                                   "of the candidate's tile in the recording's pixels. Empty: the whole picture.",
+                              elem_id="iv-review-tile")
     run = gr.Button("Analyse", variant="primary", elem_id="iv-review-run")
     queue_notice = gr.HTML("", elem_id="iv-review-queue")
     status = gr.Markdown("Results appear here; the recording joins the review queue, which shows its place and "
@@ -174,14 +191,14 @@ def build_review_tab(ctx: AppContext) -> None:
     results = ResultsView()
     unchanged = [gr.skip()] * len(results.outputs)
 
-    def analyse(video_path, photo_path, name, challenge_text, request: gr.Request, progress=gr.Progress()):
+    def analyse(video_path, photo_path, name, challenge_text, tile_text, request: gr.Request, progress=gr.Progress()):
         """Queue the recording, say where it stands until it is analysed, then show it. A problem
         stays in the status area (a pop-up would vanish) and hides the previous result."""
         try:
             require(ctx, request, "analyse")
-            marks = parse_challenges(challenge_text)
+            marks, region = parse_challenges(challenge_text), parse_tile(tile_text)
             started = time.monotonic()
-            for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks)):
+            for job, position in follow(ctx, submit_upload(ctx, video_path, photo_path, name, marks, region)):
                 if job.state not in jobs.FINISHED:
                     progress(job.progress or 0.0, desc="waiting in line" if position else "analysing video and audio")
                     yield [_queue_notice(ctx, job, position), _waiting_note(job), *unchanged]
@@ -194,7 +211,7 @@ def build_review_tab(ctx: AppContext) -> None:
         yield ["", note, *results.values(summary, out_dir)]
 
     # Not limited to one at a time: each click only submits and polls; the job queue does the work.
-    run.click(analyse, [video, photo, candidate, asked], [queue_notice, status, *results.outputs],
+    run.click(analyse, [video, photo, candidate, asked, tile], [queue_notice, status, *results.outputs],
               concurrency_limit=None, api_visibility="private", show_progress="full", scroll_to_output=True)
 
     # The documented API endpoints (hidden components carry the files): submit and poll, or both in one.

@@ -89,7 +89,7 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: Senso
     traits = [TraitRecord("voice", vector=voice, **base)] if voice is not None else []
     if passages:
         traits.append(TraitRecord("answers", payload={"passages": [p.to_dict() for p in passages]}, **base))
-    room = room() if room is not None else recording_room(summary["input"])
+    room = room() if room is not None else recording_room(summary["input"], (summary.get("sampling") or {}).get("region"))
     if room is not None:
         traits.append(TraitRecord("room", payload=room, **base))
     camera = sensor.fingerprint() if sensor is not None else None
@@ -98,12 +98,13 @@ def session_traits(summary: dict, audio: AudioAnalysis, date: str, sensor: Senso
     return traits
 
 
-def recording_room(media: dict) -> dict | None:
-    """The room of the recording, when it has video on disk (a live call's stream has none to seek)."""
+def recording_room(media: dict, region: tuple[int, int, int, int] | None = None) -> dict | None:
+    """The room of the recording (of the `region` analysed), when it has video on disk (a live
+    call's stream has none to seek)."""
     if not media.get("has_video") or not media.get("path") or not Path(media["path"]).is_file():
         return None
     try:
-        return room_of(media["path"], media.get("duration_s") or 0.0)
+        return room_of(media["path"], media.get("duration_s") or 0.0, region)
     except MediaError:
         return None
 
@@ -117,7 +118,7 @@ def room_beside(config: AnalysisConfig, media: dict, beside: Executor) -> Callab
             return None
     except TraitStoreError:
         return None
-    return beside.submit(recording_room, media).result
+    return beside.submit(recording_room, media, config.policy.region).result
 
 
 def record_links(config: AnalysisConfig, summary: dict, audio: AudioAnalysis, sensor: SensorNoise | None = None,

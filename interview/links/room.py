@@ -15,7 +15,7 @@ import av
 import cv2
 import numpy as np
 
-from interview.media import MediaError, to_rgb
+from interview.media import DecodedPicture, MediaError, fitted_region, to_rgb
 
 WORK_SIDE = 480  # px: frames are described at this longer side
 PERSON = 0.3  # person probability above which a pixel is the person's
@@ -29,9 +29,10 @@ ZOOM = (0.6, 1.6)
 ROOM_THRESHOLD = 8  # corners agreeing on one camera move (README, Links: other dev rooms reach 2)
 
 
-def sample_frames(path: str, duration_s: float, count: int = FRAMES) -> list[np.ndarray]:
+def sample_frames(path: str, duration_s: float, count: int = FRAMES,
+                  region: tuple[int, int, int, int] | None = None) -> list[np.ndarray]:
     """Up to `count` RGB frames spread over the recording, by seeking (cheap on hour-long files),
-    scaled to WORK_SIDE."""
+    scaled to WORK_SIDE; only `region` of each (x, y, width, height) when given."""
     frames = []
     try:
         with av.open(path) as container:
@@ -42,6 +43,8 @@ def sample_frames(path: str, duration_s: float, count: int = FRAMES) -> list[np.
                 container.seek(int(t * av.time_base), any_frame=False)
                 frame = next(container.decode(stream), None)
                 if frame is not None:
+                    if region is not None:
+                        frame = DecodedPicture(frame, fitted_region(region, frame.width, frame.height, path)).frame()
                     scale = min(1.0, WORK_SIDE / max(frame.width, frame.height))
                     frames.append(to_rgb(frame, round(frame.width * scale) // 2 * 2, round(frame.height * scale) // 2 * 2))
     except (av.error.FFmpegError, OSError) as exc:
@@ -91,11 +94,12 @@ def room_matches(a: dict | None, b: dict | None) -> int:
     return int(inliers.sum())
 
 
-def room_of(path: str, duration_s: float) -> dict | None:
-    """The room of a recording (None: no video, or a room without corners)."""
+def room_of(path: str, duration_s: float, region: tuple[int, int, int, int] | None = None) -> dict | None:
+    """The room of a recording, or of the `region` of it analysed (None: no video, or a room
+    without corners)."""
     from models.selfie_segmenter import SelfieSegmenter
 
-    frames = sample_frames(path, duration_s)
+    frames = sample_frames(path, duration_s, region=region)
     if not frames:
         return None
     with SelfieSegmenter() as segmenter:
