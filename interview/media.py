@@ -158,6 +158,9 @@ class DecodedPicture:
         return self._whole
 
 
+MIN_REGION_PX = 64  # a region smaller than this a side holds no face worth analysing
+
+
 def fitted_region(region: tuple[int, int, int, int], width: int, height: int, path: Path | str) -> tuple[int, int, int, int]:
     """The region (x, y, width, height) on even pixels, clipped to a width x height picture; a
     MediaError when little of it is in the picture."""
@@ -179,9 +182,6 @@ def seconds(pts: int, time_base: Fraction) -> float:
 # FFmpeg's names of demuxers whose packets carry presentation times (AVI, raw streams and the like
 # store decoding order only, and times there are FFmpeg's guesses).
 PRESENTATION_TIME_CONTAINERS = frozenset({"mov", "mp4", "matroska", "webm", "mpegts", "mpeg", "flv"})
-
-
-MIN_REGION_PX = 64  # a region smaller than this a side holds no face worth analysing
 
 
 def stores_presentation_times(container: av.container.InputContainer) -> bool:
