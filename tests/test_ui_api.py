@@ -4,6 +4,7 @@ card photo of the same person, and `submit_recording` + `job_status` with two cl
 
 from __future__ import annotations
 
+import html
 import urllib.request
 
 import pytest
@@ -32,8 +33,8 @@ def id_card():
 def test_endpoint_is_documented(client):
     info = client.view_api(print_info=False, return_format="dict")
     endpoint = info["named_endpoints"]["/analyze_recording"]
-    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["video", "id_photo", "candidate"]
-    assert [p["parameter_has_default"] for p in endpoint["parameters"]] == [False, True, True]  # only video required
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["video", "id_photo", "candidate", "region"]
+    assert [p["parameter_has_default"] for p in endpoint["parameters"]] == [False, True, True, True]  # only video required
     assert "summary" in endpoint.get("description", "") or endpoint["returns"]
 
 
@@ -111,6 +112,20 @@ def test_bad_input_is_one_sentence(client, tmp_path):
     message = str(raised.value)
     assert "notes.mp4 cannot be used" in message
     assert "Traceback" not in message and message.count("\n") == 0
+
+
+def test_a_tile_outside_the_picture_or_miswritten_is_one_sentence(client):
+    """`region` names the candidate's tile of a meeting recording; a wrong one is refused before
+    anything is queued."""
+    from gradio_client import handle_file
+
+    video = handle_file(str(dev_file(CLIP)))
+    for region, words in (("5000,0,640,360", "cannot be used: the region 5000,0,640,360"),
+                          ("left half", "The candidate's tile 'left half' cannot be used: give X,Y,WIDTH,HEIGHT")):
+        with pytest.raises(Exception) as raised:
+            client.predict(video=video, id_photo=None, candidate="", region=region, api_name="/submit_recording")
+        message = html.unescape(str(raised.value))  # escaped for the page, where gr.Error renders HTML
+        assert words in message and "Traceback" not in message, message
 
 
 def test_duration_limit_is_one_sentence(server):

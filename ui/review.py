@@ -31,7 +31,9 @@ API_DESCRIPTION = """Analyse an interview recording and return its summary (the 
 
 Inputs: `video` (required) a recording (any container FFmpeg reads, with video and/or audio);
 `id_photo` (optional, default None) a photo of the candidate's ID or a portrait; `candidate`
-(optional, default None) the candidate's name or reference. Output: the summary: `overall` (status,
+(optional, default None) the candidate's name or reference; `region` (optional, default None) for a
+meeting recording that shows several people, the candidate's tile as "X,Y,WIDTH,HEIGHT" in the
+recording's pixels (only it is analysed). Output: the summary: `overall` (status,
 headline, per-check lights), `checks` (status, risk, coverage, findings with times and reasons),
 `measurements`, `transcript`, `session_id`, and `report_urls`: the URLs of its report.html,
 report.pdf and summary.json on this server. The session is stored for sign-off.
@@ -132,9 +134,9 @@ def session_of(ctx: AppContext, job: jobs.Job) -> tuple[dict, Path]:
 
 
 def run_analysis(ctx: AppContext, video: str | None, photo: str | None, candidate: str | None,
-                 marks: tuple[ChallengeMark, ...] = ()) -> tuple[dict, Path]:
+                 marks: tuple[ChallengeMark, ...] = (), region: tuple[int, int, int, int] | None = None) -> tuple[dict, Path]:
     """Submit and wait: (summary, report folder)."""
-    *_, (job, _) = follow(ctx, submit_upload(ctx, video, photo, candidate, marks))
+    *_, (job, _) = follow(ctx, submit_upload(ctx, video, photo, candidate, marks, region))
     return session_of(ctx, job)
 
 
@@ -218,31 +220,32 @@ def build_review_tab(ctx: AppContext) -> None:
     api_video = gr.File(label="video", visible=False)
     api_photo = gr.File(label="id_photo", visible=False)
     api_candidate = gr.Textbox(label="candidate", visible=False)
+    api_region = gr.Textbox(label="region", visible=False)
     api_job_id = gr.Textbox(label="job_id", visible=False)
     api_summary = gr.JSON(label="summary", visible=False)
     api_status = gr.JSON(label="status", visible=False)
 
     @friendly
-    def analyze_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+    def analyze_recording_endpoint(video, id_photo=None, candidate=None, region=None, request: gr.Request = None):
         require(ctx, request, "analyse")
-        summary, out_dir = run_analysis(ctx, video, id_photo, candidate)  # parameter names are the API's
+        summary, out_dir = run_analysis(ctx, video, id_photo, candidate, region=parse_tile(region))  # names are the API's
         root = str(request.request.base_url).rstrip("/") if request is not None else ""
         summary["report_urls"] = {kind: f"{root}/gradio_api/file={out_dir / name}" for kind, name in FILE_NAMES.items()}
         return summary
 
     @friendly
-    def submit_recording_endpoint(video, id_photo=None, candidate=None, request: gr.Request = None):
+    def submit_recording_endpoint(video, id_photo=None, candidate=None, region=None, request: gr.Request = None):
         require(ctx, request, "analyse")
-        return job_status(ctx, submit_upload(ctx, video, id_photo, candidate).id)
+        return job_status(ctx, submit_upload(ctx, video, id_photo, candidate, region=parse_tile(region)).id)
 
     @friendly
     def job_status_endpoint(job_id):
         return job_status(ctx, job_id)
 
-    gr.Button(visible=False).click(analyze_recording_endpoint, [api_video, api_photo, api_candidate], api_summary,
+    gr.Button(visible=False).click(analyze_recording_endpoint, [api_video, api_photo, api_candidate, api_region], api_summary,
                                    api_name="analyze_recording", api_description=API_DESCRIPTION,
                                    concurrency_limit=None)
-    gr.Button(visible=False).click(submit_recording_endpoint, [api_video, api_photo, api_candidate], api_status,
+    gr.Button(visible=False).click(submit_recording_endpoint, [api_video, api_photo, api_candidate, api_region], api_status,
                                    api_name="submit_recording", api_description=SUBMIT_DESCRIPTION)
     gr.Button(visible=False).click(job_status_endpoint, api_job_id, api_status, api_name="job_status",
                                    api_description=STATUS_DESCRIPTION, concurrency_limit=None)
