@@ -8,7 +8,8 @@ the others go on. With the embedded queue, `--workers N` analyses here in N proc
 workers elsewhere do (`interview-verify worker`), and `--workers N` adds N here.
 
 A manifest (CSV with a header) gives per file: `file` (a path, relative to the CSV, or a name
-among the PATHs), `id_photo`, `candidate` and `challenges` (KIND@SECONDS separated by `;`).
+among the PATHs), `id_photo`, `candidate`, `challenges` (KIND@SECONDS separated by `;`) and
+`region` (X,Y,WIDTH,HEIGHT: the candidate's tile of a meeting recording; empty: the whole picture).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from interview import jobs
 from interview.checks.liveness.challenges import parse_mark
 from interview.config import AnalysisConfig
 from interview.job_queue import DEFAULT_LEASE_S, JobQueue
+from interview.recording import parse_region
 from interview.records.store import Store, StoreError
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m4v", ".wmv", ".flv", ".3gp",
@@ -64,7 +66,7 @@ def read_manifest(csv_path: Path) -> dict[str, dict]:
         raise StoreError(f"cannot read the manifest {csv_path}: {exc.strerror}") from None
     if rows and "file" not in rows[0]:
         raise StoreError(f"the manifest {csv_path} needs a header with a 'file' column "
-                         "(and optionally id_photo, candidate, challenges)")
+                         "(and optionally id_photo, candidate, challenges, region)")
     by_file = {}
     for line, row in enumerate(rows, start=2):
         name = (row.get("file") or "").strip()
@@ -80,12 +82,15 @@ def _config_for(base: AnalysisConfig, row: dict | None, csv_path: Path | None) -
         return base
     photo = (row.get("id_photo") or "").strip()
     marks = [text for text in (row.get("challenges") or "").split(";") if text.strip()]
+    tile = (row.get("region") or "").strip()
     try:
         challenges = tuple(parse_mark(text) for text in marks)
+        region = parse_region(tile) if tile else base.policy.region
     except ValueError as exc:
         raise ValueError(f"manifest line {row['line']}: {exc}") from None
     return replace(base, id_photo=(csv_path.parent / photo).resolve() if photo else base.id_photo,
-                   candidate=(row.get("candidate") or "").strip() or base.candidate, challenges=challenges)
+                   candidate=(row.get("candidate") or "").strip() or base.candidate, challenges=challenges,
+                   policy=replace(base.policy, region=region))
 
 
 def collect(paths: list[Path], base: AnalysisConfig, manifest: Path | None) -> tuple[list[Item], list[Row]]:

@@ -129,14 +129,17 @@ def test_batch_on_the_embedded_queue_resumes_after_a_crash_and_skips_what_is_don
 
 def test_manifest_problems_are_rows_not_stops(clips, tmp_path):
     manifest = tmp_path / "day.csv"
-    manifest.write_text("file,candidate,challenges\n"
-                        f"{clips / 'gr_bbaf2n.mpg'},Ann,wave@3\n"
-                        f"{clips / 'gr_lbax4n.mpg'},Cy,\n"
-                        f"{clips / 'missing.mp4'},Dee,\n")
+    manifest.write_text("file,candidate,challenges,region\n"
+                        f"{clips / 'gr_bbaf2n.mpg'},Ann,wave@3,\n"
+                        f"{clips / 'gr_lbax4n.mpg'},Cy,,\"0,0,180,288\"\n"
+                        f"{clips / 'gr_brbk7n.mpg'},Bo,,left half\n"
+                        f"{clips / 'missing.mp4'},Dee,,\n")
     items, problems = collect([], AnalysisConfig(), manifest)
-    assert [(i.path.name, i.config.candidate) for i in items] == [("gr_lbax4n.mpg", "Cy")]
+    assert [(i.path.name, i.config.candidate, i.config.policy.region) for i in items] == [
+        ("gr_lbax4n.mpg", "Cy", (0, 0, 180, 288))]  # a meeting recording's tile goes with its file
     assert {Path(p.file).name: p.detail for p in problems} == {
         "gr_bbaf2n.mpg": "manifest line 2: unknown challenge 'wave'; known: " + ", ".join(CATALOGUE),
+        "gr_brbk7n.mpg": "manifest line 4: give X,Y,WIDTH,HEIGHT in the recording's pixels, e.g. 640,0,640,360",
         "missing.mp4": "file not found"}
 
 
