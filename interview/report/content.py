@@ -320,5 +320,5 @@ def _thresholds(summary: dict, measurements: dict) -> list[list[str]]:
                      f"{budget.get('corroboration', 2)} signals agreeing"])
     sampling = summary.get("sampling") or {}
     if sampling:
-        rows.append(["Sampling", ", ".join(f"{k} {v}" for k, v in sampling.items()), "what perception saw"])
+        rows.append(["Sampling", ", ".join(f"{k} {v}" for k, v in sampling.items() if v is not None), "what perception saw"])
     return rows
