@@ -88,9 +88,8 @@ def _config_for(base: AnalysisConfig, row: dict | None, csv_path: Path | None) -
         region = parse_region(tile) if tile else base.policy.region
     except ValueError as exc:
         raise ValueError(f"manifest line {row['line']}: {exc}") from None
-    return replace(base, id_photo=(csv_path.parent / photo).resolve() if photo else base.id_photo,
-                   candidate=(row.get("candidate") or "").strip() or base.candidate, challenges=challenges,
-                   policy=replace(base.policy, region=region))
+    return replace(base.with_region(region), id_photo=(csv_path.parent / photo).resolve() if photo else base.id_photo,
+                   candidate=(row.get("candidate") or "").strip() or base.candidate, challenges=challenges)
 
 
 def collect(paths: list[Path], base: AnalysisConfig, manifest: Path | None) -> tuple[list[Item], list[Row]]:

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from contextlib import nullcontext
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 # Native libraries read these when they load, so before anything imports OpenCV or MediaPipe
@@ -282,7 +282,7 @@ def _analyze(args: argparse.Namespace) -> int:
         raise ImageError(args.id_photo, "file not found")
     config = _settings(args, id_photo=args.id_photo, candidate=args.candidate, challenges=tuple(args.challenge))
     if args.region is not None:
-        config = replace(config, policy=replace(config.policy, region=args.region))
+        config = config.with_region(args.region)
     return _run(args.video, config, args.out, args.db, args.json)
 
 

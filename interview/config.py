@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from interview.calibration.profile import Profile, load_profile
@@ -47,3 +47,7 @@ class AnalysisConfig:
     # What genuine sessions look like (interview/calibration): the shipped profile of the public dev
     # corpus unless $INTERVIEW_VERIFY_PROFILE or --profile names an organisation's own.
     profile: Profile = field(default_factory=load_profile)
+
+    def with_region(self, region: tuple[int, int, int, int] | None) -> AnalysisConfig:
+        """The same settings on another part of the picture (SamplingPolicy.region)."""
+        return replace(self, policy=replace(self.policy, region=region))

@@ -106,8 +106,8 @@ def submit_upload(ctx: AppContext, video: str | None, photo: str | None, candida
     if id_photo is not None:
         read_id_photo(id_photo)  # fails fast, before a long analysis, when the photo has no usable face
         id_photo = keep_upload(ctx.config.data_dir, id_photo)
-    config = replace(ctx.config.analysis, id_photo=id_photo, candidate=(candidate or "").strip() or None,
-                     challenges=marks, policy=replace(ctx.config.analysis.policy, region=region))
+    config = replace(ctx.config.analysis.with_region(region), id_photo=id_photo,
+                     candidate=(candidate or "").strip() or None, challenges=marks)
     copy = keep_upload(ctx.config.data_dir, Path(video))
     submission = jobs.submit(ctx.store, copy, config, ctx.config.data_dir, media_copy=copy)
     if submission.enqueue:

@@ -112,7 +112,7 @@ class IdentityCheck(Check):
         self.sample_boxes: dict[float, tuple[float, float, float, float]] = {}  # kept sample frames, pruned
         self.id_extremes: dict[str, tuple[float, float]] = {}  # "best"/"worst" -> (similarity, t) to the ID
         self.count_frames: dict[float, tuple[tuple[float, float, float, float], ...]] = {}  # t -> face boxes
-        self._looked: tuple[float, tuple[Box, ...]] | None = None  # the detector's last look: t, distinct faces
+        self._looked: tuple[Box, ...] | None = None  # the distinct faces of the detector's last look
         self._held: tuple[float, tuple[Box, ...]] = (float("-inf"), ())  # faces two looks in a row agree on
         self._run_start: dict[str, float | None] = {"extra": None, "none": None}
         self._run_saved: dict[str, bool] = {"extra": False, "none": False}
@@ -140,9 +140,8 @@ class IdentityCheck(Check):
         if obs.identities is not None:
             faces = tuple(f.box for f in distinct_faces(obs.identities))
             if self._looked is not None:
-                agreed = min(len(faces), len(self._looked[1]))
-                self._held = (obs.t, faces[:agreed])
-            self._looked = (obs.t, faces)
+                self._held = (obs.t, faces[:min(len(faces), len(self._looked))])
+            self._looked = faces
         boxes = tuple(f.box for f in obs.faces) or tuple(i.box for i in obs.identities or ())
         held_t, held = self._held
         if not obs.whole_frame and len(held) > obs.face_count and obs.t - held_t <= 2 * self.step:
